@@ -1,0 +1,1 @@
+"""oc-connector: OpenCart 3.0 <-> SQL warehouse connector."""

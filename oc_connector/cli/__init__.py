@@ -1,0 +1,24 @@
+"""The ``oc-connector`` command line. Configuration comes from the environment (see settings.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from oc_connector.secret import RedactingFilter
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """Connect an OpenCart 3.0 shop to a SQL warehouse, both ways."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+# Sub-commands register themselves below, one line each.
+# -- commands --
