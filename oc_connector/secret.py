@@ -26,7 +26,9 @@ _PARAM_RE = re.compile(
     r"(?P<value>[^&\s\"',;}]+)",
     re.IGNORECASE,
 )
-_AUTH_HEADER_RE = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?(?:Basic|Bearer)\s+)[A-Za-z0-9+/=._-]+", re.I)
+_AUTH_HEADER_RE = re.compile(
+    r"(Authorization['\"]?\s*[:=]\s*['\"]?(?:Basic|Bearer)\s+)[A-Za-z0-9+/=._-]+", re.IGNORECASE
+)
 
 _known: set[str] = set()
 _known_lock = threading.Lock()
@@ -108,7 +110,7 @@ class RedactingFilter(logging.Filter):
         """Redact the record in place; never drops it."""
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not break logging  # noqa: BLE001
+        except Exception:  # a broken format string must not break logging
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
