@@ -1,0 +1,1 @@
+"""Reverse ETL: push gift vouchers and coupons from the warehouse into the shop, exactly once."""
