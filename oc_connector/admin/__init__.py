@@ -1,0 +1,41 @@
+"""The OpenCart admin (HTML) channel: records and page parsers."""
+
+from oc_connector.admin.html import (
+    is_login_page,
+    is_page_not_found,
+    is_permission_denied,
+    login_error,
+    parse_coupon_form,
+    parse_coupon_list,
+    parse_form_errors,
+    parse_order_history,
+    parse_voucher_form,
+    parse_voucher_list,
+)
+from oc_connector.admin.records import (
+    AdminHistoryRow,
+    CouponForm,
+    CouponRow,
+    ListPage,
+    VoucherForm,
+    VoucherRow,
+)
+
+__all__ = [
+    "AdminHistoryRow",
+    "CouponForm",
+    "CouponRow",
+    "ListPage",
+    "VoucherForm",
+    "VoucherRow",
+    "is_login_page",
+    "is_page_not_found",
+    "is_permission_denied",
+    "login_error",
+    "parse_coupon_form",
+    "parse_coupon_list",
+    "parse_form_errors",
+    "parse_order_history",
+    "parse_voucher_form",
+    "parse_voucher_list",
+]
