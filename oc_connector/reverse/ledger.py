@@ -93,13 +93,13 @@ class VoucherLedger:
         assert row is not None  # noqa: S101 - just inserted in a committed transaction
         return row
 
-    def mark(self, request_key: str, *, state: str | None = None, bump: bool = False, **values: Any) -> None:
-        """Update a row and commit: new ``state``, optional columns, ``attempts + 1`` when ``bump``."""
+    def mark(self, request_key: str, *, state: str | None = None, bump: int = 0, **values: Any) -> None:
+        """Update a row and commit: new ``state``, optional columns, ``attempts + bump``."""
         changes: dict[str, Any] = {"updated_at": _now(), **values}
         if state is not None:
             changes["state"] = state
         if bump:
-            changes["attempts"] = voucher_ledger.c.attempts + 1
+            changes["attempts"] = voucher_ledger.c.attempts + bump
         with self.engine.begin() as conn:
             conn.execute(
                 voucher_ledger.update().where(voucher_ledger.c.request_key == request_key).values(**changes)

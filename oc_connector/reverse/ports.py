@@ -1,0 +1,60 @@
+"""What the reverse-ETL operations need from the shop, as small protocols.
+
+The admin channel is reached through :class:`VoucherStore` and :class:`CouponStore`: plain
+field maps keyed by code. An adapter over ``oc_connector.admin.AdminClient`` implements them
+(``find_voucher`` + ``voucher_form`` -> :meth:`VoucherStore.find`, ``create_voucher``,
+``update_voucher``, ``send_voucher``; the coupon ones likewise). Writes raise
+:class:`~oc_connector.errors.OutcomeUnknown` when the outcome is unknown and
+:class:`~oc_connector.errors.AdminFormError` when the shop refuses the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+__all__ = ["CouponStore", "StepHook", "VoucherStore"]
+
+
+class VoucherStore(Protocol):
+    """Gift vouchers with chosen codes (admin ``sale/voucher``)."""
+
+    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
+        """``(voucher_id, fields)`` of the voucher with this code (case-insensitive), or None."""
+        ...
+
+    def create(self, fields: Mapping[str, str]) -> None:
+        """Create a voucher from a full field map (code, names, e-mails, theme, message, amount, status)."""
+        ...
+
+    def update(self, voucher_id: int, fields: Mapping[str, str]) -> None:
+        """Post the full, merged field map of an existing voucher."""
+        ...
+
+    def send(self, voucher_id: int) -> None:
+        """E-mail the voucher to its recipient."""
+        ...
+
+
+class CouponStore(Protocol):
+    """Coupons (admin ``marketing/coupon``); ``products`` / ``categories`` are ``;``-joined ids."""
+
+    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
+        """``(coupon_id, full form fields)`` of the coupon with this code (case-insensitive), or None."""
+        ...
+
+    def create(self, fields: Mapping[str, str]) -> None:
+        """Create a coupon from a full field map."""
+        ...
+
+    def update(self, coupon_id: int, fields: Mapping[str, str]) -> None:
+        """Post the full, merged field map of an existing coupon."""
+        ...
+
+
+class StepHook(Protocol):
+    """Called after every committed ledger step (``key``, ``step``); tests raise here to simulate a kill."""
+
+    def __call__(self, key: str, step: str) -> None:
+        """Observe one step."""
+        ...

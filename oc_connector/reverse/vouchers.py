@@ -1,0 +1,248 @@
+"""Exactly-once gift-voucher issuance on the admin channel, and its dry-run plan.
+
+Each request's code is derived from its ``request_key`` and recorded in the ledger *before* the
+shop is written, so the code is the idempotency key: a rerun (after a crash, a kill, a reset after
+the shop committed) finds the voucher by code and never creates a second one. A code already in
+the shop when it is first derived belongs to someone else: the next salt is tried.
+
+Steps per request, each committed to ``opencart_voucher_ledger`` before the next:
+``validated`` (code reserved) -> write (create / update / nothing) -> ``issued`` -> read back ->
+``confirmed`` (or ``failed`` with the reason) -> optional e-mail (``emailed``, at most once).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, TransportError
+from oc_connector.reverse.codes import derive_code, derive_unique_code
+from oc_connector.reverse.ledger import VoucherLedger
+from oc_connector.reverse.ports import StepHook, VoucherStore
+from oc_connector.reverse.requests import Rejected, VoucherRequest
+
+__all__ = ["IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields"]
+
+log = logging.getLogger(__name__)
+
+_COMPARED = (
+    "code", "from_name", "from_email", "to_name", "to_email", "voucher_theme_id", "message", "amount",
+)
+
+
+def voucher_fields(request: VoucherRequest, *, code: str) -> dict[str, str]:
+    """The admin form fields of a request (status enabled)."""
+    return {
+        "code": code, "from_name": request.from_name, "from_email": request.from_email,
+        "to_name": request.to_name, "to_email": request.to_email,
+        "voucher_theme_id": str(request.voucher_theme_id), "message": request.message,
+        "amount": _amount(request.amount), "status": "1",
+    }
+
+
+def _amount(value: Decimal | str) -> str:
+    return f"{Decimal(str(value)):.4f}"
+
+
+def _same(shop: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    for name in _COMPARED:
+        have, want = shop.get(name, ""), wanted[name]
+        if name == "amount":
+            have = _amount(have or "0")
+        if name == "code":
+            have, want = have.upper(), want.upper()
+        if str(have).strip() != want.strip():
+            return False
+    return True
+
+
+@dataclass
+class VoucherPlan:
+    """What an issue run would do, computed without writing anything."""
+
+    creates: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    calls: int = 0
+    total_value: Decimal = Decimal(0)
+
+
+def plan_vouchers(
+    items: Iterable[VoucherRequest | Rejected], *, store: VoucherStore | None, ledger: VoucherLedger | None,
+    prefix: str = "", length: int = 10,
+) -> VoucherPlan:
+    """Dry run: classify every request, count the calls and the value to issue. Writes nothing.
+
+    Args:
+        items: validated requests and rejected rows.
+        store: the shop (read only), or None to plan from the ledger alone (all unknown = creates).
+        ledger: the ledger (read only), or None.
+        prefix: code prefix.
+        length: code length.
+
+    Returns:
+        The plan. ``calls`` counts shop writes plus one read-back per write.
+    """
+    plan = VoucherPlan()
+    for item in items:
+        if isinstance(item, Rejected):
+            plan.rejected.append(item)
+            continue
+        row = ledger.get(item.request_key) if ledger is not None else None
+        if row is not None and row.state == "confirmed":
+            plan.unchanged.append(item.request_key)
+            continue
+        code = row.code if row is not None and row.code else None
+        code = code or derive_code(item.request_key, prefix=prefix, length=length)
+        found = store.find(code) if store is not None and row is not None and row.code else None
+        wanted = voucher_fields(item, code=code)
+        if found is None:
+            plan.creates.append(item.request_key)
+            plan.total_value += item.amount
+        elif _same(found[1], wanted):
+            plan.unchanged.append(item.request_key)
+            continue
+        else:
+            plan.updates.append(item.request_key)
+        plan.calls += 2
+    return plan
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """Outcome of one request in an issue run."""
+
+    request_key: str
+    state: str
+    code: str | None = None
+    reason: str | None = None
+
+
+def _write(store: VoucherStore, wanted: Mapping[str, str], *, attempts: int, sent: list[int]) -> str:
+    """Upsert by code until it holds, re-reading before every attempt. Returns the action taken.
+
+    ``sent[0]`` counts the write calls made (for the ledger's ``attempts``).
+    """
+    last: OpenCartError | None = None
+    for _ in range(attempts):
+        try:
+            found = store.find(wanted["code"])
+            if found is None:
+                sent[0] += 1
+                store.create(wanted)
+                return "create"
+            voucher_id, fields = found
+            if _same(fields, wanted):
+                return "none"
+            sent[0] += 1
+            store.update(voucher_id, {**fields, **wanted})
+            return "update"
+        except (OutcomeUnknown, TransportError) as exc:
+            last = exc  # reconcile on the next round: find() tells whether the write landed
+            log.warning("voucher %s: write outcome unknown, re-reading before any resend", wanted["code"])
+    assert last is not None  # noqa: S101 - loop ran at least once
+    raise last
+
+
+def issue_vouchers_admin(
+    items: Sequence[VoucherRequest | Rejected], *, store: VoucherStore, ledger: VoucherLedger,
+    prefix: str = "", length: int = 10, send_email: bool = False, attempts: int = 4,
+    hook: StepHook | None = None,
+) -> list[IssueResult]:
+    """Issue vouchers with chosen codes through the admin channel, exactly once per request.
+
+    Args:
+        items: validated requests and rejected rows (recorded as ``rejected``).
+        store: the admin voucher store.
+        ledger: the voucher ledger (resumes from its rows).
+        prefix: shop-wide code prefix.
+        length: code length 3..10.
+        send_email: e-mail each voucher once after it is confirmed.
+        attempts: write rounds per request before it is marked ``failed``.
+        hook: called after every committed step.
+
+    Returns:
+        One result per input item, in order.
+
+    Raises:
+        ConfigurationError: the code settings cannot produce a free code.
+    """
+    results: list[IssueResult] = []
+    for item in items:
+        if isinstance(item, Rejected):
+            row = ledger.ensure(item.key or "<empty>", channel="admin", state="rejected", reason=item.reason)
+            results.append(IssueResult(item.key, row.state, row.code, row.reason))
+            continue
+        results.append(_issue_one(item, store=store, ledger=ledger, prefix=prefix, length=length,
+                                  send_email=send_email, attempts=attempts, hook=hook))
+    return results
+
+
+def _issue_one(
+    request: VoucherRequest, *, store: VoucherStore, ledger: VoucherLedger, prefix: str, length: int,
+    send_email: bool, attempts: int, hook: StepHook | None,
+) -> IssueResult:
+    key = request.request_key
+    row = ledger.ensure(key, channel="admin", state="pending", amount=request.amount)
+    if row.state == "rejected" or row.channel != "admin":
+        reason = row.reason or f"already handled on the {row.channel} channel"
+        return IssueResult(key, row.state, row.code, reason)
+    code = row.code
+    if code is None:
+        taken = ledger.codes_taken()
+        code = derive_unique_code(key, prefix=prefix, length=length,
+                                  taken=lambda c: c.upper() in taken or store.find(c) is not None)
+        ledger.mark(key, state="validated", code=code)
+        _step(hook, key, "validated")
+    wanted = voucher_fields(request, code=code)
+    if row.state != "confirmed" or (send_email and not row.emailed):
+        sent = [0]
+        try:
+            _write(store, wanted, attempts=attempts, sent=sent)
+        except AdminFormError as exc:
+            reason = f"shop refused: {exc.warning or exc.fields}"
+            ledger.mark(key, state="failed", bump=sent[0], reason=reason)
+            return IssueResult(key, "failed", code, reason)
+        except OpenCartError as exc:
+            ledger.mark(key, state="failed", bump=sent[0], reason=f"write failed: {exc.message}")
+            return IssueResult(key, "failed", code, f"write failed: {exc.message}")
+        ledger.mark(key, state="issued", bump=sent[0])
+        _step(hook, key, "issued")
+        found = store.find(code)
+        if found is None or not _same(found[1], wanted):
+            reason = "read-back mismatch" if found is not None else "read-back: voucher not found"
+            ledger.mark(key, state="failed", reason=reason)
+            return IssueResult(key, "failed", code, reason)
+        ledger.mark(key, state="confirmed", reason=None)
+        _step(hook, key, "confirmed")
+        if send_email and not ledger_emailed(ledger, key):
+            _send_once(store, ledger, key, found[0])
+            _step(hook, key, "emailed")
+    final = ledger.get(key)
+    assert final is not None  # noqa: S101
+    return IssueResult(key, final.state, final.code, final.reason)
+
+
+def ledger_emailed(ledger: VoucherLedger, key: str) -> bool:
+    """True when the voucher of ``key`` was e-mailed (or its e-mail outcome is unknown)."""
+    row = ledger.get(key)
+    return bool(row and row.emailed)
+
+
+def _send_once(store: VoucherStore, ledger: VoucherLedger, key: str, voucher_id: int) -> None:
+    try:
+        store.send(voucher_id)
+        ledger.mark(key, emailed=True)
+    except (OutcomeUnknown, TransportError):
+        # at most once: the mail may have gone out, so it is never sent again automatically
+        ledger.mark(key, emailed=True, reason="voucher e-mail outcome unknown; not resent")
+    except OpenCartError as exc:
+        ledger.mark(key, reason=f"voucher e-mail refused: {exc.message}")
+
+
+def _step(hook: StepHook | None, key: str, step: str) -> None:
+    if hook is not None:
+        hook(key, step)
