@@ -3,8 +3,11 @@
 A rejected row carries its reasons and never stops the valid ones.
 
 Clearing a field in an update: an absent or empty cell leaves the shop's value unchanged; the
-literal :data:`CLEAR` (``<clear>``) clears an optional field. Clearing a required field (coupon
-``name`` or ``code``) is refused with a reason naming it.
+literal :data:`CLEAR` (``<clear>``) clears an optional field: coupon ``products`` / ``categories``
+become empty, numbers (``discount``, ``total``, ``uses_total``, ``uses_customer``) and flags
+(``logged``, ``shipping``, ``status``) become ``0``, a voucher ``message`` becomes empty. Clearing a
+required field (coupon ``name``, ``code``, ``type``, ``date_start``, ``date_end``) is refused
+with a reason naming it.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ COUPON_FIELDS = (
     "name", "code", "type", "discount", "total", "logged", "shipping", "products", "categories",
     "date_start", "date_end", "uses_total", "uses_customer", "status",
 )
-_REQUIRED_COUPON = frozenset({"name", "code"})
+_REQUIRED_COUPON = frozenset({"name", "code", "type", "date_start", "date_end"})
+"""Coupon fields that cannot be cleared: name and code are required by the form; the shop needs the
+type and both dates for a coupon to apply at all (clearing them would silently disable it)."""
 
 
 @dataclass(frozen=True)

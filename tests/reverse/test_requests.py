@@ -69,10 +69,10 @@ def test_formula_cells_are_plain_data() -> None:
 
 def test_coupon_row_keeps_only_given_fields() -> None:
     req = parse_coupon_row({"code": "Summer10", "name": "Summer", "type": "p", "discount": "10",
-                            "total": "", "products": "42;43", "date_end": CLEAR})
+                            "total": "", "products": "42;43", "uses_total": CLEAR})
     assert req == CouponRequest(
         code="Summer10",
-        fields={"name": "Summer", "type": "P", "discount": "10", "products": (42, 43), "date_end": None},
+        fields={"name": "Summer", "type": "P", "discount": "10", "products": (42, 43), "uses_total": None},
     )
     assert req.key == "summer10"
 
@@ -84,6 +84,7 @@ def test_coupon_row_keeps_only_given_fields() -> None:
         ({"code": "x" * 21}, "code must be 3..20 characters (got 21)"),
         ({"code": CLEAR}, "code is required and cannot be cleared"),
         ({"code": "SUMMER", "name": CLEAR}, "name is required and cannot be cleared"),
+        ({"code": "SUMMER", "date_end": CLEAR}, "date_end is required and cannot be cleared"),
         ({"code": "SUMMER", "type": "X"}, "type has an invalid value"),
         ({"code": "SUMMER", "date_start": "01/02/2026"}, "date_start has an invalid value"),
         ({"code": "SUMMER", "products": "1;two"}, "products must be ids separated by ';'"),
