@@ -143,4 +143,4 @@ class AdminHistoryRow:
 
 
 def _dec(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    return format(value.normalize(), "f")
