@@ -1,5 +1,6 @@
 """The OpenCart admin (HTML) channel: records and page parsers."""
 
+from oc_connector.admin.client import AdminClient
 from oc_connector.admin.html import (
     is_login_page,
     is_page_not_found,
@@ -12,6 +13,7 @@ from oc_connector.admin.html import (
     parse_voucher_form,
     parse_voucher_list,
 )
+from oc_connector.admin.http import AdminHTTP, AdminResponse, RequestsAdminHTTP
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
@@ -22,10 +24,14 @@ from oc_connector.admin.records import (
 )
 
 __all__ = [
+    "AdminClient",
+    "AdminHTTP",
     "AdminHistoryRow",
+    "AdminResponse",
     "CouponForm",
     "CouponRow",
     "ListPage",
+    "RequestsAdminHTTP",
     "VoucherForm",
     "VoucherRow",
     "is_login_page",

@@ -1,0 +1,320 @@
+"""AdminClient: the OpenCart 3.0 admin panel driven over HTML (spec section 10).
+
+Reads (lists, forms, history fragments) are retried; form posts are sent once and a
+failure in transit raises :class:`~oc_connector.errors.OutcomeUnknown` (callers
+reconcile by code, which is the idempotency key).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+from oc_connector.admin.html import (
+    is_login_page,
+    is_page_not_found,
+    is_permission_denied,
+    login_error,
+    parse_coupon_form,
+    parse_coupon_list,
+    parse_form_errors,
+    parse_order_history,
+    parse_voucher_form,
+    parse_voucher_list,
+)
+from oc_connector.admin.http import AdminHTTP, AdminResponse, FormData, RequestsAdminHTTP
+from oc_connector.admin.records import (
+    AdminHistoryRow,
+    CouponForm,
+    CouponRow,
+    ListPage,
+    VoucherForm,
+    VoucherRow,
+)
+from oc_connector.errors import (
+    AdminError,
+    AdminFormError,
+    AdminLoginError,
+    ConfigurationError,
+)
+from oc_connector.secret import Secret, register_secret
+
+__all__ = ["AdminClient"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_LOCKED_MARK = "exceeded allowed number of login attempts"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class AdminClient:
+    """A logged-in admin session (own cookie jar, ``user_token`` in every query).
+
+    Args:
+        base_url: The shop root, e.g. ``https://shop.example.com/``.
+        username: Admin user name.
+        password: Admin password (kept as a :class:`Secret`).
+        admin_path: Path of the admin folder under the shop root.
+        timeout: (connect, read) seconds, used when no ``http`` is given.
+        verify: Verify TLS certificates.
+        ca_bundle: Path of a CA bundle to verify against (overrides ``verify``).
+        allow_insecure_http: Allow plain http to a non-loopback host.
+        http: The HTTP seam (tests, or a shared transport adapter).
+
+    Raises:
+        ConfigurationError: Plain http to a remote host without ``allow_insecure_http``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str,
+        password: Secret | str,
+        admin_path: str = "admin/",
+        timeout: tuple[float, float] = (10.0, 60.0),
+        verify: bool = True,
+        ca_bundle: str | None = None,
+        allow_insecure_http: bool = False,
+        http: AdminHTTP | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https"):
+            raise ConfigurationError(f"admin base_url must be http(s), got scheme {parts.scheme!r}")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK and not allow_insecure_http:
+            raise ConfigurationError(
+                "refusing to send the admin password over plain http to a remote host; "
+                "use https or allow_insecure_http=True"
+            )
+        self._url = base_url.rstrip("/") + "/" + admin_path.strip("/") + "/index.php"
+        self._username = username
+        self._password = password if isinstance(password, Secret) else Secret(password)
+        register_secret(self._password.get())
+        self._http: AdminHTTP = http or RequestsAdminHTTP(
+            timeout=timeout, verify=ca_bundle if ca_bundle else verify
+        )
+        self._token: Secret | None = None
+
+    def __repr__(self) -> str:
+        return f"AdminClient({self._url!r}, username={self._username!r})"
+
+    # -- session ---------------------------------------------------------------------------
+
+    def login(self) -> None:
+        """Log in and keep the ``user_token`` (later requests log in by themselves).
+
+        Raises:
+            AdminLoginError: Wrong credentials, or the account is locked out.
+            AdminError: The shop answered with something that is not a login result.
+        """
+        self._login()
+
+    def _login(self) -> Secret:
+        data = [("username", self._username), ("password", self._password.get())]
+        response = self._http.request(
+            "POST", self._url, params={"route": "common/login"}, data=data, safe=True
+        )
+        if response.status == 302 and response.location:
+            tokens = parse_qs(urlsplit(response.location).query).get("user_token")
+            if tokens and tokens[0]:
+                register_secret(tokens[0])
+                self._token = Secret(tokens[0])
+                log.info("admin login ok for user %s", self._username)
+                return self._token
+        if response.status == 200 and is_login_page(response.text):
+            message = login_error(response.text) or ""
+            if _LOCKED_MARK in message:
+                raise AdminLoginError(
+                    f"admin user {self._username!r} is locked out after too many failed logins; "
+                    "try again in 1 hour or reset the password",
+                    route="common/login",
+                )
+            raise AdminLoginError(
+                f"admin login refused for user {self._username!r}: wrong username or password",
+                route="common/login",
+            )
+        raise AdminError("unexpected answer to the admin login", route="common/login", status=response.status)
+
+    def _request(
+        self,
+        route: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        data: FormData | None = None,
+        safe: bool = True,
+    ) -> AdminResponse:
+        method = "GET" if data is None else "POST"
+        for attempt in range(2):
+            token = self._token if self._token is not None else self._login()
+            query = {"route": route, "user_token": token.get(), **(params or {})}
+            response = self._http.request(method, self._url, params=query, data=data, safe=safe)
+            if response.status == 200 and is_login_page(response.text):
+                # The session died (expired, logged out): the token check runs before the
+                # controller, so nothing was applied and one re-login + resend is safe.
+                log.info("admin session ended on %s; logging in again", route)
+                self._token = None
+                if attempt == 0:
+                    continue
+                raise AdminError("admin session ended again right after a new login", route=route)
+            self._check_page(route, response, write=data is not None)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_page(self, route: str, response: AdminResponse, *, write: bool) -> None:
+        if response.status >= 400:
+            raise AdminError("admin request failed", route=route, status=response.status)
+        if response.status != 200 or "html" not in response.content_type:
+            return
+        if is_permission_denied(response.text):
+            controller = "/".join(route.split("/")[:2])
+            kind = "modify" if write else "access"
+            raise AdminError(
+                f"admin user {self._username!r} lacks the {kind} permission for {controller!r}; "
+                "grant it under Admin > System > Users > User Groups",
+                route=route,
+            )
+        if is_page_not_found(response.text):
+            raise AdminError("admin page not found (route unknown to this shop)", route=route)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _pages(
+        self, route: str, params: Mapping[str, str], parse: Callable[[str], ListPage[T]]
+    ) -> Iterator[ListPage[T]]:
+        page = 1
+        while True:
+            query = {**params, "page": str(page)} if page > 1 else dict(params)
+            listing = parse(self._request(route, query).text)
+            yield listing
+            if page >= listing.pages or not listing.rows:
+                return
+            page += 1
+
+    def _post_form(self, route: str, params: Mapping[str, str], data: FormData) -> None:
+        response = self._request(route, params, data=data, safe=False)
+        if response.status == 302:
+            return
+        fields, warning = parse_form_errors(response.text)
+        if fields or warning:
+            summary = "; ".join([*(f"{k}: {v}" for k, v in fields.items()), *([warning] if warning else [])])
+            raise AdminFormError(
+                f"admin form refused: {summary}", fields=fields, warning=warning, route=route
+            )
+        raise AdminError(
+            "admin form post neither redirected nor showed errors", route=route, status=response.status
+        )
+
+    # -- coupons ---------------------------------------------------------------------------
+
+    def iter_coupons(self, sort: str = "code", order: str = "ASC") -> Iterator[CouponRow]:
+        """Every coupon, all pages, in the shop's order for ``sort``."""
+        for listing in self._pages("marketing/coupon", {"sort": sort, "order": order}, parse_coupon_list):
+            yield from listing.rows
+
+    def find_coupon(self, code: str) -> CouponRow | None:
+        """The coupon with this code (case-insensitive), or None; stops once past it."""
+        wanted = code.casefold()
+        for row in self.iter_coupons(sort="code"):
+            if row.code.casefold() == wanted:
+                return row
+            if row.code.casefold() > wanted:
+                return None
+        return None
+
+    def coupon_form(self, coupon_id: int) -> CouponForm:
+        """The coupon's current form values.
+
+        Raises:
+            AdminError: No coupon has this id (the shop shows an empty form).
+        """
+        route = "marketing/coupon/edit"
+        form = parse_coupon_form(self._request(route, {"coupon_id": str(coupon_id)}).text)
+        if not form.code:
+            raise AdminError(f"coupon {coupon_id} does not exist", route=route)
+        return form
+
+    def create_coupon(self, form: CouponForm) -> None:
+        """Create a coupon (all form fields posted).
+
+        Raises:
+            AdminFormError: The shop refused the form (field errors, duplicate code).
+            OutcomeUnknown: The post failed in transit.
+        """
+        self._post_form("marketing/coupon/add", {}, form.to_post())
+
+    def update_coupon(self, coupon_id: int, form: CouponForm) -> None:
+        """Replace every field of a coupon (see :meth:`create_coupon` for errors)."""
+        self._post_form("marketing/coupon/edit", {"coupon_id": str(coupon_id)}, form.to_post())
+
+    # -- vouchers --------------------------------------------------------------------------
+
+    def iter_vouchers(self, sort: str = "v.code", order: str = "ASC") -> Iterator[VoucherRow]:
+        """Every gift voucher, all pages."""
+        for listing in self._pages("sale/voucher", {"sort": sort, "order": order}, parse_voucher_list):
+            yield from listing.rows
+
+    def find_voucher(self, code: str) -> VoucherRow | None:
+        """The voucher with this code (case-insensitive), or None; stops once past it."""
+        wanted = code.casefold()
+        for row in self.iter_vouchers(sort="v.code"):
+            if row.code.casefold() == wanted:
+                return row
+            if row.code.casefold() > wanted:
+                return None
+        return None
+
+    def voucher_form(self, voucher_id: int) -> VoucherForm:
+        """The voucher's current form values.
+
+        Raises:
+            AdminError: No voucher has this id.
+        """
+        route = "sale/voucher/edit"
+        form = parse_voucher_form(self._request(route, {"voucher_id": str(voucher_id)}).text)
+        if not form.code:
+            raise AdminError(f"voucher {voucher_id} does not exist", route=route)
+        return form
+
+    def create_voucher(self, form: VoucherForm) -> None:
+        """Create a gift voucher with the form's code (errors as :meth:`create_coupon`)."""
+        self._post_form("sale/voucher/add", {}, form.to_post())
+
+    def update_voucher(self, voucher_id: int, form: VoucherForm) -> None:
+        """Replace every field of a voucher."""
+        self._post_form("sale/voucher/edit", {"voucher_id": str(voucher_id)}, form.to_post())
+
+    def send_voucher(self, voucher_id: int) -> None:
+        """Ask the shop to e-mail the voucher (the shop reports success for any id).
+
+        Raises:
+            AdminError: The shop answered with an error (e.g. no modify permission).
+            OutcomeUnknown: The post failed in transit.
+        """
+        route = "sale/voucher/send"
+        response = self._request(route, data=[("voucher_id", str(voucher_id))], safe=False)
+        try:
+            answer = json.loads(response.text)
+        except ValueError:
+            raise AdminError("voucher send answered with no JSON", route=route) from None
+        if isinstance(answer, dict) and "success" in answer:
+            return
+        if isinstance(answer, dict) and answer.get("error") == "error_permission":
+            raise AdminError(
+                f"admin user {self._username!r} lacks the modify permission for 'sale/voucher'; "
+                "grant it under Admin > System > Users > User Groups",
+                route=route,
+            )
+        raise AdminError(f"voucher send refused: {answer!r}"[:300], route=route)
+
+    # -- order history ---------------------------------------------------------------------
+
+    def order_history(self, order_id: int) -> list[AdminHistoryRow]:
+        """Every visible history row of an order (newest first, day precision)."""
+        rows: list[AdminHistoryRow] = []
+        for listing in self._pages("sale/order/history", {"order_id": str(order_id)}, parse_order_history):
+            rows.extend(listing.rows)
+        return rows
