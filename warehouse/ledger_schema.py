@@ -15,8 +15,10 @@ Input tables (written by marketing / dbt, read by the ``issue_vouchers`` and ``p
 Ledgers (written by the connector, committed after every step so a killed run resumes):
 
 ``opencart_voucher_ledger``
-    key, channel (admin/order), batch_id, order_id, code, state (pending, validated, rejected,
-    issued, confirmed, failed), reason, emailed, attempts, created_at, updated_at.
+    key, channel (admin/order), batch_id, order_id, order_floor (order channel: an order id known to
+    exist before the batch was sent, where a reconciliation scan starts), code, state (pending,
+    validated, rejected, issued, confirmed, failed), reason, emailed, attempts, created_at,
+    updated_at.
 
 ``opencart_coupon_ledger``
     code (lower-cased), state (same set, plus ``unchanged``), action (create/update/none), reason,
@@ -56,6 +58,7 @@ voucher_ledger = sa.Table(
     sa.Column("channel", sa.String(8), nullable=False),
     sa.Column("batch_id", sa.String(64), nullable=True),
     sa.Column("order_id", sa.Integer, nullable=True),
+    sa.Column("order_floor", sa.Integer, nullable=True),
     sa.Column("code", sa.String(10), nullable=True, unique=True),
     sa.Column("amount", sa.Numeric(15, 4), nullable=True),
     sa.Column("state", sa.String(16), nullable=False),

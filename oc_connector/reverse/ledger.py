@@ -34,6 +34,7 @@ class VoucherLedgerRow:
     batch_id: str | None
     order_id: int | None
     code: str | None
+    order_floor: int | None
     amount: Decimal | None
     state: str
     reason: str | None
@@ -105,7 +106,9 @@ class VoucherLedger:
                 voucher_ledger.update().where(voucher_ledger.c.request_key == request_key).values(**changes)
             )
 
-    def mark_many(self, request_keys: Iterable[str], *, state: str | None = None, **values: Any) -> None:
+    def mark_many(
+        self, request_keys: Iterable[str], *, state: str | None = None, bump: int = 0, **values: Any
+    ) -> None:
         """Update several rows in one committed transaction (a batch moves as one)."""
         keys = list(request_keys)
         if not keys:
@@ -113,6 +116,8 @@ class VoucherLedger:
         changes: dict[str, Any] = {"updated_at": _now(), **values}
         if state is not None:
             changes["state"] = state
+        if bump:
+            changes["attempts"] = voucher_ledger.c.attempts + bump
         with self.engine.begin() as conn:
             conn.execute(voucher_ledger.update().where(voucher_ledger.c.request_key.in_(keys)).values(**changes))
 
@@ -187,7 +192,7 @@ class CouponLedger:
 def _voucher_row(row: Any) -> VoucherLedgerRow:
     return VoucherLedgerRow(
         request_key=row["request_key"], channel=row["channel"], batch_id=row["batch_id"],
-        order_id=row["order_id"], code=row["code"],
+        order_id=row["order_id"], code=row["code"], order_floor=row["order_floor"],
         amount=None if row["amount"] is None else Decimal(str(row["amount"])),
         state=row["state"], reason=row["reason"], emailed=bool(row["emailed"]), attempts=int(row["attempts"]),
     )

@@ -1,0 +1,154 @@
+"""Order-channel voucher issuance: batches, reconciliation after unknown outcomes and kills."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from oc_connector.errors import ConfigurationError, NotFoundError, OutcomeUnknown
+from oc_connector.reverse.ledger import VoucherLedger
+from oc_connector.reverse.order_channel import OrderChannelSettings, batch_id_for, issue_vouchers_order
+from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
+from warehouse.ledger_schema import voucher_ledger
+from warehouse.metadata import metadata
+
+
+class FakeShop:
+    """Orders with vouchers; ``add_order`` faults: "before" (nothing) / "after" (committed)."""
+
+    def __init__(self, methods: Sequence[str] = ("bank_transfer",)) -> None:
+        self.orders: dict[int, dict[str, Any]] = {10: {"comment": "someone else", "order_status_id": 1,
+                                                       "vouchers": []}}
+        self.faults: list[str] = []
+        self.methods = methods
+        self.history: list[tuple[int, int]] = []
+
+    def session(self) -> FakeSession:
+        return FakeSession(self)
+
+    def order_info_raw(self, order_id: int) -> dict[str, Any]:
+        if order_id not in self.orders:
+            raise NotFoundError("Warning: Order could not be found!")
+        return dict(self.orders[order_id])
+
+    def add_order_history(self, order_id: int, *, order_status_id: int, comment: str = "",
+                          notify: bool = False) -> None:
+        self.history.append((order_id, order_status_id))
+        self.orders[order_id]["order_status_id"] = order_status_id
+
+    @property
+    def vouchers(self) -> list[str]:
+        return [v for o in self.orders.values() for v in o["vouchers"]]
+
+
+class FakeSession:
+    def __init__(self, shop: FakeShop) -> None:
+        self.shop = shop
+        self.drafts: list[str] = []
+
+    def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str) -> None:
+        assert email
+
+    def add_vouchers(self, vouchers: Sequence[Any]) -> None:
+        self.drafts = list(vouchers)
+
+    def set_payment_address(self, address: Any) -> None:
+        assert address == {"country_id": "222"}
+
+    def payment_methods(self) -> Mapping[str, Any]:
+        return {m: {} for m in self.shop.methods}
+
+    def set_payment_method(self, code: str) -> None:
+        assert code in self.shop.methods
+
+    def add_order(self, *, comment: str = "") -> int:
+        fault = self.shop.faults.pop(0) if self.shop.faults else None
+        if fault == "before":
+            raise OutcomeUnknown("reset before")
+        order_id = max(self.shop.orders) + 1
+        self.shop.orders[order_id] = {"comment": comment, "order_status_id": 1, "vouchers": list(self.drafts)}
+        if fault == "after":
+            raise OutcomeUnknown("reset after commit")
+        return order_id
+
+
+SETTINGS = OrderChannelSettings(
+    customer={"firstname": "Gift", "lastname": "Desk", "email": "gifts@x.io", "telephone": "1"},
+    address={"country_id": "222"}, make_draft=lambda r: r.request_key, batch_size=3, scan_from=10,
+    scan_misses=3,
+)
+
+
+@pytest.fixture
+def ledger(warehouse_engine: sa.Engine) -> VoucherLedger:
+    metadata.create_all(warehouse_engine, tables=[voucher_ledger])
+    return VoucherLedger(engine=warehouse_engine)
+
+
+def _items(n: int) -> list[VoucherRequest | Rejected]:
+    out: list[VoucherRequest | Rejected] = []
+    for i in range(n):
+        r = parse_voucher_row({"request_key": f"k{i:02}", "to_name": "A", "to_email": "a@x.io",
+                               "from_name": "S", "from_email": "s@x.io", "amount": "5",
+                               "voucher_theme_id": "8"})
+        assert isinstance(r, VoucherRequest)
+        out.append(r)
+    return [*out, Rejected("bad", ("amount is not a number",))]
+
+
+def test_batches_and_rerun(ledger: VoucherLedger) -> None:
+    shop = FakeShop()
+    states = issue_vouchers_order(_items(7), client=shop, ledger=ledger, settings=SETTINGS)
+    assert states == {f"k{i:02}": "confirmed" for i in range(7)} | {"bad": "rejected"}
+    assert sorted(shop.vouchers) == [f"k{i:02}" for i in range(7)]
+    assert len(shop.orders) == 4  # the foreign order + ceil(7/3)
+    issue_vouchers_order(_items(7), client=shop, ledger=ledger, settings=SETTINGS)
+    assert len(shop.vouchers) == 7
+    rows = {r.request_key: r for r in ledger.rows()}
+    assert rows["k00"].batch_id == batch_id_for(["k00", "k01", "k02"])
+    assert shop.orders[rows["k00"].order_id or 0]["order_status_id"] == 5
+
+
+def test_outcome_unknown_after_commit_is_adopted(ledger: VoucherLedger) -> None:
+    shop = FakeShop()
+    shop.faults = ["after", "before"]
+    first = issue_vouchers_order(_items(6), client=shop, ledger=ledger, settings=SETTINGS)
+    assert set(first.values()) == {"pending", "rejected"}
+    second = issue_vouchers_order(_items(6), client=shop, ledger=ledger, settings=SETTINGS)
+    assert set(second.values()) == {"confirmed", "rejected"}
+    assert sorted(shop.vouchers) == [f"k{i:02}" for i in range(6)]
+
+
+def test_missing_payment_method_names_the_extension(ledger: VoucherLedger) -> None:
+    shop = FakeShop(methods=("free_checkout",))
+    with pytest.raises(ConfigurationError, match="Bank Transfer"):
+        issue_vouchers_order(_items(2), client=shop, ledger=ledger, settings=SETTINGS)
+    assert shop.vouchers == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_killed_between_steps_issues_each_voucher_once(ledger: VoucherLedger, seed: int) -> None:
+    rng = random.Random(seed)
+    shop = FakeShop()
+    shop.faults = rng.choices(["after", "before", "ok"], k=4)
+    for _ in range(40):
+        left = [rng.randint(0, 5)]
+
+        def hook(key: str, step: str, _left: list[int] = left) -> None:
+            _left[0] -= 1
+            if _left[0] < 0:
+                raise RuntimeError("killed")
+
+        try:
+            states = issue_vouchers_order(_items(8), client=shop, ledger=ledger, settings=SETTINGS, hook=hook)
+        except RuntimeError:
+            continue
+        if set(states.values()) == {"confirmed", "rejected"}:
+            break
+    assert sorted(shop.vouchers) == [f"k{i:02}" for i in range(8)]
+    order_ids = {r.order_id for r in ledger.rows() if r.state == "confirmed"}
+    assert order_ids == {oid for oid, o in shop.orders.items() if o["vouchers"]}
