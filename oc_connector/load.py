@@ -1,0 +1,223 @@
+"""Batched, per-dialect upserts of normalised orders, history and quarantine rows (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from oc_connector.normalize import QuarantinedRow
+from warehouse.orders_schema import (
+    opencart_order_history,
+    opencart_orders,
+    opencart_quarantine,
+)
+
+__all__ = ["LoadCounts", "frame_records", "insert_history", "mark_deleted", "upsert",
+           "upsert_orders", "upsert_quarantine"]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What an order upsert did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_ids: tuple[int, ...] = ()
+    new_ids: tuple[int, ...] = ()
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a normalised frame as plain Python dicts (NA/NaT -> None, Timestamp -> datetime)."""
+    cols = list(frame.columns)
+    out: list[dict[str, Any]] = []
+    for values in frame.itertuples(index=False, name=None):
+        out.append({c: _plain(v) for c, v in zip(cols, values, strict=True)})
+    return out
+
+
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str],
+    batch_size: int = 1000,
+) -> None:
+    """Insert rows, updating ``update`` columns where the ``keys`` already exist.
+
+    Uses ``ON CONFLICT DO UPDATE`` (SQLite, PostgreSQL, DuckDB) or ``ON DUPLICATE KEY UPDATE``
+    (MySQL/MariaDB). An empty ``update`` means "insert or ignore".
+
+    Args:
+        conn: an open connection, inside the caller's transaction.
+        table: target table.
+        rows: dicts keyed by column name.
+        keys: the unique key the conflict is detected on.
+        update: the columns to overwrite on conflict.
+        batch_size: rows per statement.
+    """
+    name = conn.dialect.name
+    for start in range(0, len(rows), batch_size):
+        batch = list(rows[start : start + batch_size])
+        if not batch:
+            continue
+        stmt: Any
+        if name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            stmt = mysql.insert(table)
+            cols = update or [keys[0]]
+            stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in cols})
+        else:
+            if name == "sqlite":
+                from sqlalchemy.dialects import sqlite as dialect_mod
+            else:  # postgresql and duckdb (duckdb-engine speaks the PostgreSQL dialect)
+                from sqlalchemy.dialects import postgresql as dialect_mod  # type: ignore[no-redef]
+            stmt = dialect_mod.insert(table)
+            if update:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+                )
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        conn.execute(stmt, batch)
+
+
+def upsert_orders(
+    conn: sa.Connection, frame: pd.DataFrame, *, now: datetime, batch_size: int = 1000
+) -> LoadCounts:
+    """Upsert a normalised order frame; tell inserted, updated (hash changed) and unchanged apart.
+
+    ``_first_seen_at`` is kept on update, ``_last_synced_at`` set to ``now``, ``_deleted_at``
+    cleared (an order seen again is not deleted).
+
+    Args:
+        conn: an open connection, inside the caller's transaction.
+        frame: output of :func:`oc_connector.normalize.normalize_orders` (one shop).
+        now: UTC timestamp of this sync (naive UTC).
+        batch_size: rows per statement.
+
+    Returns:
+        The counts and the ids of new and changed orders.
+    """
+    if frame.empty:
+        return LoadCounts()
+    shop = str(frame["shop"].iloc[0])
+    ids = [int(i) for i in frame["order_id"]]
+    known: dict[int, str] = {}
+    t = opencart_orders
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        result = conn.execute(
+            sa.select(t.c.order_id, t.c._hash).where(t.c.shop == shop, t.c.order_id.in_(part))
+        )
+        known.update({int(r[0]): str(r[1]) for r in result})
+    records = frame_records(frame)
+    new_ids: list[int] = []
+    changed: list[int] = []
+    unchanged = 0
+    for rec in records:
+        rec["_first_seen_at"] = now
+        rec["_last_synced_at"] = now
+        rec["_deleted_at"] = None
+        oid = int(rec["order_id"])
+        if oid not in known:
+            new_ids.append(oid)
+        elif known[oid] != rec["_hash"]:
+            changed.append(oid)
+        else:
+            unchanged += 1
+    update_cols = [c.name for c in t.columns if c.name not in ("shop", "order_id", "_first_seen_at")]
+    upsert(conn, t, records, keys=("shop", "order_id"), update=update_cols, batch_size=batch_size)
+    return LoadCounts(
+        inserted=len(new_ids),
+        updated=len(changed),
+        unchanged=unchanged,
+        changed_ids=tuple(changed),
+        new_ids=tuple(new_ids),
+    )
+
+
+def insert_history(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert history rows, ignoring those whose (shop, order_id, source, event_key) exists.
+
+    Returns:
+        The number of rows actually added.
+    """
+    if not rows:
+        return 0
+    t = opencart_order_history
+    before = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+    upsert(conn, t, rows, keys=("shop", "order_id", "source", "event_key"), update=())
+    after = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+    return int(after) - int(before)
+
+
+def upsert_quarantine(
+    conn: sa.Connection, rows: Iterable[QuarantinedRow], *, shop: str, now: datetime
+) -> int:
+    """Record quarantined orders (first_seen kept, last_seen/reason/raw refreshed, unresolved)."""
+    recs = [
+        {
+            "shop": shop, "entity": "order", "entity_id": q.entity_id, "reason": q.reason,
+            "raw": q.raw, "first_seen_at": now, "last_seen_at": now, "resolved": False,
+        }
+        for q in rows
+    ]
+    upsert(
+        conn, opencart_quarantine, recs, keys=("shop", "entity", "entity_id"),
+        update=("reason", "raw", "last_seen_at", "resolved"),
+    )
+    return len(recs)
+
+
+def resolve_quarantine(conn: sa.Connection, *, shop: str, order_ids: Iterable[int]) -> None:
+    """Mark quarantined orders resolved once they loaded cleanly."""
+    ids = [str(i) for i in order_ids]
+    if not ids:
+        return
+    t = opencart_quarantine
+    conn.execute(
+        t.update()
+        .where(t.c.shop == shop, t.c.entity == "order", t.c.entity_id.in_(ids), ~t.c.resolved)
+        .values(resolved=True)
+    )
+
+
+def mark_deleted(conn: sa.Connection, *, shop: str, order_ids: Iterable[int], now: datetime) -> int:
+    """Soft-delete loaded orders that now answer not-found; returns how many were newly marked."""
+    ids = list(order_ids)
+    if not ids:
+        return 0
+    t = opencart_orders
+    result = conn.execute(
+        t.update()
+        .where(t.c.shop == shop, t.c.order_id.in_(ids), t.c._deleted_at.is_(None))
+        .values(_deleted_at=now)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,98 @@
+"""Warehouse tables for OpenCart orders, their status history, sync state and quarantine."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from warehouse.metadata import metadata
+
+MONEY = sa.Numeric(15, 4, asdecimal=True)
+RATE = sa.Numeric(15, 8, asdecimal=True)
+TS = sa.DateTime(timezone=False)
+
+INT_FIELDS: tuple[str, ...] = (
+    "invoice_no", "store_id", "customer_id", "payment_zone_id", "payment_country_id",
+    "shipping_zone_id", "shipping_country_id", "order_status_id", "affiliate_id",
+    "language_id", "currency_id",
+)
+MONEY_FIELDS: tuple[str, ...] = ("total", "commission")
+RATE_FIELDS: tuple[str, ...] = ("currency_value",)
+JSON_FIELDS: tuple[str, ...] = ("custom_field", "payment_custom_field", "shipping_custom_field")
+DATE_FIELDS: tuple[str, ...] = ("date_added", "date_modified")
+TEXT_FIELDS: tuple[str, ...] = (
+    "invoice_prefix", "store_name", "store_url", "firstname", "lastname", "email", "telephone",
+    "payment_firstname", "payment_lastname", "payment_company", "payment_address_1",
+    "payment_address_2", "payment_postcode", "payment_city", "payment_zone", "payment_zone_code",
+    "payment_country", "payment_iso_code_2", "payment_iso_code_3", "payment_address_format",
+    "payment_method", "payment_code", "shipping_firstname", "shipping_lastname",
+    "shipping_company", "shipping_address_1", "shipping_address_2", "shipping_postcode",
+    "shipping_city", "shipping_zone", "shipping_zone_code", "shipping_country",
+    "shipping_iso_code_2", "shipping_iso_code_3", "shipping_address_format", "shipping_method",
+    "shipping_code", "comment", "order_status", "language_code", "currency_code", "ip",
+    "forwarded_ip", "user_agent", "accept_language",
+)
+
+opencart_orders = sa.Table(
+    "opencart_orders",
+    metadata,
+    sa.Column("shop", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    *(sa.Column(name, sa.BigInteger, nullable=True) for name in INT_FIELDS),
+    *(sa.Column(name, MONEY, nullable=True) for name in MONEY_FIELDS),
+    *(sa.Column(name, RATE, nullable=True) for name in RATE_FIELDS),
+    *(sa.Column(name, sa.Text, nullable=True) for name in TEXT_FIELDS),
+    *(sa.Column(name, sa.Text, nullable=True) for name in JSON_FIELDS),
+    sa.Column("date_added", TS, nullable=True),
+    sa.Column("date_modified", TS, nullable=True),
+    sa.Column("date_added_utc", TS, nullable=True),
+    sa.Column("date_modified_utc", TS, nullable=True),
+    sa.Column("_raw", sa.Text, nullable=False),
+    sa.Column("_hash", sa.String(64), nullable=False),
+    sa.Column("_first_seen_at", TS, nullable=False),
+    sa.Column("_last_synced_at", TS, nullable=False),
+    sa.Column("_deleted_at", TS, nullable=True),
+)
+
+opencart_order_history = sa.Table(
+    "opencart_order_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shop", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.BigInteger, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("order_status_id", sa.BigInteger, nullable=True),
+    sa.Column("order_status", sa.Text, nullable=True),
+    sa.Column("changed_at", TS, nullable=True),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("notify", sa.Boolean, nullable=True),
+    sa.Column("observed_at", TS, nullable=False),
+    sa.Column("event_key", sa.String(64), nullable=False),
+    sa.UniqueConstraint("shop", "order_id", "source", "event_key", name="uq_order_history_event"),
+    sa.CheckConstraint("source IN ('observed', 'admin')", name="ck_order_history_source"),
+)
+
+opencart_sync_state = sa.Table(
+    "opencart_sync_state",
+    metadata,
+    sa.Column("shop", sa.String(64), primary_key=True),
+    sa.Column("high_water_mark", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("last_run_started_at", TS, nullable=True),
+    sa.Column("last_run_finished_at", TS, nullable=True),
+    sa.Column("last_run_stats", sa.Text, nullable=True),
+    sa.Column("lock_holder", sa.String(200), nullable=True),
+    sa.Column("locked_at", TS, nullable=True),
+)
+
+opencart_quarantine = sa.Table(
+    "opencart_quarantine",
+    metadata,
+    sa.Column("shop", sa.String(64), primary_key=True),
+    sa.Column("entity", sa.String(32), primary_key=True),
+    sa.Column("entity_id", sa.String(64), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("first_seen_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+)
