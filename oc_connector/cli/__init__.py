@@ -22,3 +22,7 @@ def main(verbose: int) -> None:
 
 # Sub-commands register themselves below, one line each.
 # -- commands --
+from oc_connector.cli.reverse import coupons, vouchers  # noqa: E402
+
+main.add_command(vouchers)
+main.add_command(coupons)
