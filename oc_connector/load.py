@@ -18,8 +18,15 @@ from warehouse.orders_schema import (
     opencart_quarantine,
 )
 
-__all__ = ["LoadCounts", "frame_records", "insert_history", "mark_deleted", "upsert",
-           "upsert_orders", "upsert_quarantine"]
+__all__ = [
+    "LoadCounts",
+    "frame_records",
+    "insert_history",
+    "mark_deleted",
+    "upsert",
+    "upsert_orders",
+    "upsert_quarantine",
+]
 
 
 @dataclass(frozen=True)
@@ -184,13 +191,22 @@ def upsert_quarantine(
     """Record quarantined orders (first_seen kept, last_seen/reason/raw refreshed, unresolved)."""
     recs = [
         {
-            "shop": shop, "entity": "order", "entity_id": q.entity_id, "reason": q.reason,
-            "raw": q.raw, "first_seen_at": now, "last_seen_at": now, "resolved": False,
+            "shop": shop,
+            "entity": "order",
+            "entity_id": q.entity_id,
+            "reason": q.reason,
+            "raw": q.raw,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "resolved": False,
         }
         for q in rows
     ]
     upsert(
-        conn, opencart_quarantine, recs, keys=("shop", "entity", "entity_id"),
+        conn,
+        opencart_quarantine,
+        recs,
+        keys=("shop", "entity", "entity_id"),
         update=("reason", "raw", "last_seen_at", "resolved"),
     )
     return len(recs)

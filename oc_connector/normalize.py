@@ -24,12 +24,22 @@ from warehouse.orders_schema import (
     TEXT_FIELDS,
 )
 
-__all__ = ["ORDER_COLUMNS", "Normalized", "QuarantinedRow", "content_hash", "iter_chunks",
-           "normalize_orders"]
+__all__ = ["ORDER_COLUMNS", "Normalized", "QuarantinedRow", "content_hash", "iter_chunks", "normalize_orders"]
 
 ORDER_COLUMNS: tuple[str, ...] = (
-    "shop", "order_id", *INT_FIELDS, *MONEY_FIELDS, *RATE_FIELDS, *TEXT_FIELDS, *JSON_FIELDS,
-    "date_added", "date_modified", "date_added_utc", "date_modified_utc", "_raw", "_hash",
+    "shop",
+    "order_id",
+    *INT_FIELDS,
+    *MONEY_FIELDS,
+    *RATE_FIELDS,
+    *TEXT_FIELDS,
+    *JSON_FIELDS,
+    "date_added",
+    "date_modified",
+    "date_added_utc",
+    "date_modified_utc",
+    "_raw",
+    "_hash",
 )
 _ZERO_DATES = {"", "0000-00-00", "0000-00-00 00:00:00"}
 

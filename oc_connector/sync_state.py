@@ -1,0 +1,101 @@
+"""Per-shop sync state in the warehouse: high-water mark, run stats and the one-sync-per-shop lock."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from oc_connector.errors import OpenCartError
+from oc_connector.load import upsert
+from warehouse.orders_schema import opencart_sync_state
+
+__all__ = ["SyncLockedError", "acquire_lock", "read_hwm", "record_run", "release_lock", "set_hwm"]
+
+
+class SyncLockedError(OpenCartError):
+    """Another sync of the same shop holds the lock (the message names the holder and since when)."""
+
+
+def _ensure_row(conn: sa.Connection, shop: str) -> None:
+    upsert(conn, opencart_sync_state, [{"shop": shop, "high_water_mark": 0}], keys=("shop",), update=())
+
+
+def acquire_lock(
+    engine: sa.Engine,
+    *,
+    shop: str,
+    holder: str,
+    now: Callable[[], datetime],
+    wait: timedelta = timedelta(seconds=5),
+    stale_after: timedelta = timedelta(hours=1),
+    poll_s: float = 0.2,
+) -> None:
+    """Take the shop's sync lock, waiting up to ``wait``; a lock older than ``stale_after`` expires.
+
+    Raises:
+        SyncLockedError: another holder kept the lock for the whole wait.
+    """
+    t = opencart_sync_state
+    deadline = time.monotonic() + wait.total_seconds()
+    while True:
+        with engine.begin() as conn:
+            _ensure_row(conn, shop)
+            current = now()
+            taken = conn.execute(
+                t.update()
+                .where(
+                    t.c.shop == shop,
+                    sa.or_(t.c.lock_holder.is_(None), t.c.locked_at < current - stale_after),
+                )
+                .values(lock_holder=holder, locked_at=current, last_run_started_at=current)
+            ).rowcount
+            if taken == 1:
+                return
+            row = conn.execute(sa.select(t.c.lock_holder, t.c.locked_at).where(t.c.shop == shop)).one()
+        if time.monotonic() >= deadline:
+            raise SyncLockedError(
+                f"another sync of shop {shop!r} is running: held by {row.lock_holder} "
+                f"since {row.locked_at:%Y-%m-%d %H:%M:%S} UTC; retry later"
+            )
+        time.sleep(poll_s)
+
+
+def release_lock(engine: sa.Engine, *, shop: str, holder: str) -> None:
+    """Release the lock if ``holder`` still owns it."""
+    t = opencart_sync_state
+    with engine.begin() as conn:
+        conn.execute(
+            t.update()
+            .where(t.c.shop == shop, t.c.lock_holder == holder)
+            .values(lock_holder=None, locked_at=None)
+        )
+
+
+def read_hwm(conn: sa.Connection, *, shop: str) -> int:
+    """The shop's high-water mark (0 when never synced)."""
+    t = opencart_sync_state
+    value = conn.execute(sa.select(t.c.high_water_mark).where(t.c.shop == shop)).scalar()
+    return int(value or 0)
+
+
+def set_hwm(conn: sa.Connection, *, shop: str, hwm: int) -> None:
+    """Move the mark (only ever upward), in the caller's transaction with the data it describes."""
+    t = opencart_sync_state
+    _ensure_row(conn, shop)
+    conn.execute(t.update().where(t.c.shop == shop, t.c.high_water_mark < hwm).values(high_water_mark=hwm))
+
+
+def record_run(engine: sa.Engine, *, shop: str, finished_at: datetime, stats: dict[str, Any]) -> None:
+    """Store the finished run's end time and statistics."""
+    t = opencart_sync_state
+    with engine.begin() as conn:
+        conn.execute(
+            t.update()
+            .where(t.c.shop == shop)
+            .values(last_run_finished_at=finished_at, last_run_stats=json.dumps(stats, sort_keys=True))
+        )
