@@ -1,0 +1,94 @@
+"""The Dagster reverse jobs run in-process against fake resources and a SQLite warehouse."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from test_admin_stores import FakeAdmin
+
+from oc_connector.reverse.inputs import Pacer, pending_voucher_rows
+from pipelines.reverse import REVERSE_JOBS, issue_vouchers, push_coupons_job
+from warehouse.ledger_schema import coupon_requests, voucher_requests
+from warehouse.migrate import upgrade
+
+
+class Shop:
+    def __init__(self) -> None:
+        self.admin = FakeAdmin()
+
+    def get_admin_client(self) -> FakeAdmin:
+        return self.admin
+
+
+class Warehouse:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def get_engine(self) -> sa.Engine:
+        return self.engine
+
+
+def _engine(tmp_path: Path) -> sa.Engine:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    upgrade(engine)
+    rows = [{"request_key": f"r{i}", "to_name": "Ann", "to_email": "a@x.io", "from_name": "Shop",
+             "from_email": "s@x.io", "amount": Decimal("10"), "voucher_theme_id": 8, "message": ""}
+            for i in range(3)]
+    rows.append({**rows[0], "request_key": "bad", "to_email": "nope"})
+    with engine.begin() as conn:
+        conn.execute(voucher_requests.insert(), rows)
+        conn.execute(coupon_requests.insert(), [{"code": "SALE10", "name": "Sale ten", "type": "P",
+                                                 "discount": "10"}])
+    return engine
+
+
+def _config(op: str, **values: object) -> dict[str, object]:
+    return {"ops": {op: {"config": values}}}
+
+
+def test_issue_vouchers_job_dry_run_then_real_then_rerun(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+    dry = issue_vouchers.execute_in_process(
+        run_config=_config("issue_vouchers_op", dry_run=True, per_second=1000), resources=resources
+    )
+    assert dry.success and shop.admin.vouchers == {}
+    assert len(pending_voucher_rows(engine=engine)) == 4
+    for _ in range(2):
+        real = issue_vouchers.execute_in_process(run_config=_config("issue_vouchers_op", per_second=1000),
+                                                 resources=resources)
+        assert real.success
+    assert len(shop.admin.vouchers) == 3
+    assert pending_voucher_rows(engine=engine) == []
+    (mat,) = [e for e in real.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = mat.step_output_data.metadata  # type: ignore[union-attr]
+    assert meta["state_confirmed"].value == 3 and meta["state_rejected"].value == 1
+
+
+def test_push_coupons_job(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+    for _ in range(2):
+        result = push_coupons_job.execute_in_process(run_config=_config("push_coupons_op", per_second=1000),
+                                                     resources=resources)
+        assert result.success
+    assert [f.code for f in shop.admin.coupons.values()] == ["SALE10"]
+    assert {j.name for j in REVERSE_JOBS} == {"issue_vouchers", "push_coupons"}
+
+
+def test_pacer_spaces_calls() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    pacer = Pacer(per_second=4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        pacer.wait()
+    assert slept == [0.25, 0.25]
