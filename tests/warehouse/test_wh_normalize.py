@@ -1,0 +1,88 @@
+"""Normalisation of the recorded real orders: dtypes, entities, zero dates, custom fields, quarantine."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+from wh_fakes import recorded_orders
+
+from oc_connector.normalize import content_hash, iter_chunks, normalize_orders
+
+
+def test_dtypes_are_pinned_and_money_is_decimal() -> None:
+    raws = recorded_orders()
+    norm = normalize_orders(raws, shop="s1", timezone="UTC")
+    frame = norm.frame
+    assert norm.quarantined == []
+    assert len(frame) == len(raws) == 60
+    assert str(frame["order_id"].dtype) == "Int64"
+    assert str(frame["order_status_id"].dtype) == "Int64"
+    assert frame["total"].dtype == object
+    assert all(isinstance(v, Decimal) for v in frame["total"])
+    assert all(isinstance(v, Decimal) for v in frame["currency_value"])
+    assert str(frame["date_added"].dtype) == "datetime64[us]"
+    first = frame[frame["order_id"] == 1].iloc[0]
+    assert first["total"] == Decimal("64.0000")
+    assert first["currency_value"] == Decimal("1.00000000")
+    assert first["date_added"] == pd.Timestamp("2026-11-26 23:10:56")
+    assert first["firstname"] == "Rita"
+    assert first["payment_company"] == ""  # empty string kept, not null
+    assert first["custom_field"] == "[]"
+    assert set(frame["shop"]) == {"s1"}
+    assert json.loads(first["_raw"]) == raws[0]
+    assert first["_hash"] == content_hash(raws[0])
+
+
+def test_local_time_converted_to_utc() -> None:
+    raw = dict(recorded_orders()[0], date_added="2026-07-01 12:00:00")
+    frame = normalize_orders([raw], timezone="Europe/Berlin").frame
+    assert frame["date_added"].iloc[0] == pd.Timestamp("2026-07-01 12:00:00")
+    assert frame["date_added_utc"].iloc[0] == pd.Timestamp("2026-07-01 10:00:00")
+
+
+def test_entities_unescaped_and_raw_kept() -> None:
+    raw = dict(recorded_orders()[0], firstname="Tom &amp; Jerry", comment="a &lt;b&gt; &quot;c&quot;")
+    frame = normalize_orders([raw]).frame
+    assert frame["firstname"].iloc[0] == "Tom & Jerry"
+    assert frame["comment"].iloc[0] == 'a <b> "c"'
+    assert json.loads(frame["_raw"].iloc[0])["firstname"] == "Tom &amp; Jerry"
+
+
+def test_zero_dates_become_null_and_custom_fields_json() -> None:
+    raw = dict(
+        recorded_orders()[0],
+        date_modified="0000-00-00 00:00:00",
+        custom_field={"2": "VAT123", "1": "x"},
+        payment_custom_field='{"3":"y"}',
+    )
+    frame = normalize_orders([raw]).frame
+    assert pd.isna(frame["date_modified"].iloc[0])
+    assert pd.isna(frame["date_modified_utc"].iloc[0])
+    assert json.loads(frame["custom_field"].iloc[0]) == {"1": "x", "2": "VAT123"}
+    assert json.loads(frame["payment_custom_field"].iloc[0]) == {"3": "y"}
+
+
+def test_bad_rows_quarantined_with_reasons_rest_loads() -> None:
+    good = recorded_orders()[:3]
+    bad_date = dict(good[0], order_id="900", date_added="2026-13-45 99:00:00")
+    bad_total = dict(good[0], order_id="901", total="12,5O")
+    bad_type = dict(good[0], order_id="902", store_id=["0"])
+    norm = normalize_orders([*good, bad_date, bad_total, bad_type])
+    assert list(norm.frame["order_id"]) == [1, 2, 3]
+    reasons = {q.entity_id: q.reason for q in norm.quarantined}
+    assert reasons["900"].startswith("date_added: bad date")
+    assert reasons["901"].startswith("total: not a number")
+    assert reasons["902"].startswith("store_id: not an integer")
+    assert json.loads(norm.quarantined[1].raw)["total"] == "12,5O"
+
+
+def test_chunks_cover_every_row_once() -> None:
+    raws = recorded_orders()
+    chunks = list(iter_chunks(raws, size=7, shop="x"))
+    assert [len(c.frame) for c in chunks] == [7] * 8 + [4]
+    ids = [int(i) for c in chunks for i in c.frame["order_id"]]
+    assert ids == [int(r["order_id"]) for r in raws]
+    assert isinstance(chunks[0].frame["date_added"].iloc[0].to_pydatetime(), datetime)

@@ -1,0 +1,181 @@
+"""The sync engine end to end against an in-memory shop seeded with the recorded real orders."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from wh_fakes import FakeShop
+
+from oc_connector.errors import PermissionDenied
+from oc_connector.sync import OrderSync, SyncOptions, SyncProgress
+from oc_connector.sync_state import SyncLockedError, acquire_lock
+from warehouse.schema import (
+    opencart_order_history,
+    opencart_orders,
+    opencart_quarantine,
+    opencart_sync_state,
+)
+
+NOW = datetime(2026, 11, 27, 1, 0, 0)  # recorded orders were added 2026-11-26: inside lookback
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def opts(**kw: object) -> SyncOptions:
+    base: dict[str, object] = {"shop": "s", "workers": 3, "gap_tolerance": 5, "batch_size": 7}
+    base.update(kw)
+    return SyncOptions(**base)  # type: ignore[arg-type]
+
+
+def rows(engine: sa.Engine, table: sa.Table) -> list[sa.Row[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(table)))
+
+
+def test_first_sync_loads_every_order_field_for_field(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    seen: list[SyncProgress] = []
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock, progress=seen.append).run()
+    assert result.orders_inserted == 60
+    assert (result.hwm_before, result.hwm_after) == (0, 60)
+    assert result.api_calls == 65  # 60 orders + gap_tolerance probes
+    assert result.history_rows == 60
+    loaded = {r.order_id: r for r in rows(warehouse_engine, opencart_orders)}
+    assert sorted(loaded) == list(range(1, 61))
+    for oid, raw in shop.orders.items():
+        row = loaded[oid]
+        assert row.total == Decimal(raw["total"])
+        assert row.order_status_id == int(raw["order_status_id"])
+        assert row.email == raw["email"]
+        assert row.date_modified == datetime.strptime(raw["date_modified"], "%Y-%m-%d %H:%M:%S")
+        assert row._deleted_at is None
+    assert seen and seen[-1].hwm == 60 and seen[-1].phase == "probe"
+
+
+def test_quiet_rerun_reads_only_open_lookback_and_probes(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    shop.reset_calls()
+    later = NOW + timedelta(days=40)  # outside lookback: only non-final orders are re-read
+    open_ids = {i for i, o in shop.orders.items() if int(o["order_status_id"]) not in
+                SyncOptions().final_statuses}
+    result = OrderSync(shop, warehouse_engine, opts(), now=lambda: later).run()
+    assert set(shop.calls) == open_ids | set(range(61, 66))
+    assert shop.total_calls == len(open_ids) + 5 == result.api_calls
+    assert result.orders_unchanged == len(open_ids)
+    assert (result.orders_inserted, result.orders_updated, result.history_rows) == (0, 0, 0)
+
+
+def test_status_change_new_order_and_deletion(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    shop.set_status(3, 2, "Processing", "2026-11-27 00:30:00")
+    shop.add_order(63, order_status_id="1", order_status="Pending")
+    del shop.orders[10]
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert (result.orders_updated, result.orders_inserted, result.orders_deleted) == (1, 1, 1)
+    assert result.hwm_after == 63
+    hist = [r for r in rows(warehouse_engine, opencart_order_history) if r.order_id == 3]
+    assert [(h.order_status_id, h.source) for h in hist][-1] == (2, "observed")
+    assert len(hist) == 2
+    assert hist[-1].changed_at == datetime(2026, 11, 27, 0, 30)
+    orders = {r.order_id: r for r in rows(warehouse_engine, opencart_orders)}
+    assert orders[10]._deleted_at == NOW
+    assert orders[3].order_status == "Processing"
+    # the order comes back: the soft delete clears
+    shop.orders[10] = dict(FakeShop().orders[10])
+    OrderSync(shop, warehouse_engine, opts(full=True), now=clock).run()
+    assert {r.order_id: r for r in rows(warehouse_engine, opencart_orders)}[10]._deleted_at is None
+
+
+def test_crash_between_batches_then_rerun_is_exact(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+
+    def boom(last_id: int) -> None:
+        if last_id >= 21:
+            raise RuntimeError("injected crash")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        OrderSync(shop, warehouse_engine, opts(), now=clock, after_batch=boom).run()
+    with warehouse_engine.connect() as conn:
+        assert conn.execute(sa.select(opencart_sync_state.c.high_water_mark)).scalar() == 21
+        assert conn.execute(sa.select(sa.func.count()).select_from(opencart_orders)).scalar() == 21
+        # the lock was released by the failing run
+        assert conn.execute(sa.select(opencart_sync_state.c.lock_holder)).scalar() is None
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert result.hwm_after == 60
+    assert sorted(r.order_id for r in rows(warehouse_engine, opencart_orders)) == list(range(1, 61))
+    hist = rows(warehouse_engine, opencart_order_history)
+    assert sorted(h.order_id for h in hist) == list(range(1, 61))
+
+
+def test_permission_denied_ends_run_and_rerun_completes(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    shop.fail_on[30] = PermissionDenied("Warning: You do not have permission to access the API!")
+    with pytest.raises(PermissionDenied):
+        OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    del shop.fail_on[30]
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert result.hwm_after == 60
+    assert len(rows(warehouse_engine, opencart_orders)) == 60
+
+
+def test_bad_rows_go_to_quarantine_and_resolve(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    shop.orders[7]["total"] = "not-a-number"
+    shop.orders[8]["date_added"] = "2026-02-30 10:00:00"
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert result.quarantined == 2 and result.orders_inserted == 58 and result.hwm_after == 60
+    q = {r.entity_id: r for r in rows(warehouse_engine, opencart_quarantine)}
+    assert set(q) == {"7", "8"}
+    assert q["7"].reason.startswith("total: not a number") and '"not-a-number"' in q["7"].raw
+    assert q["8"].reason.startswith("date_added: bad date") and not q["8"].resolved
+
+
+def test_backfill_reads_exact_range_without_moving_hwm(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).backfill(10, 19)
+    assert set(shop.calls) == set(range(10, 20))
+    assert result.orders_inserted == 10 and result.hwm_after == 0
+    assert sorted(r.order_id for r in rows(warehouse_engine, opencart_orders)) == list(range(10, 20))
+
+
+def test_lock_blocks_second_sync_with_clear_message(warehouse_engine: sa.Engine) -> None:
+    from warehouse.migrate import upgrade
+
+    upgrade(warehouse_engine)
+    acquire_lock(warehouse_engine, shop="s", holder="other-host:42", now=clock)
+    sync = OrderSync(FakeShop(), warehouse_engine, opts(), now=clock, lock_wait=timedelta(0))
+    with pytest.raises(SyncLockedError, match=r"other-host:42.*2026-11-27 01:00:00"):
+        sync.run()
+    # a stale lock expires
+    late = NOW + timedelta(hours=2)
+    result = OrderSync(FakeShop(), warehouse_engine, opts(), now=lambda: late).run()
+    assert result.orders_inserted == 60
+
+
+def test_two_concurrent_syncs_do_not_corrupt(sqlite_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    outcomes: list[object] = []
+
+    def go() -> None:
+        try:
+            outcomes.append(OrderSync(shop, sqlite_engine, opts(), now=clock,
+                                      lock_wait=timedelta(seconds=30)).run())
+        except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2
+    assert sorted(r.order_id for r in rows(sqlite_engine, opencart_orders)) == list(range(1, 61))
+    assert len(rows(sqlite_engine, opencart_order_history)) == 60
