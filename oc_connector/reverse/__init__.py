@@ -1,1 +1,74 @@
-"""Reverse ETL: push gift vouchers and coupons from the warehouse into the shop, exactly once."""
+"""Reverse ETL: push gift vouchers and coupons from the warehouse into the shop, exactly once.
+
+Vouchers: :func:`issue_vouchers_admin` (chosen, derived codes; recommended for bulk) or
+:func:`issue_vouchers_order` (catalog API orders of up to K vouchers); :func:`plan_vouchers` is the
+dry run. Coupons: :func:`push_coupons` and :func:`plan_coupons`. Input rows are validated by
+:func:`parse_voucher_row` / :func:`parse_coupon_row`; progress lives in the ledgers
+(:class:`VoucherLedger`, :class:`CouponLedger`).
+"""
+
+from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
+from oc_connector.reverse.codes import ALPHABET, derive_code, derive_unique_code
+from oc_connector.reverse.coupons import CouponPlan, CouponResult, plan_coupons, push_coupons
+from oc_connector.reverse.csvio import neutralise, read_rows, results_path, write_results
+from oc_connector.reverse.inputs import (
+    PacedCouponStore,
+    PacedVoucherStore,
+    Pacer,
+    pending_coupon_rows,
+    pending_voucher_rows,
+)
+from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
+from oc_connector.reverse.order_channel import OrderChannelSettings, batch_id_for, issue_vouchers_order
+from oc_connector.reverse.ports import CouponStore, VoucherStore
+from oc_connector.reverse.requests import (
+    CLEAR,
+    CouponRequest,
+    Rejected,
+    VoucherLimits,
+    VoucherRequest,
+    parse_coupon_row,
+    parse_voucher_row,
+    reject_duplicates,
+)
+from oc_connector.reverse.vouchers import IssueResult, VoucherPlan, issue_vouchers_admin, plan_vouchers
+
+__all__ = [
+    "ALPHABET",
+    "CLEAR",
+    "AdminCouponStore",
+    "AdminVoucherStore",
+    "CouponLedger",
+    "CouponPlan",
+    "CouponRequest",
+    "CouponResult",
+    "CouponStore",
+    "IssueResult",
+    "OrderChannelSettings",
+    "PacedCouponStore",
+    "PacedVoucherStore",
+    "Pacer",
+    "Rejected",
+    "VoucherLedger",
+    "VoucherLimits",
+    "VoucherPlan",
+    "VoucherRequest",
+    "VoucherStore",
+    "batch_id_for",
+    "derive_code",
+    "derive_unique_code",
+    "issue_vouchers_admin",
+    "issue_vouchers_order",
+    "neutralise",
+    "parse_coupon_row",
+    "parse_voucher_row",
+    "pending_coupon_rows",
+    "pending_voucher_rows",
+    "plan_coupons",
+    "plan_vouchers",
+    "push_coupons",
+    "read_rows",
+    "reject_duplicates",
+    "results_path",
+    "write_results",
+]
