@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -66,6 +67,20 @@ def upgrade(engine: sa.Engine) -> int:
     Returns:
         The schema version now recorded.
     """
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            return _upgrade_once(engine)
+        except sa.exc.DBAPIError:
+            # another process upgrading at the same moment created the same object first;
+            # the next attempt sees it and skips it
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _upgrade_once(engine: sa.Engine) -> int:
     with engine.begin() as conn:
         schema_version_table.create(conn, checkfirst=True)
         metadata.create_all(conn, checkfirst=True)

@@ -23,24 +23,33 @@ def test_upgrade_records_version_and_is_idempotent(warehouse_engine: sa.Engine) 
     assert upgrade(warehouse_engine) == SCHEMA_VERSION
     assert current_version(warehouse_engine) == SCHEMA_VERSION
     names = set(sa.inspect(warehouse_engine).get_table_names())
-    assert {"opencart_orders", "opencart_order_history", "opencart_sync_state",
-            "opencart_quarantine", "opencart_schema_version"} <= names
+    assert {
+        "opencart_orders",
+        "opencart_order_history",
+        "opencart_sync_state",
+        "opencart_quarantine",
+        "opencart_schema_version",
+    } <= names
     with warehouse_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM opencart_schema_version")).scalar() == 1
 
 
 def test_upgrade_from_older_table_adds_column_and_keeps_rows(warehouse_engine: sa.Engine) -> None:
     with warehouse_engine.begin() as conn:
-        conn.execute(sa.text(
-            "CREATE TABLE opencart_quarantine (shop VARCHAR(64) NOT NULL, entity VARCHAR(32) NOT NULL,"
-            " entity_id VARCHAR(64) NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL,"
-            " first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL,"
-            " PRIMARY KEY (shop, entity, entity_id))"
-        ))
-        conn.execute(sa.text(
-            "INSERT INTO opencart_quarantine VALUES ('s', 'order', '7', 'bad', '{}',"
-            " '2026-01-01 00:00:00', '2026-01-02 00:00:00')"
-        ))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE opencart_quarantine (shop VARCHAR(64) NOT NULL, entity VARCHAR(32) NOT NULL,"
+                " entity_id VARCHAR(64) NOT NULL, reason TEXT NOT NULL, raw TEXT NOT NULL,"
+                " first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL,"
+                " PRIMARY KEY (shop, entity, entity_id))"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO opencart_quarantine VALUES ('s', 'order', '7', 'bad', '{}',"
+                " '2026-01-01 00:00:00', '2026-01-02 00:00:00')"
+            )
+        )
     upgrade(warehouse_engine)
     cols = {c["name"] for c in sa.inspect(warehouse_engine).get_columns("opencart_quarantine")}
     assert "resolved" in cols
@@ -77,9 +86,19 @@ def test_upsert_counts_and_idempotency(warehouse_engine: sa.Engine) -> None:
 
 def test_history_insert_ignores_duplicates(warehouse_engine: sa.Engine) -> None:
     upgrade(warehouse_engine)
-    row = {"shop": "s", "order_id": 1, "source": "observed", "order_status_id": 1,
-           "order_status": "Pending", "changed_at": T0, "changed_on": T0.date(), "comment": "",
-           "notify": None, "observed_at": T1, "event_key": "k1"}
+    row = {
+        "shop": "s",
+        "order_id": 1,
+        "source": "observed",
+        "order_status_id": 1,
+        "order_status": "Pending",
+        "changed_at": T0,
+        "changed_on": T0.date(),
+        "comment": "",
+        "notify": None,
+        "observed_at": T1,
+        "event_key": "k1",
+    }
     with warehouse_engine.begin() as conn:
         assert insert_history(conn, [row]) == 1
         assert insert_history(conn, [row, dict(row, event_key="k2")]) == 1

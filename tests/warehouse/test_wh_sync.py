@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from wh_fakes import FakeShop
 
 from oc_connector.errors import PermissionDenied
-from oc_connector.sync import OrderSync, SyncOptions, SyncProgress
+from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
 from oc_connector.sync_state import SyncLockedError, acquire_lock
 from warehouse.schema import (
     opencart_order_history,
@@ -63,8 +63,9 @@ def test_quiet_rerun_reads_only_open_lookback_and_probes(warehouse_engine: sa.En
     OrderSync(shop, warehouse_engine, opts(), now=clock).run()
     shop.reset_calls()
     later = NOW + timedelta(days=40)  # outside lookback: only non-final orders are re-read
-    open_ids = {i for i, o in shop.orders.items() if int(o["order_status_id"]) not in
-                SyncOptions().final_statuses}
+    open_ids = {
+        i for i, o in shop.orders.items() if int(o["order_status_id"]) not in SyncOptions().final_statuses
+    }
     result = OrderSync(shop, warehouse_engine, opts(), now=lambda: later).run()
     assert set(shop.calls) == open_ids | set(range(61, 66))
     assert shop.total_calls == len(open_ids) + 5 == result.api_calls
@@ -166,9 +167,10 @@ def test_two_concurrent_syncs_do_not_corrupt(sqlite_engine: sa.Engine) -> None:
 
     def go() -> None:
         try:
-            outcomes.append(OrderSync(shop, sqlite_engine, opts(), now=clock,
-                                      lock_wait=timedelta(seconds=30)).run())
-        except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+            outcomes.append(
+                OrderSync(shop, sqlite_engine, opts(), now=clock, lock_wait=timedelta(seconds=30)).run()
+            )
+        except Exception as exc:
             outcomes.append(exc)
 
     threads = [threading.Thread(target=go) for _ in range(2)]
@@ -177,5 +179,8 @@ def test_two_concurrent_syncs_do_not_corrupt(sqlite_engine: sa.Engine) -> None:
     for t in threads:
         t.join()
     assert len(outcomes) == 2
+    assert all(isinstance(o, SyncResult) for o in outcomes), outcomes
+    inserted = sorted(o.orders_inserted for o in outcomes if isinstance(o, SyncResult))
+    assert inserted == [0, 60]  # the second waited for the lock, then found everything loaded
     assert sorted(r.order_id for r in rows(sqlite_engine, opencart_orders)) == list(range(1, 61))
     assert len(rows(sqlite_engine, opencart_order_history)) == 60
