@@ -92,3 +92,19 @@ def test_pacer_spaces_calls() -> None:
     for _ in range(3):
         pacer.wait()
     assert slept == [0.25, 0.25]
+
+
+def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    result = issue_vouchers.execute_in_process(
+        run_config=_config("issue_vouchers_op", dry_run=True, channel="order", batch_size=2),
+        resources={"opencart": shop, "warehouse": Warehouse(engine)},
+    )
+    assert result.success
+    (out,) = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = out.step_output_data.metadata  # type: ignore[union-attr]
+    assert {k: meta[k].value for k in ("creates", "rejected", "orders", "total_value")} == {
+        "creates": 3, "rejected": 1, "orders": 2, "total_value": 30.0,
+    }
+    assert len(pending_voucher_rows(engine=engine)) == 4
