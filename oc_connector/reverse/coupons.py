@@ -136,7 +136,9 @@ def push_coupons(
     results: list[CouponResult] = []
     for item in items:
         if isinstance(item, Rejected):
-            if item.key:
+            previous = ledger.get(item.key) if item.key else None
+            # a refused row never hides a coupon the shop already has: keep that row's state
+            if item.key and (previous is None or previous.state not in ("confirmed", "unchanged")):
                 ledger.record(item.key, state="rejected", reason=item.reason)
             results.append(CouponResult(item.key, "rejected", None, item.reason))
             continue

@@ -118,3 +118,13 @@ def test_dry_run_writes_nothing(ledger: CouponLedger, warehouse_engine: sa.Engin
         [_req(code="summer10", discount="10"), _req(code="SHIP5", discount="7")], store=store
     )
     assert again.unchanged == ["summer10"] and again.updates == ["SHIP5"]
+
+
+def test_rejected_row_keeps_ledger_of_existing_coupon(ledger: CouponLedger) -> None:
+    store = FakeStore()
+    push_coupons(_items()[:1], store=store, ledger=ledger, today=TODAY)
+    bad = parse_coupon_row({"code": "summer10", "name": "<clear>"})
+    (result,) = push_coupons([bad], store=store, ledger=ledger)
+    assert result.state == "rejected" and result.reason == "name is required and cannot be cleared"
+    row = ledger.get("SUMMER10")
+    assert row is not None and row.state == "confirmed"
