@@ -1,0 +1,69 @@
+"""``oc-connector sync`` builds client and engine from the environment and prints a summary."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from wh_fakes import FakeShop
+
+from oc_connector.cli import main
+from oc_connector.errors import AuthenticationError
+
+SECRET = "k3y-very-secret-value"
+
+
+def _fake_client_module(monkeypatch: pytest.MonkeyPatch, factory: Any) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    mod = types.ModuleType("oc_connector.client")
+
+    def OpenCartClient(url: str, **kwargs: Any) -> Any:
+        made.append({"url": url, **kwargs})
+        return factory()
+
+    mod.OpenCartClient = OpenCartClient  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "oc_connector.client", mod)
+    return made
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "OPENCART_URL": "http://127.0.0.1:9/",
+        "OPENCART_API_KEY": SECRET,
+        "WAREHOUSE_URL": f"sqlite:///{tmp_path / 'wh.db'}",
+    }
+
+
+def test_sync_command_loads_and_summarises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _fake_client_module(monkeypatch, FakeShop)
+    result = CliRunner().invoke(
+        main,
+        ["sync", "--workers", "2", "--gap-tolerance", "3", "--shop", "s1", "--no-admin"],
+        env=_env(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    assert "shop s1: 60 new, 0 changed" in result.output
+    assert "high-water mark 0 -> 60" in result.output
+    assert made[0]["url"] == "http://127.0.0.1:9/"
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM opencart_orders WHERE shop='s1'")).scalar() == 60
+    engine.dispose()
+
+
+def test_sync_command_error_is_plain_and_secret_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Refusing(FakeShop):
+        def order_info_raw(self, order_id: int) -> dict[str, Any]:
+            raise AuthenticationError("Warning: Incorrect API Key!", route="api/login")
+
+    _fake_client_module(monkeypatch, Refusing)
+    result = CliRunner().invoke(main, ["sync", "--no-admin"], env=_env(tmp_path))
+    assert result.exit_code == 1
+    assert "Incorrect API Key" in result.output
+    assert SECRET not in result.output
+    assert "Traceback" not in result.output
