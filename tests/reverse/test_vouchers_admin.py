@@ -150,3 +150,15 @@ def test_dry_run_writes_nothing_and_plans(ledger: VoucherLedger, warehouse_engin
     issue_vouchers_admin(items, store=store, ledger=ledger)
     again = plan_vouchers(items, store=store, ledger=ledger)
     assert again.unchanged == ["r0", "r1", "r2"] and again.creates == [] and again.total_value == 0
+
+
+def test_update_reset_after_commit_is_not_repeated(ledger: VoucherLedger) -> None:
+    store = FakeStore()
+    issue_vouchers_admin([_request(1)], store=store, ledger=ledger)
+    ledger.mark("r1", state="issued")
+    store.fail("update", "after")
+    writes = store.writes
+    (result,) = issue_vouchers_admin([_request(1, amount="20")], store=store, ledger=ledger)
+    assert result.state == "confirmed"
+    assert store.writes == writes + 1  # the committed update is seen on re-read, not posted again
+    assert len(store.rows) == 1 and next(iter(store.rows.values()))["amount"] == "20.0000"
