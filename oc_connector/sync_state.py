@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -57,12 +59,37 @@ def acquire_lock(
             if taken == 1:
                 return
             row = conn.execute(sa.select(t.c.lock_holder, t.c.locked_at).where(t.c.shop == shop)).one()
+            if row.lock_holder is not None and holder_is_dead(str(row.lock_holder)):
+                # the holder was a process of this host that no longer exists (killed): take over
+                conn.execute(
+                    t.update()
+                    .where(t.c.shop == shop, t.c.lock_holder == row.lock_holder)
+                    .values(lock_holder=None, locked_at=None)
+                )
+                continue
         if time.monotonic() >= deadline:
             raise SyncLockedError(
                 f"another sync of shop {shop!r} is running: held by {row.lock_holder} "
                 f"since {row.locked_at:%Y-%m-%d %H:%M:%S} UTC; retry later"
             )
         time.sleep(poll_s)
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` (``host:pid:...``) names a process of this host that has exited."""
+    parts = holder.split(":")
+    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def release_lock(engine: sa.Engine, *, shop: str, holder: str) -> None:

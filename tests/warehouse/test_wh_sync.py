@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -184,3 +188,22 @@ def test_two_concurrent_syncs_do_not_corrupt(sqlite_engine: sa.Engine) -> None:
     assert inserted == [0, 60]  # the second waited for the lock, then found everything loaded
     assert sorted(r.order_id for r in rows(sqlite_engine, opencart_orders)) == list(range(1, 61))
     assert len(rows(sqlite_engine, opencart_order_history)) == 60
+
+
+def test_sigkilled_sync_then_rerun_is_exact(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    script = Path(__file__).parent / "wh_killed_sync.py"
+    proc = subprocess.run([sys.executable, str(script), url, "28"], check=False, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            state = conn.execute(sa.select(opencart_sync_state)).one()
+            assert state.high_water_mark == 28
+            assert state.lock_holder is not None  # the killed process never released it
+        result = OrderSync(FakeShop(), engine, opts(), now=clock, lock_wait=timedelta(0)).run()
+        assert (result.hwm_before, result.hwm_after) == (28, 60)
+        assert sorted(r.order_id for r in rows(engine, opencart_orders)) == list(range(1, 61))
+        assert sorted(h.order_id for h in rows(engine, opencart_order_history)) == list(range(1, 61))
+    finally:
+        engine.dispose()
