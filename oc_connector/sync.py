@@ -33,7 +33,7 @@ from oc_connector.normalize import normalize_orders
 from oc_connector.sync_history import admin_history_rows, observed_history_row
 from oc_connector.sync_state import acquire_lock, read_hwm, record_run, release_lock, set_hwm
 from warehouse.migrate import upgrade
-from warehouse.orders_schema import opencart_orders
+from warehouse.orders_schema import opencart_orders, opencart_quarantine
 
 __all__ = ["OrderSync", "SyncOptions", "SyncProgress", "SyncResult"]
 
@@ -267,9 +267,17 @@ class OrderSync:
                     t.c.date_added_utc >= since,
                 ),
             ]
+        q = opencart_quarantine
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(t.c.order_id).where(*where).order_by(t.c.order_id))
-            return [int(r[0]) for r in rows]
+            ids = {int(r[0]) for r in conn.execute(sa.select(t.c.order_id).where(*where))}
+            # orders set aside earlier are retried: once the shop fixes them they load
+            held = conn.execute(
+                sa.select(q.c.entity_id).where(
+                    q.c.shop == self._opt.shop, q.c.entity == "order", ~q.c.resolved
+                )
+            )
+            ids |= {int(r[0]) for r in held if str(r[0]).isdigit() and int(r[0]) <= hwm}
+        return sorted(ids)
 
     # -- fetching -----------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,15 @@ from warehouse.schema import (
     opencart_quarantine,
     opencart_sync_state,
 )
+
+
+@dataclass(frozen=True)
+class AdminHistoryRow:
+    date_added: date
+    comment: str
+    status: str
+    notified: bool
+
 
 NOW = datetime(2026, 11, 27, 1, 0, 0)  # recorded orders were added 2026-11-26: inside lookback
 
@@ -141,6 +151,51 @@ def test_bad_rows_go_to_quarantine_and_resolve(warehouse_engine: sa.Engine) -> N
     assert set(q) == {"7", "8"}
     assert q["7"].reason.startswith("total: not a number") and '"not-a-number"' in q["7"].raw
     assert q["8"].reason.startswith("date_added: bad date") and not q["8"].resolved
+    # the shop fixes order 7: the next run retries it, loads it and resolves its quarantine row
+    shop.orders[7]["total"] = "12.5000"
+    again = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert again.orders_inserted == 1 and again.quarantined == 1
+    q = {r.entity_id: r for r in rows(warehouse_engine, opencart_quarantine)}
+    assert q["7"].resolved and not q["8"].resolved
+    loaded = {r.order_id: r for r in rows(warehouse_engine, opencart_orders)}
+    assert loaded[7].total == Decimal("12.5000") and 8 not in loaded
+
+
+class FakeAdmin:
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def order_history(self, order_id: int) -> list[AdminHistoryRow]:
+        self.calls.append(order_id)
+        day = date(2026, 11, 26)
+        return [
+            AdminHistoryRow(date_added=day, comment="", status="Pending", notified=False),
+            AdminHistoryRow(date_added=day, comment="paid & shipped", status="Complete", notified=True),
+            AdminHistoryRow(date_added=day, comment="", status="Pending", notified=False),
+        ]
+
+
+def test_admin_history_read_for_new_and_changed_orders_idempotently(
+    warehouse_engine: sa.Engine,
+) -> None:
+    shop, admin = FakeShop(), FakeAdmin()
+    OrderSync(shop, warehouse_engine, opts(), admin=admin, now=clock).run()
+    assert sorted(admin.calls) == list(range(1, 61))
+    admin.calls.clear()
+    shop.set_status(5, 5, "Complete", "2026-11-27 00:45:00")
+    OrderSync(shop, warehouse_engine, opts(), admin=admin, now=clock).run()
+    assert admin.calls == [5]  # only the changed order
+    hist = [r for r in rows(warehouse_engine, opencart_order_history) if r.order_id == 5]
+    admin_rows = sorted((h.order_status, h.comment, h.notify) for h in hist if h.source == "admin")
+    assert admin_rows == [
+        ("Complete", "paid & shipped", True),
+        ("Pending", "", False),
+        ("Pending", "", False),
+    ]
+    assert all(
+        h.changed_on == date(2026, 11, 26) and h.changed_at is None for h in hist if h.source == "admin"
+    )
+    assert [h.order_status_id for h in hist if h.source == "observed"][-1] == 5
 
 
 def test_backfill_reads_exact_range_without_moving_hwm(warehouse_engine: sa.Engine) -> None:
