@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from wh_fakes import FakeShop
 
+from oc_connector.admin.records import AdminHistoryRow
 from oc_connector.errors import PermissionDenied
 from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
 from oc_connector.sync_state import SyncLockedError, acquire_lock
@@ -24,15 +24,6 @@ from warehouse.schema import (
     opencart_quarantine,
     opencart_sync_state,
 )
-
-
-@dataclass(frozen=True)
-class AdminHistoryRow:
-    date_added: date
-    comment: str
-    status: str
-    notified: bool
-
 
 NOW = datetime(2026, 11, 27, 1, 0, 0)  # recorded orders were added 2026-11-26: inside lookback
 
