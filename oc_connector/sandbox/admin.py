@@ -68,6 +68,8 @@ class _Request:
         self.method = str(environ.get("REQUEST_METHOD", "GET"))
         self.query = dict(parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True))
         self.form: Form = []
+        # The caller's session (the success alert of a post waits there for the next list).
+        self.session: dict[str, Any] = {}
         if self.method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
@@ -106,8 +108,6 @@ class AdminApp:
     def __init__(self, state: AdminShopState) -> None:
         self._state = state
         self._sessions: dict[str, dict[str, Any]] = {}
-        # The success alert shown once on the list reached by a post's redirect.
-        self._flash: str | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -116,6 +116,7 @@ class AdminApp:
         request = _Request(environ)
         session_id = request.session_id or secrets.token_hex(13)
         session = self._sessions.setdefault(session_id, {})
+        request.session = session
         status, headers, body = self._dispatch(request, session)
         headers.append(("Set-Cookie", f"OCSESSID={session_id}; path=/"))
         start_response(status, headers)
@@ -137,7 +138,7 @@ class AdminApp:
         if route == "common/login":
             return self._login(request, session)
         if route == "common/logout":
-            session.clear()
+            session.clear()  # the old token then gives the plain login page
             return self._redirect(f"{request.base}?route=common/login")
         token = session.get("user_token")
         if not token or request.query.get("user_token") != token:

@@ -186,12 +186,12 @@ def coupon_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, str
                 [(coupon_id, c) for c in categories],
             )
             db.commit()
-        app._flash = "Success: You have modified coupons!"
+        request.session["flash"] = "Success: You have modified coupons!"
         keep = "".join(f"&{k}={request.query[k]}" for k in ("sort", "order", "page") if k in request.query)
         return app._redirect(f"{request.base}?route=marketing/coupon&user_token={token}{keep}")
 
     def index(request: _Request, token: str, can_modify: bool) -> Answer:
-        flash, app._flash = app._flash, None
+        flash = request.session.pop("flash", None)
         return listing(request, token, can_modify, flash)
 
     def add(request: _Request, token: str, can_modify: bool) -> Answer:
@@ -256,7 +256,7 @@ def voucher_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, st
         ]
 
     def index(request: _Request, token: str, can_modify: bool) -> Answer:
-        flash, app._flash = app._flash, None
+        flash = request.session.pop("flash", None)
         sort, order, page, keep = _paging(request, VOUCHER_SORTS, "v.date_added", "DESC")
         total = int(db.execute("SELECT COUNT(*) FROM oc_voucher").fetchone()[0])
         rows = db.execute(
@@ -351,7 +351,7 @@ def voucher_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, st
                     (*row, voucher_id),
                 )
             db.commit()
-        app._flash = "Success: You have modified vouchers!"
+        request.session["flash"] = "Success: You have modified vouchers!"
         return app._redirect(f"{request.base}?route=sale/voucher&user_token={token}")
 
     def add(request: _Request, token: str, can_modify: bool) -> Answer:
