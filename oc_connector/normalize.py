@@ -7,12 +7,13 @@ import html
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from warehouse.orders_schema import (
@@ -62,8 +63,15 @@ class Normalized:
 
 
 def content_hash(raw: Mapping[str, Any]) -> str:
-    """SHA-256 of the order's canonical JSON: equal hashes mean an unchanged order."""
-    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """SHA-256 of the order's JSON as stored in ``_raw``: equal hashes mean an unchanged order."""
+    return _hash_text(_dump(raw))
+
+
+def _dump(raw: Mapping[str, Any]) -> str:
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -97,8 +105,11 @@ def _datetime(value: Any, name: str) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{name}: not a date: {type(value).__name__}")
+    text = value.strip()
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
+        if len(text) != 19 or text[10] != " ":
+            raise ValueError(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{name}: bad date: {value[:40]!r}") from None
 
@@ -120,13 +131,17 @@ def _json(value: Any, name: str) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _local_to_utc(local: datetime | None, tz: ZoneInfo) -> datetime | None:
-    if local is None:
-        return None
-    return local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+def _local_to_utc(local: pd.Series, tz: str) -> pd.Series:
+    """Vectorised shop-local -> naive UTC (DST gaps shift forward, ambiguous hours take the first)."""
+    if tz == "UTC":
+        return local.copy()
+    first = np.ones(len(local), dtype=bool)  # ambiguous (repeated) hour: take the DST reading
+    aware = local.dt.tz_localize(tz, ambiguous=first, nonexistent="shift_forward")
+    utc: pd.Series = aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    return utc
 
 
-def _row(raw: Mapping[str, Any], *, shop: str, tz: ZoneInfo) -> dict[str, Any]:
+def _row(raw: Mapping[str, Any], *, shop: str) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ValueError(f"order is not an object: {type(raw).__name__}")
     order_id = _int(raw.get("order_id"), "order_id")
@@ -142,11 +157,9 @@ def _row(raw: Mapping[str, Any], *, shop: str, tz: ZoneInfo) -> dict[str, Any]:
     for name in JSON_FIELDS:
         row[name] = _json(raw.get(name, []), name)
     for name in DATE_FIELDS:
-        local = _datetime(raw.get(name), name)
-        row[name] = local
-        row[f"{name}_utc"] = _local_to_utc(local, tz)
-    row["_raw"] = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
-    row["_hash"] = content_hash(raw)
+        row[name] = _datetime(raw.get(name), name)
+    row["_raw"] = text = _dump(raw)
+    row["_hash"] = _hash_text(text)
     return row
 
 
@@ -181,22 +194,25 @@ def normalize_orders(
     Returns:
         The frame of good rows and the list of quarantined rows, each with its reason.
     """
-    tz = ZoneInfo(timezone)
+    ZoneInfo(timezone)  # an unknown zone fails here, before any row is read
     rows: list[dict[str, Any]] = []
     bad: list[QuarantinedRow] = []
     for raw in raws:
         try:
-            rows.append(_row(raw, shop=shop, tz=tz))
+            rows.append(_row(raw, shop=shop))
         except ValueError as exc:
             bad.append(QuarantinedRow(entity_id=_entity_id(raw), reason=str(exc), raw=_raw_json(raw)))
-    frame = pd.DataFrame.from_records(rows, columns=list(ORDER_COLUMNS))
+    columns = [c for c in ORDER_COLUMNS if not c.endswith("_utc")]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["shop"] = frame["shop"].astype(object)
     for name in ("order_id", *INT_FIELDS):
         frame[name] = frame[name].astype("Int64")
     for name in (*MONEY_FIELDS, *RATE_FIELDS, *TEXT_FIELDS, *JSON_FIELDS, "_raw", "_hash"):
         frame[name] = frame[name].astype(object)
-    for name in ("date_added", "date_modified", "date_added_utc", "date_modified_utc"):
+    for name in DATE_FIELDS:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+        frame[f"{name}_utc"] = _local_to_utc(frame[name], timezone)
+    frame = frame[list(ORDER_COLUMNS)]
     return Normalized(frame=frame, quarantined=bad)
 
 

@@ -86,3 +86,16 @@ def test_chunks_cover_every_row_once() -> None:
     ids = [int(i) for c in chunks for i in c.frame["order_id"]]
     assert ids == [int(r["order_id"]) for r in raws]
     assert isinstance(chunks[0].frame["date_added"].iloc[0].to_pydatetime(), datetime)
+
+
+def test_dst_edges_convert_without_error() -> None:
+    base = recorded_orders()[0]
+    raws = [
+        dict(base, order_id="1", date_added="2026-10-25 02:30:00"),  # repeated hour in Berlin
+        dict(base, order_id="2", date_added="2026-03-29 02:30:00"),  # skipped hour in Berlin
+    ]
+    frame = normalize_orders(raws, timezone="Europe/Berlin").frame
+    assert list(frame["date_added_utc"]) == [
+        pd.Timestamp("2026-10-25 00:30:00"),
+        pd.Timestamp("2026-03-29 01:00:00"),
+    ]
