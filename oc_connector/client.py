@@ -1,0 +1,258 @@
+"""OpenCartClient: the catalog API (``index.php?route=api/...``) with token lifecycle.
+
+One transport (pooled session, limiter, retries) per client; the api_token is obtained lazily under
+a lock and shared by all threads; it is renewed proactively after ``token_max_idle`` seconds idle and
+reactively once when a route answers the permission error on a token that worked before.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from oc_connector.decode import decode_body
+from oc_connector.errors import PermissionDenied, UnexpectedResponseError
+from oc_connector.ratelimit import RateLimit
+from oc_connector.records import Order
+from oc_connector.retry import RetryPolicy
+from oc_connector.secret import Secret, register_secret
+from oc_connector.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
+
+__all__ = ["OpenCartClient"]
+
+log = logging.getLogger("oc_connector.client")
+_DEFAULT_TIMEOUT = Timeout()
+
+
+class OpenCartClient:
+    """Client of one shop's catalog API.
+
+    Args:
+        base_url: the shop URL (``https://shop.example/``).
+        api_key: the API user's key (Admin > System > Users > API).
+        api_username: the API user's name.
+        credentials_in: send username/key in the login POST body, an ``Authorization: Basic``
+            header, or both.
+        timeout, verify, ca_bundle, allow_insecure_http, rate_limit, max_concurrency, retry:
+            passed to :class:`~oc_connector.transport.Transport`.
+        store_id: the store whose catalog API is called.
+        token_max_idle: seconds of idleness after which the token is renewed before use.
+        clock: monotonic clock (injectable for tests).
+        transport: a ready transport (tests); the URL/TLS settings above are then ignored.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: Secret | str,
+        api_username: str = "Default",
+        credentials_in: Literal["body", "header", "both"] = "body",
+        timeout: Timeout = _DEFAULT_TIMEOUT,
+        verify: bool = True,
+        ca_bundle: str | None = None,
+        allow_insecure_http: bool = False,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        max_concurrency: int = 8,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        store_id: int = 0,
+        token_max_idle: float = 20 * 60,
+        clock: Callable[[], float] = time.monotonic,
+        transport: Transport | None = None,
+    ) -> None:
+        self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        self.api_username = api_username
+        self.credentials_in = credentials_in
+        self.store_id = store_id
+        self.token_max_idle = token_max_idle
+        self._clock = clock
+        self.transport = transport or Transport(
+            base_url,
+            timeout=timeout,
+            verify=verify,
+            ca_bundle=ca_bundle,
+            allow_insecure_http=allow_insecure_http,
+            rate_limit=rate_limit,
+            max_concurrency=max_concurrency,
+            retry=retry,
+        )
+        self.base_url = self.transport.base_url
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._token_used_ok = False
+        self._last_used = 0.0
+        self.logins = 0
+        self.relogins = 0
+
+    def __repr__(self) -> str:
+        return f"OpenCartClient({self.base_url!r}, api_username={self.api_username!r})"
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Counters: requests, retries, logins, relogins, rate_limit_wait_s, by_route, errors."""
+        snap = self.transport.stats.snapshot()
+        snap.update(logins=self.logins, relogins=self.relogins)
+        return snap
+
+    # -- token ---------------------------------------------------------------------------------
+
+    def _login_request(self) -> str:
+        form: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        if self.credentials_in in ("body", "both"):
+            form = {"username": self.api_username, "key": self._key.get()}
+        if self.credentials_in in ("header", "both"):
+            raw = f"{self.api_username}:{self._key.get()}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
+        resp = self.transport.send(
+            "POST",
+            "index.php",
+            route="api/login",
+            params={"route": "api/login"},
+            data=form,
+            headers=headers,
+            safe=True,
+        )
+        data = decode_body(route="api/login", status=resp.status_code, body=resp.text)
+        token = data.get("api_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise UnexpectedResponseError("login answered without an api_token", route="api/login")
+        register_secret(token)
+        self.logins += 1
+        log.info("logged in to %s as %s", self.base_url, self.api_username)
+        return token
+
+    def login(self) -> None:
+        """Log in now (normally lazy) and keep the token."""
+        with self._lock:
+            self._token = self._login_request()
+            self._token_used_ok = False
+            self._last_used = self._clock()
+
+    def _current_token(self) -> str:
+        with self._lock:
+            idle = self._clock() - self._last_used
+            if self._token is None or idle > self.token_max_idle:
+                if self._token is not None:
+                    self.relogins += 1
+                self._token = self._login_request()
+                self._token_used_ok = False
+                self._last_used = self._clock()
+            return self._token
+
+    def _renew_after_denial(self, refused: str) -> bool:
+        with self._lock:
+            if self._token != refused:
+                return True  # another thread already renewed it
+            if not self._token_used_ok:
+                return False
+            self.relogins += 1
+            self._token = self._login_request()
+            self._token_used_ok = False
+            self._last_used = self._clock()
+            return True
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        route: str,
+        token: str,
+        query: Mapping[str, Any] | None,
+        form: Any,
+        method: str,
+        safe: bool,
+    ) -> Any:
+        params: dict[str, Any] = {"route": route, "api_token": token}
+        if self.store_id:
+            params["store_id"] = self.store_id
+        params.update(query or {})
+        resp = self.transport.send(method, "index.php", route=route, params=params, data=form, safe=safe)
+        return decode_body(route=route, status=resp.status_code, body=resp.text)
+
+    def call(
+        self,
+        route: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        form: Any = None,
+        method: str = "POST",
+        safe: bool,
+    ) -> Any:
+        """Call one api/* route with the shared token.
+
+        Args:
+            route: ``api/order/info``.
+            query: query parameters besides route/api_token.
+            form: POST body fields (a mapping or a list of pairs for bracket syntax).
+            method: HTTP method.
+            safe: True when repeating the call is harmless (retried); False for writes.
+
+        Returns:
+            The decoded JSON.
+        """
+        token = self._current_token()
+        try:
+            data = self._send(route, token, query, form, method, safe)
+        except PermissionDenied:
+            if not self._renew_after_denial(token):
+                raise
+            token = self._current_token()
+            data = self._send(route, token, query, form, method, safe)
+        with self._lock:
+            if self._token == token:
+                self._token_used_ok = True
+                self._last_used = self._clock()
+        return data
+
+    def order_info_raw(self, order_id: int) -> dict[str, Any]:
+        """The ``order`` object of ``api/order/info`` as the shop sent it (strings).
+
+        Raises:
+            NotFoundError: "Order could not be found!".
+        """
+        data = self.call("api/order/info", query={"order_id": int(order_id)}, method="GET", safe=True)
+        order = data.get("order") if isinstance(data, dict) else None
+        if not isinstance(order, dict):
+            raise UnexpectedResponseError("order/info answered without an order", route="api/order/info")
+        return order
+
+    def order_info(self, order_id: int) -> Order:
+        """The order as a typed :class:`~oc_connector.records.Order`."""
+        return Order.from_api(self.order_info_raw(order_id))
+
+    def add_order_history(
+        self,
+        order_id: int,
+        *,
+        order_status_id: int,
+        comment: str = "",
+        notify: bool = False,
+        override: bool = False,
+    ) -> None:
+        """Add a history entry (and set the status). Never retried: OutcomeUnknown on failure."""
+        form = {
+            "order_status_id": str(int(order_status_id)),
+            "comment": comment,
+            "notify": "1" if notify else "0",
+            "override": "1" if override else "0",
+        }
+        self.call("api/order/history", query={"order_id": int(order_id)}, form=form, safe=False)
+
+    def delete_order(self, order_id: int) -> None:
+        """Delete an order. Never retried: OutcomeUnknown on failure."""
+        self.call("api/order/delete", query={"order_id": int(order_id)}, safe=False)
+
+    def close(self) -> None:
+        """Close the transport."""
+        self.transport.close()
+
+    def __enter__(self) -> OpenCartClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
