@@ -40,7 +40,13 @@ def current_version(engine: sa.Engine) -> int:
 
 
 def _add_missing_columns(conn: sa.Connection, table: sa.Table) -> None:
-    existing = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    if conn.dialect.name == "duckdb":  # duckdb-engine's column reflection is incomplete
+        query = sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+        ).bindparams(t=table.name)
+        existing = {str(r[0]) for r in conn.execute(query)}
+    else:
+        existing = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
     preparer = conn.dialect.identifier_preparer
     for column in table.columns:
         if column.name in existing:

@@ -99,7 +99,13 @@ opencart_orders = sa.Table(
 opencart_order_history = sa.Table(
     "opencart_order_history",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # an explicit sequence (not SERIAL/IDENTITY) so DuckDB can create the table too
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.Sequence("opencart_order_history_id_seq"),
+        primary_key=True,
+    ),
     sa.Column("shop", sa.String(64), nullable=False),
     sa.Column("order_id", sa.BigInteger, nullable=False),
     sa.Column("source", sa.String(16), nullable=False),

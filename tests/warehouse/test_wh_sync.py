@@ -253,3 +253,18 @@ def test_sigkilled_sync_then_rerun_is_exact(tmp_path: Path) -> None:
         assert sorted(h.order_id for h in rows(engine, opencart_order_history)) == list(range(1, 61))
     finally:
         engine.dispose()
+
+
+def test_sync_on_duckdb(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    try:
+        shop = FakeShop()
+        first = OrderSync(shop, engine, opts(), now=clock).run()
+        assert (first.orders_inserted, first.hwm_after, first.history_rows) == (60, 60, 60)
+        shop.set_status(2, 3, "Shipped", "2026-11-27 00:10:00")
+        second = OrderSync(shop, engine, opts(), now=clock).run()
+        assert (second.orders_updated, second.orders_inserted, second.history_rows) == (1, 0, 1)
+        loaded = {r.order_id: r for r in rows(engine, opencart_orders)}
+        assert loaded[2].order_status == "Shipped" and isinstance(loaded[2].total, Decimal)
+    finally:
+        engine.dispose()
