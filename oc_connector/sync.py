@@ -31,7 +31,7 @@ from oc_connector.load import (
 )
 from oc_connector.normalize import normalize_orders
 from oc_connector.sync_history import admin_history_rows, observed_history_row
-from oc_connector.sync_state import acquire_lock, read_hwm, record_run, release_lock, set_hwm
+from oc_connector.sync_state import acquire_lock, heartbeat, read_hwm, record_run, release_lock, set_hwm
 from warehouse.migrate import upgrade
 from warehouse.orders_schema import opencart_orders, opencart_quarantine
 
@@ -411,6 +411,7 @@ class OrderSync:
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
             if move_hwm:
                 set_hwm(conn, shop=shop, hwm=hwm)
+            heartbeat(conn, shop=shop, holder=self._holder, now=now)
         tally.inserted += counts.inserted
         tally.updated += counts.updated
         tally.unchanged += counts.unchanged

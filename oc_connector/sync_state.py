@@ -16,7 +16,15 @@ from oc_connector.errors import OpenCartError
 from oc_connector.load import upsert
 from warehouse.orders_schema import opencart_sync_state
 
-__all__ = ["SyncLockedError", "acquire_lock", "read_hwm", "record_run", "release_lock", "set_hwm"]
+__all__ = [
+    "SyncLockedError",
+    "acquire_lock",
+    "heartbeat",
+    "read_hwm",
+    "record_run",
+    "release_lock",
+    "set_hwm",
+]
 
 
 class SyncLockedError(OpenCartError):
@@ -90,6 +98,20 @@ def holder_is_dead(holder: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def heartbeat(conn: sa.Connection, *, shop: str, holder: str, now: datetime) -> None:
+    """Refresh the lock inside a batch's transaction; fail (rolling the batch back) if it was lost.
+
+    Raises:
+        SyncLockedError: the lock expired and another sync took it over.
+    """
+    t = opencart_sync_state
+    kept = conn.execute(
+        t.update().where(t.c.shop == shop, t.c.lock_holder == holder).values(locked_at=now)
+    ).rowcount
+    if kept != 1:
+        raise SyncLockedError(f"the sync lock of shop {shop!r} was taken over by another run; stopping")
 
 
 def release_lock(engine: sa.Engine, *, shop: str, holder: str) -> None:

@@ -268,3 +268,16 @@ def test_sync_on_duckdb(tmp_path: Path) -> None:
         assert loaded[2].order_status == "Shipped" and isinstance(loaded[2].total, Decimal)
     finally:
         engine.dispose()
+
+
+def test_run_whose_lock_was_taken_over_stops_without_writing(sqlite_engine: sa.Engine) -> None:
+    def steal(last_id: int) -> None:
+        with sqlite_engine.begin() as conn:
+            conn.execute(opencart_sync_state.update().values(lock_holder="thief:1", locked_at=NOW))
+
+    with pytest.raises(SyncLockedError, match="taken over"):
+        OrderSync(FakeShop(), sqlite_engine, opts(), now=clock, after_batch=steal).run()
+    # the first batch committed before the theft, the second was rolled back
+    assert sorted(r.order_id for r in rows(sqlite_engine, opencart_orders)) == list(range(1, 8))
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(opencart_sync_state.c.lock_holder)).scalar() == "thief:1"
