@@ -171,10 +171,25 @@ def insert_history(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     t = opencart_order_history
-    before = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-    upsert(conn, t, rows, keys=("shop", "order_id", "source", "event_key"), update=())
-    after = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-    return int(after) - int(before)
+    existing: set[tuple[str, int, str, str]] = set()
+    shops = {str(r["shop"]) for r in rows}
+    ids = sorted({int(r["order_id"]) for r in rows})
+    for start in range(0, len(ids), 500):
+        result = conn.execute(
+            sa.select(t.c.shop, t.c.order_id, t.c.source, t.c.event_key).where(
+                t.c.shop.in_(shops), t.c.order_id.in_(ids[start : start + 500])
+            )
+        )
+        existing.update((str(a), int(b), str(c), str(d)) for a, b, c, d in result)
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        key = (str(row["shop"]), int(row["order_id"]), str(row["source"]), str(row["event_key"]))
+        if key not in existing:
+            existing.add(key)
+            fresh.append(row)
+    # insert-or-ignore still guards against a concurrent writer of the same event
+    upsert(conn, t, fresh, keys=("shop", "order_id", "source", "event_key"), update=())
+    return len(fresh)
 
 
 def upsert_quarantine(
