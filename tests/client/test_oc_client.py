@@ -232,7 +232,7 @@ def test_secrets_never_reach_logs_reprs_or_errors(caplog: pytest.LogCaptureFixtu
     caplog.set_level(logging.DEBUG)
     clock = FakeClock()
     responses.post(URL, body=LOGIN_OK % TOKEN1)
-    responses.get(URL, status=503, body="proxy says api_token=%s" % TOKEN1)
+    responses.get(URL, status=503, body=f"proxy says api_token={TOKEN1}")
     responses.get(URL, body=DENIED)
     client = make_client(clock, retry=RetryPolicy(max_attempts=2, jitter=0.0))
     texts = [repr(client)]
