@@ -18,10 +18,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from oc_connector.errors import NotFoundError
+from oc_connector.errors import ConfigurationError, NotFoundError
 from oc_connector.load import (
     insert_history,
     mark_deleted,
@@ -153,6 +154,10 @@ class OrderSync:
     ) -> None:
         if options.workers < 1 or options.batch_size < 1 or options.gap_tolerance < 1:
             raise ValueError("workers, batch_size and gap_tolerance must be at least 1")
+        try:
+            ZoneInfo(options.shop_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"unknown shop timezone {options.shop_timezone!r}") from None
         self._client = client
         self._engine = engine
         self._opt = options

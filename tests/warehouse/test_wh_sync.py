@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from wh_fakes import FakeShop
 
 from oc_connector.admin.records import AdminHistoryRow
-from oc_connector.errors import PermissionDenied
+from oc_connector.errors import ConfigurationError, PermissionDenied
 from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
 from oc_connector.sync_state import SyncLockedError, acquire_lock
 from warehouse.schema import (
@@ -281,3 +281,8 @@ def test_run_whose_lock_was_taken_over_stops_without_writing(sqlite_engine: sa.E
     assert sorted(r.order_id for r in rows(sqlite_engine, opencart_orders)) == list(range(1, 8))
     with sqlite_engine.connect() as conn:
         assert conn.execute(sa.select(opencart_sync_state.c.lock_holder)).scalar() == "thief:1"
+
+
+def test_unknown_timezone_is_a_configuration_error(sqlite_engine: sa.Engine) -> None:
+    with pytest.raises(ConfigurationError, match="Mars/Olympus"):
+        OrderSync(FakeShop(), sqlite_engine, opts(shop_timezone="Mars/Olympus"))
