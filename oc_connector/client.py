@@ -20,6 +20,7 @@ from oc_connector.ratelimit import RateLimit
 from oc_connector.records import Order
 from oc_connector.retry import RetryPolicy
 from oc_connector.secret import Secret, register_secret
+from oc_connector.session import CartSession
 from oc_connector.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
 
 __all__ = ["OpenCartClient"]
@@ -87,6 +88,8 @@ class OpenCartClient:
         self._last_used = 0.0
         self.logins = 0
         self.relogins = 0
+        # a cart session's state lives on its token: a new token would silently start an empty cart
+        self._stateful = False
 
     def __repr__(self) -> str:
         return f"OpenCartClient({self.base_url!r}, api_username={self.api_username!r})"
@@ -136,7 +139,7 @@ class OpenCartClient:
     def _current_token(self) -> str:
         with self._lock:
             idle = self._clock() - self._last_used
-            if self._token is None or idle > self.token_max_idle:
+            if self._token is None or (idle > self.token_max_idle and not self._stateful):
                 if self._token is not None:
                     self.relogins += 1
                 self._token = self._login_request()
@@ -148,7 +151,7 @@ class OpenCartClient:
         with self._lock:
             if self._token != refused:
                 return True  # another thread already renewed it
-            if not self._token_used_ok:
+            if not self._token_used_ok or self._stateful:
                 return False
             self.relogins += 1
             self._token = self._login_request()
@@ -246,6 +249,17 @@ class OpenCartClient:
     def delete_order(self, order_id: int) -> None:
         """Delete an order. Never retried: OutcomeUnknown on failure."""
         self.call("api/order/delete", query={"order_id": int(order_id)}, safe=False)
+
+    def session(self) -> CartSession:
+        """A new cart/checkout session with its own login and token (same transport)."""
+        other = OpenCartClient.__new__(OpenCartClient)
+        other.__dict__.update(self.__dict__)
+        other._lock = threading.Lock()
+        other._token = None
+        other._token_used_ok = False
+        other._last_used = 0.0
+        other._stateful = True
+        return CartSession(other)
 
     def close(self) -> None:
         """Close the transport."""
