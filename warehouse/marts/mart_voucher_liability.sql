@@ -1,0 +1,14 @@
+-- Gift-voucher liability per campaign (ledger batch_id) and channel. Ledger states: 'confirmed' =
+-- the voucher exists in the shop; 'issued' = written, confirmation pending. The ledger has no
+-- currency column (amounts are in the shop's default currency) and redemption is not recorded in
+-- the warehouse, so outstanding = confirmed + pending.
+SELECT
+    COALESCE(v.batch_id, '') AS campaign,
+    v.channel AS channel,
+    SUM(CASE WHEN v.state = 'confirmed' THEN 1 ELSE 0 END) AS vouchers_confirmed,
+    SUM(CASE WHEN v.state = 'confirmed' THEN v.amount ELSE 0 END) AS amount_confirmed,
+    SUM(CASE WHEN v.state = 'issued' THEN 1 ELSE 0 END) AS vouchers_pending,
+    SUM(CASE WHEN v.state = 'issued' THEN v.amount ELSE 0 END) AS amount_pending,
+    SUM(CASE WHEN v.state IN ('confirmed', 'issued') THEN v.amount ELSE 0 END) AS amount_outstanding
+FROM opencart_voucher_ledger v
+GROUP BY COALESCE(v.batch_id, ''), v.channel
