@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from oc_connector.decode import decode_body
 from oc_connector.errors import PermissionDenied, UnexpectedResponseError
@@ -23,10 +23,22 @@ from oc_connector.secret import Secret, register_secret
 from oc_connector.session import CartSession
 from oc_connector.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
 
-__all__ = ["OpenCartClient"]
+__all__ = ["ClientStats", "OpenCartClient"]
 
 log = logging.getLogger("oc_connector.client")
 _DEFAULT_TIMEOUT = Timeout()
+
+
+class ClientStats(TypedDict):
+    """Counters of one client (a snapshot)."""
+
+    requests: int
+    retries: int
+    logins: int
+    relogins: int
+    rate_limit_wait_s: float
+    by_route: dict[str, int]
+    errors: int
 
 
 class OpenCartClient:
@@ -95,11 +107,18 @@ class OpenCartClient:
         return f"OpenCartClient({self.base_url!r}, api_username={self.api_username!r})"
 
     @property
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> ClientStats:
         """Counters: requests, retries, logins, relogins, rate_limit_wait_s, by_route, errors."""
         snap = self.transport.stats.snapshot()
-        snap.update(logins=self.logins, relogins=self.relogins)
-        return snap
+        return ClientStats(
+            requests=snap["requests"],
+            retries=snap["retries"],
+            logins=self.logins,
+            relogins=self.relogins,
+            rate_limit_wait_s=snap["rate_limit_wait_s"],
+            by_route=snap["by_route"],
+            errors=snap["errors"],
+        )
 
     # -- token ---------------------------------------------------------------------------------
 
