@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypedDict
 
+import requests
+
 from oc_connector.decode import decode_body
 from oc_connector.errors import PermissionDenied, UnexpectedResponseError
 from oc_connector.ratelimit import RateLimit
@@ -193,8 +195,15 @@ class OpenCartClient:
         if self.store_id:
             params["store_id"] = self.store_id
         params.update(query or {})
-        resp = self.transport.send(method, "index.php", route=route, params=params, data=form, safe=safe)
-        return decode_body(route=route, status=resp.status_code, body=resp.text)
+        decoded: list[Any] = []
+
+        def validate(resp: requests.Response) -> None:
+            decoded[:] = [decode_body(route=route, status=resp.status_code, body=resp.text)]
+
+        self.transport.send(
+            method, "index.php", route=route, params=params, data=form, safe=safe, validate=validate
+        )
+        return decoded[0]
 
     def call(
         self,

@@ -25,6 +25,7 @@ from oc_connector.errors import (
     ServerError,
     TLSError,
     TransportError,
+    UnexpectedResponseError,
 )
 from oc_connector.ratelimit import Limiter, RateLimit, shared_limiter
 from oc_connector.retry import RetryPolicy
@@ -220,6 +221,7 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         safe: bool,
         allow_redirects: bool = False,
+        validate: Callable[[requests.Response], None] | None = None,
     ) -> requests.Response:
         """Send one request (retried when ``safe``).
 
@@ -232,6 +234,8 @@ class Transport:
             headers: extra headers.
             safe: True when repeating the request is harmless.
             allow_redirects: follow redirects.
+            validate: called on each answer inside the retry loop; a retriable error it raises
+                (truncated JSON, maintenance page) makes a safe call try again.
 
         Returns:
             The raw response (status not 429/5xx).
@@ -242,13 +246,16 @@ class Transport:
         """
 
         def once() -> requests.Response:
-            return self._once(method, path, route, params, data, headers, allow_redirects)
+            resp = self._once(method, path, route, params, data, headers, allow_redirects)
+            if validate is not None:
+                validate(resp)
+            return resp
 
         try:
             if not safe:
                 try:
                     return once()
-                except (TransportError, ServerError) as exc:
+                except (TransportError, ServerError, UnexpectedResponseError) as exc:
                     if isinstance(exc, TLSError):
                         raise
                     raise OutcomeUnknown(

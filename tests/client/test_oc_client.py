@@ -246,3 +246,19 @@ def test_secrets_never_reach_logs_reprs_or_errors(caplog: pytest.LogCaptureFixtu
     blob = "\n".join(texts)
     assert "retrying" in caplog.text
     assert KEY not in blob and TOKEN1 not in blob
+
+
+@responses.activate
+def test_truncated_json_is_retried_on_reads_and_unknown_on_writes() -> None:
+    clock = FakeClock()
+    responses.post(URL, body=LOGIN_OK % TOKEN1)
+    responses.get(URL, body=ORDER_BODY[:40])
+    responses.get(URL, body=ORDER_BODY)
+    client = make_client(clock, retry=RetryPolicy(jitter=0.0))
+    assert client.order_info_raw(9)["order_id"] == "9"
+    assert clock.sleeps == [0.5]
+    responses.post(URL, body='{"success":"Success: You have modif')
+    with pytest.raises(errors.OutcomeUnknown) as info:
+        client.delete_order(9)
+    assert isinstance(info.value.cause, errors.UnexpectedResponseError)
+    assert clock.sleeps == [0.5]
