@@ -1,4 +1,4 @@
-"""The OpenCart admin (HTML) channel: records and page parsers."""
+"""The OpenCart admin (HTML) channel: the client, its records and page parsers."""
 
 from oc_connector.admin.client import AdminClient
 from oc_connector.admin.html import (
@@ -13,7 +13,6 @@ from oc_connector.admin.html import (
     parse_voucher_form,
     parse_voucher_list,
 )
-from oc_connector.admin.http import AdminHTTP, AdminResponse, RequestsAdminHTTP
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
@@ -25,13 +24,10 @@ from oc_connector.admin.records import (
 
 __all__ = [
     "AdminClient",
-    "AdminHTTP",
     "AdminHistoryRow",
-    "AdminResponse",
     "CouponForm",
     "CouponRow",
     "ListPage",
-    "RequestsAdminHTTP",
     "VoucherForm",
     "VoucherRow",
     "is_login_page",

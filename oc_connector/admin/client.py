@@ -1,17 +1,23 @@
 """AdminClient: the OpenCart 3.0 admin panel driven over HTML (spec section 10).
 
-Reads (lists, forms, history fragments) are retried; form posts are sent once and a
-failure in transit raises :class:`~oc_connector.errors.OutcomeUnknown` (callers
-reconcile by code, which is the idempotency key).
+Everything goes through a shared-code :class:`~oc_connector.transport.Transport` of the
+client's own (so its own cookie jar), whose per-shop rate limiter is the process-wide one
+from :func:`~oc_connector.ratelimit.shared_limiter`: admin and catalog calls to one shop
+respect one limit together. Reads (lists, forms, history fragments) are retried per the
+:class:`~oc_connector.retry.RetryPolicy`; form posts are sent once and a transport failure
+or 5xx raises :class:`~oc_connector.errors.OutcomeUnknown` (callers reconcile by code,
+which is the idempotency key). Redirects are never followed: a 302 is the answer.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from oc_connector.admin.html import (
     is_login_page,
@@ -25,7 +31,6 @@ from oc_connector.admin.html import (
     parse_voucher_form,
     parse_voucher_list,
 )
-from oc_connector.admin.http import AdminHTTP, AdminResponse, FormData, RequestsAdminHTTP
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
@@ -34,39 +39,40 @@ from oc_connector.admin.records import (
     VoucherForm,
     VoucherRow,
 )
-from oc_connector.errors import (
-    AdminError,
-    AdminFormError,
-    AdminLoginError,
-    ConfigurationError,
-)
+from oc_connector.errors import AdminError, AdminFormError, AdminLoginError
+from oc_connector.ratelimit import RateLimit
+from oc_connector.retry import RetryPolicy
 from oc_connector.secret import Secret, register_secret
+from oc_connector.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
 
 __all__ = ["AdminClient"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+FormData = Sequence[tuple[str, str]]
 
 _LOCKED_MARK = "exceeded allowed number of login attempts"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_DEFAULT_TIMEOUT = Timeout()
 
 
 class AdminClient:
     """A logged-in admin session (own cookie jar, ``user_token`` in every query).
 
     Args:
-        base_url: The shop root, e.g. ``https://shop.example.com/``.
+        base_url: The shop root, e.g. ``https://shop.example.com/`` (checked by
+            :func:`~oc_connector.transport.check_url_security`).
         username: Admin user name.
         password: Admin password (kept as a :class:`Secret`).
         admin_path: Path of the admin folder under the shop root.
-        timeout: (connect, read) seconds, used when no ``http`` is given.
-        verify: Verify TLS certificates.
-        ca_bundle: Path of a CA bundle to verify against (overrides ``verify``).
-        allow_insecure_http: Allow plain http to a non-loopback host.
-        http: The HTTP seam (tests, or a shared transport adapter).
+        timeout, verify, ca_bundle, allow_insecure_http, rate_limit, retry: passed to
+            :class:`~oc_connector.transport.Transport` (``ca_bundle`` applies when ``verify``).
+        transport: A ready transport (tests); ``base_url`` and the settings above are then
+            ignored. Give the admin client its own, never the catalog client's: the
+            session cookie jar must stay separate.
 
     Raises:
-        ConfigurationError: Plain http to a remote host without ``allow_insecure_http``.
+        ConfigurationError: Not an http(s) URL, or plain http to a non-loopback host
+            without ``allow_insecure_http``.
     """
 
     def __init__(
@@ -76,27 +82,28 @@ class AdminClient:
         username: str,
         password: Secret | str,
         admin_path: str = "admin/",
-        timeout: tuple[float, float] = (10.0, 60.0),
+        timeout: Timeout = _DEFAULT_TIMEOUT,
         verify: bool = True,
         ca_bundle: str | None = None,
         allow_insecure_http: bool = False,
-        http: AdminHTTP | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: Transport | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https"):
-            raise ConfigurationError(f"admin base_url must be http(s), got scheme {parts.scheme!r}")
-        if parts.scheme == "http" and parts.hostname not in _LOOPBACK and not allow_insecure_http:
-            raise ConfigurationError(
-                "refusing to send the admin password over plain http to a remote host; "
-                "use https or allow_insecure_http=True"
-            )
-        self._url = base_url.rstrip("/") + "/" + admin_path.strip("/") + "/index.php"
+        self.transport = transport or Transport(
+            base_url,
+            timeout=timeout,
+            verify=verify,
+            ca_bundle=ca_bundle,
+            allow_insecure_http=allow_insecure_http,
+            rate_limit=rate_limit,
+            retry=retry,
+        )
+        self._path = admin_path.strip("/") + "/index.php"
+        self._url = self.transport.base_url + self._path
         self._username = username
         self._password = password if isinstance(password, Secret) else Secret(password)
         register_secret(self._password.get())
-        self._http: AdminHTTP = http or RequestsAdminHTTP(
-            timeout=timeout, verify=ca_bundle if ca_bundle else verify
-        )
         self._token: Secret | None = None
 
     def __repr__(self) -> str:
@@ -114,18 +121,19 @@ class AdminClient:
         self._login()
 
     def _login(self) -> Secret:
+        route = "common/login"
         data = [("username", self._username), ("password", self._password.get())]
-        response = self._http.request(
-            "POST", self._url, params={"route": "common/login"}, data=data, safe=True
-        )
-        if response.status == 302 and response.location:
-            tokens = parse_qs(urlsplit(response.location).query).get("user_token")
+        # A login changes nothing in the shop but a session, so it may be retried.
+        response = self._send("POST", route, {"route": route}, data, safe=True)
+        location = response.headers.get("Location")
+        if response.status_code == 302 and location:
+            tokens = parse_qs(urlsplit(location).query).get("user_token")
             if tokens and tokens[0]:
                 register_secret(tokens[0])
                 self._token = Secret(tokens[0])
                 log.info("admin login ok for user %s", self._username)
                 return self._token
-        if response.status == 200 and is_login_page(response.text):
+        if response.status_code == 200 and is_login_page(response.text):
             message = login_error(response.text) or ""
             if _LOCKED_MARK in message:
                 raise AdminLoginError(
@@ -137,7 +145,20 @@ class AdminClient:
                 f"admin login refused for user {self._username!r}: wrong username or password",
                 route="common/login",
             )
-        raise AdminError("unexpected answer to the admin login", route="common/login", status=response.status)
+        raise AdminError("unexpected answer to the admin login", route=route, status=response.status_code)
+
+    def _send(
+        self, method: str, route: str, params: Mapping[str, str], data: FormData | None, *, safe: bool
+    ) -> requests.Response:
+        return self.transport.send(
+            method,
+            self._path,
+            route=route,
+            params=dict(params),
+            data=list(data) if data is not None else None,
+            safe=safe,
+            allow_redirects=False,
+        )
 
     def _request(
         self,
@@ -146,13 +167,13 @@ class AdminClient:
         *,
         data: FormData | None = None,
         safe: bool = True,
-    ) -> AdminResponse:
+    ) -> requests.Response:
         method = "GET" if data is None else "POST"
         for attempt in range(2):
             token = self._token if self._token is not None else self._login()
             query = {"route": route, "user_token": token.get(), **(params or {})}
-            response = self._http.request(method, self._url, params=query, data=data, safe=safe)
-            if response.status == 200 and is_login_page(response.text):
+            response = self._send(method, route, query, data, safe=safe)
+            if response.status_code == 200 and is_login_page(response.text):
                 # The session died (expired, logged out): the token check runs before the
                 # controller, so nothing was applied and one re-login + resend is safe.
                 log.info("admin session ended on %s; logging in again", route)
@@ -164,10 +185,10 @@ class AdminClient:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_page(self, route: str, response: AdminResponse, *, write: bool) -> None:
-        if response.status >= 400:
-            raise AdminError("admin request failed", route=route, status=response.status)
-        if response.status != 200 or "html" not in response.content_type:
+    def _check_page(self, route: str, response: requests.Response, *, write: bool) -> None:
+        if response.status_code >= 400:
+            raise AdminError("admin request failed", route=route, status=response.status_code)
+        if response.status_code != 200 or "html" not in response.headers.get("Content-Type", ""):
             return
         if is_permission_denied(response.text):
             controller = "/".join(route.split("/")[:2])
@@ -196,7 +217,7 @@ class AdminClient:
 
     def _post_form(self, route: str, params: Mapping[str, str], data: FormData) -> None:
         response = self._request(route, params, data=data, safe=False)
-        if response.status == 302:
+        if response.status_code == 302:
             return
         fields, warning = parse_form_errors(response.text)
         if fields or warning:
@@ -205,7 +226,9 @@ class AdminClient:
                 f"admin form refused: {summary}", fields=fields, warning=warning, route=route
             )
         raise AdminError(
-            "admin form post neither redirected nor showed errors", route=route, status=response.status
+            "admin form post neither redirected nor showed errors",
+            route=route,
+            status=response.status_code,
         )
 
     # -- coupons ---------------------------------------------------------------------------

@@ -1,32 +1,36 @@
-"""AdminClient against a scripted shop that answers with the real recorded pages."""
+"""AdminClient against a scripted shop that answers with the real recorded pages.
+
+The shop sits behind ``responses`` at the HTTP level, so every request goes through the
+real :class:`~oc_connector.transport.Transport` (retry policy, rate limiter, TLS policy).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
 from recorded_exchanges import load
 
-from oc_connector.admin import (
-    AdminClient,
-    AdminResponse,
-    CouponForm,
-    RequestsAdminHTTP,
-    VoucherForm,
-)
-from oc_connector.admin.http import FormData
+from oc_connector.admin import AdminClient, CouponForm, VoucherForm
+from oc_connector.client import OpenCartClient
 from oc_connector.errors import (
     AdminError,
     AdminFormError,
     AdminLoginError,
     ConfigurationError,
     OutcomeUnknown,
+    ServerError,
 )
+from oc_connector.ratelimit import RateLimit
+from oc_connector.retry import RetryPolicy
+from oc_connector.transport import Transport
 
 COUPON = load("admin_coupon.json")
 VOUCHER = load("admin_voucher.json")
@@ -37,49 +41,89 @@ MISC = load("admin_misc.json")
 PASSWORD = "pw-Very-Secret-42"
 TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"
 BASE = "http://127.0.0.1:8080/"
+URL = f"{BASE}admin/index.php"
+FAST = RetryPolicy(max_attempts=3, initial_backoff=0.0, jitter=0.0)
 
 
-def _page(body: str) -> AdminResponse:
-    return AdminResponse(status=200, text=body, content_type="text/html; charset=utf-8")
+@dataclass(frozen=True)
+class Answer:
+    """One scripted admin answer."""
+
+    status: int
+    text: str
+    content_type: str = "text/html; charset=utf-8"
+    location: str | None = None
 
 
-def _redirect(route: str) -> AdminResponse:
-    loc = f"{BASE}admin/index.php?route={route}&user_token={TOKEN}"
-    return AdminResponse(status=302, text="", location=loc)
+def _page(body: str) -> Answer:
+    return Answer(status=200, text=body)
+
+
+def _redirect(route: str) -> Answer:
+    return Answer(status=302, text="", location=f"{BASE}admin/index.php?route={route}&user_token={TOKEN}")
+
+
+class SpyTransport(Transport):
+    """The real transport, noting the ``safe`` flag of each call and never sleeping."""
+
+    def __init__(self) -> None:
+        super().__init__(BASE, retry=FAST, rate_limit=None, sleep=lambda _s: None)
+        self.safe_flags: list[bool] = []
+
+    def send(self, method: str, path: str, *, safe: bool, **kwargs: Any) -> requests.Response:
+        self.safe_flags.append(safe)
+        return super().send(method, path, safe=safe, **kwargs)
 
 
 @dataclass
 class FakeShop:
     """Routes (method, route, page) to recorded pages; records what the client sent."""
 
-    pages: dict[tuple[str, str, str], Callable[[], AdminResponse]] = field(default_factory=dict)
-    login_answers: list[AdminResponse] = field(default_factory=list)
+    pages: dict[tuple[str, str, str], Callable[[], Answer]] = field(default_factory=dict)
+    login_answers: list[Answer] = field(default_factory=list)
     sent: list[tuple[str, dict[str, str], list[tuple[str, str]] | None, bool]] = field(default_factory=list)
+    transport: SpyTransport = field(default_factory=SpyTransport)
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str],
-        data: FormData | None = None,
-        safe: bool,
-    ) -> AdminResponse:
-        assert url == f"{BASE}admin/index.php"
-        self.sent.append((method, dict(params), list(data) if data is not None else None, safe))
+    def __call__(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        answer = self._answer(request)
+        headers = {"Content-Type": answer.content_type}
+        if answer.location is not None:
+            headers["Location"] = answer.location
+        return answer.status, headers, answer.text
+
+    def _answer(self, request: requests.PreparedRequest) -> Answer:
+        parts = urlsplit(request.url or "")
+        assert f"{parts.scheme}://{parts.netloc}{parts.path}" == URL
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        data = parse_qsl(body, keep_blank_values=True) if body is not None else None
+        assert request.method is not None
+        self.sent.append((request.method, params, data, self.transport.safe_flags[-1]))
         route = params["route"]
         if route == "common/login":
             return self.login_answers.pop(0) if self.login_answers else _redirect("common/dashboard")
         if params.get("user_token") != TOKEN:
             return _page(LOGIN[16].body)
-        return self.pages[(method, route, params.get("page", "1"))]()
+        return self.pages[(request.method, route, params.get("page", "1"))]()
 
     def logins(self) -> int:
         return sum(1 for _, p, _, _ in self.sent if p["route"] == "common/login")
 
 
+@pytest.fixture(autouse=True)
+def _http() -> Iterator[None]:
+    responses.start()
+    try:
+        yield
+    finally:
+        responses.stop()
+        responses.reset()
+
+
 def _client(shop: FakeShop) -> AdminClient:
-    return AdminClient(BASE, username="admin", password=PASSWORD, http=shop)
+    responses.add_callback(responses.GET, URL, callback=shop)
+    responses.add_callback(responses.POST, URL, callback=shop)
+    return AdminClient(BASE, username="admin", password=PASSWORD, transport=shop.transport)
 
 
 def test_login_sends_credentials_and_uses_the_token() -> None:
@@ -201,8 +245,8 @@ def test_update_voucher_refused_and_send() -> None:
     )
     sends = iter(
         [
-            AdminResponse(200, VOUCHER[26].body, "application/json"),
-            AdminResponse(200, MISC[7].body, "application/json"),
+            Answer(200, VOUCHER[26].body, "application/json"),
+            Answer(200, MISC[7].body, "application/json"),
         ]
     )
     shop = FakeShop(
@@ -236,19 +280,65 @@ def test_no_secret_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
 def test_plain_http_to_a_remote_host_is_refused() -> None:
     with pytest.raises(ConfigurationError):
         AdminClient("http://shop.example.com/", username="a", password="b")
-    AdminClient("http://shop.example.com/", username="a", password="b", allow_insecure_http=True)
+    with pytest.raises(ConfigurationError):
+        AdminClient("ftp://shop.example.com/", username="a", password="b")
+    remote = AdminClient("http://shop.example.com/", username="a", password="b", allow_insecure_http=True)
+    assert remote.transport.base_url == "http://shop.example.com/"
+    assert AdminClient("http://127.0.0.2/oc", username="a", password="b").transport.base_url == "http://127.0.0.2/oc/"
 
 
-@responses.activate
-def test_requests_http_retries_reads_but_not_writes() -> None:
-    url = f"{BASE}admin/index.php"
-    responses.add(responses.GET, url, status=503, body="busy")
-    responses.add(responses.GET, url, status=302, headers={"Location": "x?route=a"})
-    http = RequestsAdminHTTP(backoff=0)
-    answer = http.request("GET", url, params={"route": "common/login"}, safe=True)
-    assert (answer.status, answer.location) == (302, "x?route=a")
-    responses.add(responses.POST, url, body=requests.ConnectionError("reset"))
+def test_reads_are_retried_through_the_transport_but_form_posts_never() -> None:
+    answers = iter([Answer(503, "busy"), _page(HISTORY[11].body)])
+    posts = iter([Answer(503, "busy")])
+    shop = FakeShop(
+        pages={
+            ("GET", "sale/order/history", "1"): lambda: next(answers),
+            ("POST", "sale/voucher/add", "1"): lambda: next(posts),
+        }
+    )
+    client = _client(shop)
+    assert len(client.order_history(494)) == 7
+    routes = [p["route"] for _, p, _, _ in shop.sent]
+    assert routes == ["common/login", "sale/order/history", "sale/order/history"]
+    assert client.transport.stats.snapshot()["retries"] == 1
+    form = VoucherForm(code="GIFTX", from_name="A", from_email="a@example.com", to_name="B",
+                       to_email="b@example.com", voucher_theme_id=7, message="", amount=Decimal("5"))
     with pytest.raises(OutcomeUnknown) as info:
-        http.request("POST", url, params={"route": "sale/voucher/add"}, data=[("a", "b")], safe=False)
-    assert info.value.route == "sale/voucher/add"
-    assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
+        client.create_voucher(form)
+    assert info.value.route == "sale/voucher/add" and info.value.status == 503
+    assert [m for m, p, _, _ in shop.sent if p["route"] == "sale/voucher/add"] == ["POST"]
+    assert PASSWORD not in str(info.value) and TOKEN not in str(info.value)
+
+
+def test_a_read_failing_on_every_attempt_raises_the_server_error() -> None:
+    shop = FakeShop(pages={("GET", "marketing/coupon/edit", "1"): lambda: Answer(502, "down")})
+    with pytest.raises(ServerError) as info:
+        _client(shop).coupon_form(3)
+    assert (info.value.route, info.value.status) == ("marketing/coupon/edit", 502)
+    assert sum(1 for _, p, _, _ in shop.sent if p["route"] == "marketing/coupon/edit") == FAST.max_attempts
+
+
+def test_a_form_post_lost_in_transit_is_outcome_unknown() -> None:
+    shop = FakeShop()
+    responses.add_callback(responses.POST, URL, callback=shop)  # the login
+    responses.add(responses.POST, URL, body=requests.ConnectionError("connection reset"))
+    client = AdminClient(BASE, username="admin", password=PASSWORD, transport=shop.transport)
+    with pytest.raises(OutcomeUnknown) as info:
+        client.create_coupon(CouponForm(name="abc", code="LOST1"))
+    assert info.value.route == "marketing/coupon/add"
+    assert "may or may not have been applied" in str(info.value)
+    posts = [c.request.url or "" for c in responses.calls if c.request.method == "POST"]
+    assert len(posts) == 2 and "route=marketing%2Fcoupon%2Fadd" in posts[1]
+    assert TOKEN not in str(info.value)
+
+
+def test_admin_and_catalog_share_the_shop_limiter_but_not_the_cookie_jar() -> None:
+    limit = RateLimit(per_second=3.0, burst=2)
+    admin = AdminClient(BASE, username="a", password="b", rate_limit=limit)
+    catalog = OpenCartClient(BASE, api_key="k", rate_limit=limit)
+    other = AdminClient("http://127.0.0.1:9090/", username="a", password="b", rate_limit=limit)
+    assert admin.transport._limiter is not None
+    assert admin.transport._limiter is catalog.transport._limiter
+    assert other.transport._limiter is not admin.transport._limiter
+    assert admin.transport._session is not catalog.transport._session
+    assert AdminClient(BASE, username="a", password="b", rate_limit=None).transport._limiter is None

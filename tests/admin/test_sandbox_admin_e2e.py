@@ -22,7 +22,7 @@ import pytest
 from oc_connector.admin import AdminClient, CouponForm, VoucherForm
 from oc_connector.errors import AdminError, AdminFormError, AdminLoginError
 from oc_connector.sandbox.admin import AdminApp, password_hash
-from oc_connector.secret import RedactingFilter
+from oc_connector.secret import REDACTED, RedactingFilter
 
 PASSWORD = "S3cret&<pass>"
 SCHEMA = """
@@ -180,6 +180,10 @@ def test_coupon_create_find_read_update_and_duplicates(
     token = next(iter(s["user_token"] for s in app._sessions.values() if "user_token" in s))
     for text in (caplog.text, str(info.value)):
         assert PASSWORD not in text and token not in text
+    # the filter really had urllib3's request lines to work on, and masked the token in them
+    urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    url_lines = [line for line in urllib3_lines if "GET /" in line]
+    assert url_lines and all(f"user_token={REDACTED}" in line for line in url_lines)
 
 
 def test_vouchers_send_and_permissions(shop: tuple[str, AdminApp, MiniState]) -> None:
