@@ -6,19 +6,23 @@ re-sent) and writes the ledgers; its output metadata holds the counts per ledger
 
 Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
 written), ``channel`` (``admin`` or ``order``), ``batch_size`` (order channel), ``per_second``
-(write pacing), ``code_prefix``, ``send_email``.
+(write pacing), ``code_prefix``, ``send_email``; order channel: the issuer (``issuer_firstname``,
+``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
+address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
+install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
+cannot use COD), ``complete_status_id`` (5), ``notify`` and ``scan_from`` (first order id scanned
+when reconciling a batch whose order/add outcome is unknown and no order id is known yet).
 
 Resources: ``opencart`` (``get_admin_client()``, ``get_client()``) and ``warehouse``
 (``get_engine()``), defined in ``pipelines/resources.py``.
 """
 
 
-import importlib
-from decimal import Decimal
 from typing import Any
 
 import dagster as dg
 
+from oc_connector.records import Address
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.inputs import (
@@ -29,7 +33,12 @@ from oc_connector.reverse.inputs import (
     pending_voucher_rows,
 )
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
-from oc_connector.reverse.order_channel import OrderChannelSettings, issue_vouchers_order
+from oc_connector.reverse.order_channel import (
+    Issuer,
+    OrderChannelSettings,
+    issue_vouchers_order,
+    plan_vouchers_order,
+)
 from oc_connector.reverse.requests import (
     CouponRequest,
     Rejected,
@@ -43,7 +52,7 @@ from warehouse.migrate import upgrade
 
 
 class VoucherRunConfig(dg.Config):
-    """Run config of ``issue_vouchers``."""
+    """Run config of ``issue_vouchers`` (the order-channel fields are ignored on the admin channel)."""
 
     dry_run: bool = False
     channel: str = "admin"
@@ -54,8 +63,13 @@ class VoucherRunConfig(dg.Config):
     issuer_firstname: str = "Gift"
     issuer_lastname: str = "Vouchers"
     issuer_email: str = "vouchers@example.com"
-    issuer_telephone: str = "0"
-    payment_address: dict[str, str] = {}  # noqa: RUF012 - pydantic copies defaults
+    issuer_telephone: str = "000"
+    issuer_customer_id: int = 0
+    address_1: str = "Gift voucher desk"
+    city: str = "London"
+    postcode: str = "SW1A 1AA"
+    country_id: int = 222
+    zone_id: int = 3563
     payment_method: str = "bank_transfer"
     complete_status_id: int = 5
     notify: bool = False
@@ -63,21 +77,17 @@ class VoucherRunConfig(dg.Config):
 
 
 def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
-    records = importlib.import_module("oc_connector.records")
-
-    def draft(request: VoucherRequest) -> Any:
-        return records.VoucherDraft(
-            from_name=request.from_name, from_email=request.from_email, to_name=request.to_name,
-            to_email=request.to_email, voucher_theme_id=request.voucher_theme_id, message=request.message,
-            amount=request.amount,
-        )
-
+    issuer = Issuer(firstname=config.issuer_firstname, lastname=config.issuer_lastname,
+                    email=config.issuer_email, telephone=config.issuer_telephone,
+                    customer_id=config.issuer_customer_id)
+    address = Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1=config.address_1,
+                      city=config.city, postcode=config.postcode, country_id=config.country_id,
+                      zone_id=config.zone_id)
     return OrderChannelSettings(
-        customer={"firstname": config.issuer_firstname, "lastname": config.issuer_lastname,
-                  "email": config.issuer_email, "telephone": config.issuer_telephone},
-        address=records.Address(**config.payment_address), make_draft=draft, batch_size=config.batch_size,
-        payment_method=config.payment_method, complete_status_id=config.complete_status_id,
-        notify=config.notify, scan_from=config.scan_from,
+        issuer=issuer, address=address, batch_size=config.batch_size, payment_method=config.payment_method,
+        complete_status_id=config.complete_status_id,
+        complete_status_ids=frozenset({3, 5, config.complete_status_id}), notify=config.notify,
+        scan_from=config.scan_from,
     )
 
 
@@ -102,11 +112,11 @@ def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) 
     ledger = VoucherLedger(engine=engine)
     if config.channel == "order":
         if config.dry_run:
-            valid = [i for i in items if isinstance(i, VoucherRequest)]
+            oplan = plan_vouchers_order(items, ledger=ledger, batch_size=config.batch_size)
             return dg.Output(0, metadata={
-                "creates": len(valid), "rejected": len(items) - len(valid),
-                "orders": -(-len(valid) // config.batch_size),
-                "total_value": float(sum((i.amount for i in valid), start=Decimal(0))),
+                "creates": len(oplan.creates), "unchanged": len(oplan.unchanged),
+                "rejected": len(oplan.rejected), "orders": oplan.orders, "calls": oplan.calls,
+                "total_value": float(oplan.total_value),
             })
         states = issue_vouchers_order(items, client=context.resources.opencart.get_client(), ledger=ledger,
                                       settings=_order_settings(config))

@@ -1,8 +1,9 @@
 """Reverse ETL: push gift vouchers and coupons from the warehouse into the shop, exactly once.
 
 Vouchers: :func:`issue_vouchers_admin` (chosen, derived codes; recommended for bulk) or
-:func:`issue_vouchers_order` (catalog API orders of up to K vouchers); :func:`plan_vouchers` is the
-dry run. Coupons: :func:`push_coupons` and :func:`plan_coupons`. Input rows are validated by
+:func:`issue_vouchers_order` (catalog API orders of up to K vouchers, through
+``OpenCartClient``); :func:`plan_vouchers` / :func:`plan_vouchers_order` are the dry runs.
+Coupons: :func:`push_coupons` and :func:`plan_coupons`. Input rows are validated by
 :func:`parse_voucher_row` / :func:`parse_coupon_row`; progress lives in the ledgers
 (:class:`VoucherLedger`, :class:`CouponLedger`).
 """
@@ -19,7 +20,16 @@ from oc_connector.reverse.inputs import (
     pending_voucher_rows,
 )
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
-from oc_connector.reverse.order_channel import OrderChannelSettings, batch_id_for, issue_vouchers_order
+from oc_connector.reverse.order_channel import (
+    Issuer,
+    OrderChannelSettings,
+    OrderPlan,
+    batch_id_for,
+    default_payment_address,
+    issue_vouchers_order,
+    plan_vouchers_order,
+    voucher_draft,
+)
 from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.requests import (
     CLEAR,
@@ -44,7 +54,9 @@ __all__ = [
     "CouponResult",
     "CouponStore",
     "IssueResult",
+    "Issuer",
     "OrderChannelSettings",
+    "OrderPlan",
     "PacedCouponStore",
     "PacedVoucherStore",
     "Pacer",
@@ -55,6 +67,7 @@ __all__ = [
     "VoucherRequest",
     "VoucherStore",
     "batch_id_for",
+    "default_payment_address",
     "derive_code",
     "derive_unique_code",
     "issue_vouchers_admin",
@@ -66,9 +79,11 @@ __all__ = [
     "pending_voucher_rows",
     "plan_coupons",
     "plan_vouchers",
+    "plan_vouchers_order",
     "push_coupons",
     "read_rows",
     "reject_duplicates",
     "results_path",
+    "voucher_draft",
     "write_results",
 ]

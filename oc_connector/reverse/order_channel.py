@@ -20,38 +20,46 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from oc_connector.errors import ConfigurationError, NotFoundError, OpenCartError, OutcomeUnknown
+from oc_connector.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow
 from oc_connector.reverse.ports import StepHook
 from oc_connector.reverse.requests import Rejected, VoucherRequest
 
+if TYPE_CHECKING:
+    from oc_connector.client import OpenCartClient
+    from oc_connector.session import CartSession
+
 __all__ = [
-    "CartSessionLike", "OrderChannelSettings", "OrderClientLike", "batch_id_for", "issue_vouchers_order",
+    "CartSessionLike", "Issuer", "OrderChannelSettings", "OrderClientLike", "OrderPlan", "batch_id_for",
+    "default_payment_address", "issue_vouchers_order", "plan_vouchers_order", "voucher_draft",
 ]
 
 log = logging.getLogger(__name__)
 
 
 class CartSessionLike(Protocol):
-    """The part of ``oc_connector.session.CartSession`` this channel uses."""
+    """The part of :class:`~oc_connector.session.CartSession` this channel uses."""
 
-    def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str) -> None:
+    def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str,
+                     customer_id: int = 0) -> None:
         """Set the order's customer."""
         ...
 
-    def add_vouchers(self, vouchers: Sequence[Any]) -> None:
-        """Replace the session's vouchers."""
+    def add_vouchers(self, vs: Sequence[VoucherDraft]) -> None:
+        """Replace the session's vouchers (bulk ``voucher[N][...]`` form)."""
         ...
 
-    def set_payment_address(self, address: Any) -> None:
+    def set_payment_address(self, a: Address) -> None:
         """Set the payment address."""
         ...
 
-    def payment_methods(self) -> Mapping[str, Any]:
+    def payment_methods(self) -> dict[str, PaymentMethod]:
         """Payment methods offered for this session."""
         ...
 
@@ -59,13 +67,14 @@ class CartSessionLike(Protocol):
         """Choose the payment method."""
         ...
 
-    def add_order(self, *, comment: str = "") -> int:
+    def add_order(self, *, comment: str = "", order_status_id: int | None = None,
+                  payment_method: str | None = None) -> int:
         """Create the order; never retried (``OutcomeUnknown``)."""
         ...
 
 
 class OrderClientLike(Protocol):
-    """The part of ``oc_connector.client.OpenCartClient`` this channel uses."""
+    """The part of :class:`~oc_connector.client.OpenCartClient` this channel uses."""
 
     def session(self) -> CartSessionLike:
         """A fresh login."""
@@ -81,14 +90,51 @@ class OrderClientLike(Protocol):
         ...
 
 
+if TYPE_CHECKING:  # the real client satisfies the port (checked by mypy, costs nothing at run time)
+    def _conforms(client: OpenCartClient, session: CartSession) -> tuple[OrderClientLike, CartSessionLike]:
+        return client, session
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The customer the voucher orders are placed for (a guest unless ``customer_id`` is set).
+
+    The shop checks names 1-32 characters, a valid e-mail and a telephone of 3-32 characters.
+    """
+
+    firstname: str = "Gift"
+    lastname: str = "Vouchers"
+    email: str = "vouchers@example.com"
+    telephone: str = "000"
+    customer_id: int = 0
+
+
+def default_payment_address(issuer: Issuer) -> Address:
+    """A payment address on OpenCart's install-default store country/zone (222 UK / 3563).
+
+    Voucher-only orders ship nothing, so the address only has to pass the shop's checks; configure
+    the shop's own address when it differs.
+    """
+    return Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1="Gift voucher desk",
+                   city="London", postcode="SW1A 1AA", country_id=222, zone_id=3563)
+
+
+def voucher_draft(request: VoucherRequest) -> VoucherDraft:
+    """The client's voucher draft of a validated request (the shop does not re-check bulk drafts)."""
+    return VoucherDraft(
+        from_name=request.from_name, from_email=request.from_email, to_name=request.to_name,
+        to_email=request.to_email, voucher_theme_id=request.voucher_theme_id, message=request.message,
+        amount=request.amount,
+    )
+
+
 @dataclass(frozen=True)
 class OrderChannelSettings:
     """Settings of the order channel.
 
     Attributes:
-        customer: issuer as ``set_customer`` keywords (firstname, lastname, email, telephone).
-        address: the payment address object the client expects.
-        make_draft: turns a request into the client's ``VoucherDraft``.
+        issuer: the customer the orders are placed for.
+        address: payment address (default: :func:`default_payment_address` of the issuer).
         batch_size: vouchers per order (K).
         payment_method: payment extension code (voucher-only orders cannot use COD).
         complete_status_id: the status that makes vouchers usable (a ``config_complete_status``).
@@ -98,9 +144,8 @@ class OrderChannelSettings:
         scan_misses: consecutive missing order ids that end a reconciliation scan.
     """
 
-    customer: Mapping[str, str]
-    address: Any
-    make_draft: Callable[[VoucherRequest], Any]
+    issuer: Issuer = field(default_factory=Issuer)
+    address: Address | None = None
     batch_size: int = 50
     payment_method: str = "bank_transfer"
     complete_status_id: int = 5
@@ -108,6 +153,58 @@ class OrderChannelSettings:
     notify: bool = False
     scan_from: int = 1
     scan_misses: int = 20
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 500:
+            raise ConfigurationError(f"batch_size must be 1..500, got {self.batch_size}")
+        if self.complete_status_id not in self.complete_status_ids:
+            raise ConfigurationError(
+                f"complete_status_id {self.complete_status_id} is not among the complete statuses "
+                f"{sorted(self.complete_status_ids)}"
+            )
+
+    @property
+    def payment_address(self) -> Address:
+        """The configured payment address, else the default one for the issuer."""
+        return self.address or default_payment_address(self.issuer)
+
+
+@dataclass
+class OrderPlan:
+    """What an order-channel run would do, computed from the ledger alone. Writes nothing."""
+
+    creates: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    orders: int = 0
+    calls: int = 0
+    total_value: Decimal = Decimal(0)
+
+
+def plan_vouchers_order(
+    items: Sequence[VoucherRequest | Rejected], *, ledger: VoucherLedger | None, batch_size: int = 50,
+) -> OrderPlan:
+    """Dry run of :func:`issue_vouchers_order`: requests to sell, orders, calls and value.
+
+    A request the ledger already holds as ``confirmed`` is unchanged; one already in a batch that
+    was sent counts as a create (its batch is reconciled first, so it may turn out to exist).
+    ``calls`` counts one login, customer, voucher/add, payment address, methods, method, order/add
+    and order/history per order.
+    """
+    plan = OrderPlan()
+    for item in items:
+        if isinstance(item, Rejected):
+            plan.rejected.append(item)
+            continue
+        row = ledger.get(item.request_key) if ledger is not None else None
+        if row is not None and row.state == "confirmed":
+            plan.unchanged.append(item.request_key)
+        else:
+            plan.creates.append(item.request_key)
+            plan.total_value += item.amount
+    plan.orders = -(-len(plan.creates) // batch_size)
+    plan.calls = plan.orders * 8
+    return plan
 
 
 def batch_id_for(keys: Sequence[str]) -> str:
@@ -196,10 +293,12 @@ def _run_batch(
 
 def _send(batch_id: str, batch: Sequence[VoucherRequest], *, client: OrderClientLike,
           settings: OrderChannelSettings) -> int:
+    issuer = settings.issuer
     session = client.session()
-    session.set_customer(**settings.customer)
-    session.add_vouchers([settings.make_draft(r) for r in batch])
-    session.set_payment_address(settings.address)
+    session.set_customer(firstname=issuer.firstname, lastname=issuer.lastname, email=issuer.email,
+                         telephone=issuer.telephone, customer_id=issuer.customer_id)
+    session.add_vouchers([voucher_draft(r) for r in batch])
+    session.set_payment_address(settings.payment_address)
     methods = session.payment_methods()
     if settings.payment_method not in methods:
         offered = ", ".join(sorted(methods)) or "none"

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError, NotFoundError, OutcomeUnknown
+from oc_connector.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.reverse.ledger import VoucherLedger
-from oc_connector.reverse.order_channel import OrderChannelSettings, batch_id_for, issue_vouchers_order
+from oc_connector.reverse.order_channel import (
+    Issuer,
+    OrderChannelSettings,
+    batch_id_for,
+    issue_vouchers_order,
+    plan_vouchers_order,
+)
 from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
 from warehouse.ledger_schema import voucher_ledger
 from warehouse.metadata import metadata
@@ -50,22 +57,24 @@ class FakeSession:
         self.shop = shop
         self.drafts: list[str] = []
 
-    def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str) -> None:
-        assert email
+    def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str,
+                     customer_id: int = 0) -> None:
+        assert email == "gifts@x.io" and customer_id == 0
 
-    def add_vouchers(self, vouchers: Sequence[Any]) -> None:
-        self.drafts = list(vouchers)
+    def add_vouchers(self, vs: Sequence[VoucherDraft]) -> None:
+        self.drafts = [v.message for v in vs]  # the tests carry the request key in the message
 
-    def set_payment_address(self, address: Any) -> None:
-        assert address == {"country_id": "222"}
+    def set_payment_address(self, a: Address) -> None:
+        assert a == SETTINGS.payment_address and a.country_id == 222
 
-    def payment_methods(self) -> Mapping[str, Any]:
-        return {m: {} for m in self.shop.methods}
+    def payment_methods(self) -> dict[str, PaymentMethod]:
+        return {m: PaymentMethod(m, m.title(), "", None) for m in self.shop.methods}
 
     def set_payment_method(self, code: str) -> None:
         assert code in self.shop.methods
 
-    def add_order(self, *, comment: str = "") -> int:
+    def add_order(self, *, comment: str = "", order_status_id: int | None = None,
+                  payment_method: str | None = None) -> int:
         fault = self.shop.faults.pop(0) if self.shop.faults else None
         if fault == "before":
             raise OutcomeUnknown("reset before")
@@ -77,9 +86,8 @@ class FakeSession:
 
 
 SETTINGS = OrderChannelSettings(
-    customer={"firstname": "Gift", "lastname": "Desk", "email": "gifts@x.io", "telephone": "1"},
-    address={"country_id": "222"}, make_draft=lambda r: r.request_key, batch_size=3, scan_from=10,
-    scan_misses=3,
+    issuer=Issuer(firstname="Gift", lastname="Desk", email="gifts@x.io", telephone="123"),
+    batch_size=3, scan_from=10, scan_misses=3,
 )
 
 
@@ -94,7 +102,7 @@ def _items(n: int) -> list[VoucherRequest | Rejected]:
     for i in range(n):
         r = parse_voucher_row({"request_key": f"k{i:02}", "to_name": "A", "to_email": "a@x.io",
                                "from_name": "S", "from_email": "s@x.io", "amount": "5",
-                               "voucher_theme_id": "8"})
+                               "voucher_theme_id": "8", "message": f"k{i:02}"})
         assert isinstance(r, VoucherRequest)
         out.append(r)
     return [*out, Rejected("bad", ("amount is not a number",))]
@@ -152,3 +160,20 @@ def test_killed_between_steps_issues_each_voucher_once(ledger: VoucherLedger, se
     assert sorted(shop.vouchers) == [f"k{i:02}" for i in range(8)]
     order_ids = {r.order_id for r in ledger.rows() if r.state == "confirmed"}
     assert order_ids == {oid for oid, o in shop.orders.items() if o["vouchers"]}
+
+
+def test_plan_counts_orders_and_value_and_writes_nothing(ledger: VoucherLedger) -> None:
+    plan = plan_vouchers_order(_items(7), ledger=ledger, batch_size=3)
+    assert plan.creates == [f"k{i:02}" for i in range(7)] and plan.orders == 3 and plan.calls == 24
+    assert [r.key for r in plan.rejected] == ["bad"] and str(plan.total_value) == "35"
+    assert ledger.rows() == []
+    issue_vouchers_order(_items(4), client=FakeShop(), ledger=ledger, settings=SETTINGS)
+    again = plan_vouchers_order(_items(7), ledger=ledger, batch_size=3)
+    assert again.unchanged == ["k00", "k01", "k02", "k03"] and again.orders == 1
+
+
+def test_settings_refuse_nonsense() -> None:
+    with pytest.raises(ConfigurationError, match="batch_size"):
+        OrderChannelSettings(batch_size=0)
+    with pytest.raises(ConfigurationError, match="complete_status_id 2"):
+        OrderChannelSettings(complete_status_id=2)
