@@ -31,8 +31,9 @@ class Sandbox:
     api_username = "Default"
     admin_username = "admin"
 
-    def __init__(self, *, state: ShopState, app: CatalogApp, server: SandboxServer, api_key: str,
-                 admin_password: str) -> None:
+    def __init__(
+        self, *, state: ShopState, app: CatalogApp, server: SandboxServer, api_key: str, admin_password: str
+    ) -> None:
         self.state = state
         self.app = app
         self._server = server
@@ -45,10 +46,20 @@ class Sandbox:
         return f"Sandbox(url={self.url!r}, api_username={self.api_username!r})"
 
     @classmethod
-    def start(cls, *, orders: int = 0, seed: int = 7, fixtures: Literal["demo", "recorded"] = "demo",
-              api_key: str | None = None, port: int = 0, host: str = "127.0.0.1",
-              faults: FaultSchedule | None = None, php_notices: bool = True,
-              db_path: str | Path | None = None, test_mode: bool = False) -> Sandbox:
+    def start(
+        cls,
+        *,
+        orders: int = 0,
+        seed: int = 7,
+        fixtures: Literal["demo", "recorded"] = "demo",
+        api_key: str | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        faults: FaultSchedule | None = None,
+        php_notices: bool = True,
+        db_path: str | Path | None = None,
+        test_mode: bool = False,
+    ) -> Sandbox:
         """Build the shop, serve it on ``host:port`` in a background thread and return its handle.
 
         Args:
@@ -73,6 +84,7 @@ class Sandbox:
         load_reference_data(state, api_key=key, admin_password=password)
         if fixtures == "recorded":
             from oc_connector.sandbox.catalogue import load_recorded_fixtures
+
             load_recorded_fixtures(state)
         else:
             try:
@@ -141,17 +153,26 @@ class Sandbox:
         """Generate ``n`` more orders (after the highest id); returns their ids."""
         return insert_orders(self.state, n, seed=self.state.rng.randrange(2**31))
 
-    def set_order_status(self, order_id: int, status_id: int, comment: str = "", notify: bool = False) -> None:
+    def set_order_status(
+        self, order_id: int, status_id: int, comment: str = "", notify: bool = False
+    ) -> None:
         """Add a history entry and change the order's status, like ``api/order/history``."""
         from oc_connector.sandbox.history import add_order_history
+
         add_order_history(self.state, order_id=order_id, status_id=status_id, comment=comment, notify=notify)
 
     def delete_order(self, order_id: int) -> None:
         """Delete an order and everything hanging off it."""
         with self.state.lock:
-            for table in ("oc_order", "oc_order_history", "oc_order_product", "oc_order_option",
-                          "oc_order_total", "oc_order_voucher"):
-                self.state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))  # noqa: S608
+            for table in (
+                "oc_order",
+                "oc_order_history",
+                "oc_order_product",
+                "oc_order_option",
+                "oc_order_total",
+                "oc_order_voucher",
+            ):
+                self.state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
 
     def _api_id(self, username: str) -> int:
         rows = self.state.query("SELECT api_id FROM oc_api WHERE username = ?", (username,))
@@ -175,72 +196,174 @@ class Sandbox:
         """Add an IP to the API user's allow-list."""
         self.state.execute("INSERT INTO oc_api_ip (api_id, ip) VALUES (?, ?)", (self._api_id(username), ip))
 
-    def add_api_user(self, username: str, key: str, ips: Sequence[str] = ("127.0.0.1",), status: int = 1) -> int:
+    def add_api_user(
+        self, username: str, key: str, ips: Sequence[str] = ("127.0.0.1",), status: int = 1
+    ) -> int:
         """Create an API user with an IP allow-list; returns its api_id."""
         now = self.state.clock.stamp()
         with self.state.lock:
             cur = self.state.db.execute(
-                "INSERT INTO oc_api (username, key, status, date_added, date_modified) VALUES (?, ?, ?, ?, ?)",
-                (username, key, status, now, now))
+                "INSERT INTO oc_api (username, key, status, date_added, date_modified) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (username, key, status, now, now),
+            )
             api_id = int(cur.lastrowid or 0)
-            self.state.db.executemany("INSERT INTO oc_api_ip (api_id, ip) VALUES (?, ?)",
-                                      [(api_id, ip) for ip in ips])
+            self.state.db.executemany(
+                "INSERT INTO oc_api_ip (api_id, ip) VALUES (?, ?)", [(api_id, ip) for ip in ips]
+            )
         return api_id
 
     def _insert(self, table: str, values: Mapping[str, Any]) -> int:
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self.state.lock:
-            cur = self.state.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                                        tuple(values.values()))
+            cur = self.state.db.execute(
+                f"INSERT INTO {table} ({cols}) VALUES ({marks})",
+                tuple(values.values()),
+            )
         return int(cur.lastrowid or 0)
 
-    def add_customer(self, *, firstname: str = "Test", lastname: str = "Customer", email: str | None = None,
-                     telephone: str = "0123456789", customer_group_id: int = 1, status: int = 1,
-                     custom_field: Mapping[str, Any] | None = None, reward_points: int = 0) -> int:
+    def add_customer(
+        self,
+        *,
+        firstname: str = "Test",
+        lastname: str = "Customer",
+        email: str | None = None,
+        telephone: str = "0123456789",
+        customer_group_id: int = 1,
+        status: int = 1,
+        custom_field: Mapping[str, Any] | None = None,
+        reward_points: int = 0,
+    ) -> int:
         """Create a customer (optionally with reward points); returns customer_id."""
         now = self.state.clock.stamp()
-        cid = self._insert("oc_customer", {
-            "customer_group_id": customer_group_id, "firstname": firstname, "lastname": lastname,
-            "email": email or f"customer{secrets.token_hex(4)}@example.com", "telephone": telephone,
-            "custom_field": json.dumps(dict(custom_field or {})), "status": status, "date_added": now})
+        cid = self._insert(
+            "oc_customer",
+            {
+                "customer_group_id": customer_group_id,
+                "firstname": firstname,
+                "lastname": lastname,
+                "email": email or f"customer{secrets.token_hex(4)}@example.com",
+                "telephone": telephone,
+                "custom_field": json.dumps(dict(custom_field or {})),
+                "status": status,
+                "date_added": now,
+            },
+        )
         if reward_points:
-            self._insert("oc_customer_reward", {"customer_id": cid, "order_id": 0, "description": "sandbox",
-                                                "points": reward_points, "date_added": now})
+            self._insert(
+                "oc_customer_reward",
+                {
+                    "customer_id": cid,
+                    "order_id": 0,
+                    "description": "sandbox",
+                    "points": reward_points,
+                    "date_added": now,
+                },
+            )
         return cid
 
-    def add_coupon(self, *, code: str, name: str | None = None, type: str = "P",  # noqa: A002
-                   discount: str = "10.0000", logged: int = 0, shipping: int = 0, total: str = "0.0000",
-                   date_start: str = "2020-01-01", date_end: str = "2099-12-31", uses_total: int = 100,
-                   uses_customer: str = "10", status: int = 1, product_ids: Sequence[int] = ()) -> int:
+    def add_coupon(
+        self,
+        *,
+        code: str,
+        name: str | None = None,
+        type: str = "P",
+        discount: str = "10.0000",
+        logged: int = 0,
+        shipping: int = 0,
+        total: str = "0.0000",
+        date_start: str = "2020-01-01",
+        date_end: str = "2099-12-31",
+        uses_total: int = 100,
+        uses_customer: str = "10",
+        status: int = 1,
+        product_ids: Sequence[int] = (),
+    ) -> int:
         """Create a coupon; returns coupon_id."""
-        cid = self._insert("oc_coupon", {
-            "name": name or code, "code": code, "type": type, "discount": discount, "logged": logged,
-            "shipping": shipping, "total": total, "date_start": date_start, "date_end": date_end,
-            "uses_total": uses_total, "uses_customer": uses_customer, "status": status,
-            "date_added": self.state.clock.stamp()})
+        cid = self._insert(
+            "oc_coupon",
+            {
+                "name": name or code,
+                "code": code,
+                "type": type,
+                "discount": discount,
+                "logged": logged,
+                "shipping": shipping,
+                "total": total,
+                "date_start": date_start,
+                "date_end": date_end,
+                "uses_total": uses_total,
+                "uses_customer": uses_customer,
+                "status": status,
+                "date_added": self.state.clock.stamp(),
+            },
+        )
         for pid in product_ids:
             self._insert("oc_coupon_product", {"coupon_id": cid, "product_id": pid})
         return cid
 
-    def add_voucher(self, *, code: str, amount: str = "50.0000", from_name: str = "Sandbox",
-                    from_email: str = "shop@example.com", to_name: str = "Friend",
-                    to_email: str = "friend@example.com", voucher_theme_id: int = 8, message: str = "",
-                    status: int = 1, order_id: int = 0) -> int:
+    def add_voucher(
+        self,
+        *,
+        code: str,
+        amount: str = "50.0000",
+        from_name: str = "Sandbox",
+        from_email: str = "shop@example.com",
+        to_name: str = "Friend",
+        to_email: str = "friend@example.com",
+        voucher_theme_id: int = 8,
+        message: str = "",
+        status: int = 1,
+        order_id: int = 0,
+    ) -> int:
         """Create a gift voucher (admin-made unless ``order_id``); returns voucher_id."""
-        return self._insert("oc_voucher", {
-            "order_id": order_id, "code": code, "from_name": from_name, "from_email": from_email,
-            "to_name": to_name, "to_email": to_email, "voucher_theme_id": voucher_theme_id, "message": message,
-            "amount": amount, "status": status, "date_added": self.state.clock.stamp()})
+        return self._insert(
+            "oc_voucher",
+            {
+                "order_id": order_id,
+                "code": code,
+                "from_name": from_name,
+                "from_email": from_email,
+                "to_name": to_name,
+                "to_email": to_email,
+                "voucher_theme_id": voucher_theme_id,
+                "message": message,
+                "amount": amount,
+                "status": status,
+                "date_added": self.state.clock.stamp(),
+            },
+        )
 
-    def add_product(self, *, name: str, model: str | None = None, price: str = "10.0000", quantity: int = 100,
-                    minimum: int = 1, shipping: int = 1, tax_class_id: int = 0, points: int = 0,
-                    reward: int = 0, status: int = 1, product_id: int | None = None) -> int:
+    def add_product(
+        self,
+        *,
+        name: str,
+        model: str | None = None,
+        price: str = "10.0000",
+        quantity: int = 100,
+        minimum: int = 1,
+        shipping: int = 1,
+        tax_class_id: int = 0,
+        points: int = 0,
+        reward: int = 0,
+        status: int = 1,
+        product_id: int | None = None,
+    ) -> int:
         """Create a product in store 0; returns product_id."""
         now = self.state.clock.stamp()
-        values: dict[str, Any] = {"model": model or name, "quantity": quantity, "shipping": shipping,
-                                  "price": price, "points": points, "tax_class_id": tax_class_id,
-                                  "minimum": minimum, "status": status, "date_added": now, "date_modified": now}
+        values: dict[str, Any] = {
+            "model": model or name,
+            "quantity": quantity,
+            "shipping": shipping,
+            "price": price,
+            "points": points,
+            "tax_class_id": tax_class_id,
+            "minimum": minimum,
+            "status": status,
+            "date_added": now,
+            "date_modified": now,
+        }
         if product_id is not None:
             values["product_id"] = product_id
         pid = self._insert("oc_product", values)

@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from oc_connector.sandbox.orderinfo import Lookups, order_info
@@ -35,15 +35,19 @@ class Request:
 
     def __init__(self, environ: dict[str, Any], *, trust_addr_header: bool) -> None:
         self.environ = environ
-        self.get = {escape(k): escape(v) for k, v in
-                    parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)}
+        self.get = {
+            escape(k): escape(v)
+            for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        }
         self.post: dict[str, str] = {}
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length:
             body = environ["wsgi.input"].read(length)
             if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-                self.post = {escape(k): escape(v) for k, v in
-                             parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)}
+                self.post = {
+                    escape(k): escape(v)
+                    for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                }
         addr = environ.get(TEST_ADDR_HEADER) if trust_addr_header else None
         self.remote_addr = str(addr or environ.get("REMOTE_ADDR", ""))
         self.route = _ROUTE_STRIP.sub("", self.get.get("route", ""))
@@ -79,9 +83,11 @@ ROUTES: dict[str, Handler] = {}
 
 def route(name: str) -> Callable[[Handler], Handler]:
     """Register a handler for ``index.php?route=name``."""
+
     def deco(fn: Handler) -> Handler:
         ROUTES[name] = fn
         return fn
+
     return deco
 
 
@@ -109,11 +115,16 @@ class CatalogApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path.startswith("/admin/"):
-            return self._admin_app()(environ, start_response)
+            return cast(Iterable[bytes], self._admin_app()(environ, start_response))
         resp = self.handle(environ)
-        start_response(resp.status, [("Content-Type", resp.content_type),
-                                     ("Content-Length", str(len(resp.body))),
-                                     ("Cache-Control", "no-store, no-cache, must-revalidate")])
+        start_response(
+            resp.status,
+            [
+                ("Content-Type", resp.content_type),
+                ("Content-Length", str(len(resp.body))),
+                ("Cache-Control", "no-store, no-cache, must-revalidate"),
+            ],
+        )
         return [resp.body]
 
     def _admin_app(self) -> Any:
@@ -122,7 +133,7 @@ class CatalogApp:
                 from oc_connector.sandbox.admin import AdminApp
             except ImportError:
                 return _not_found_admin
-            self._admin = AdminApp(self.state)
+            self._admin = AdminApp(cast(Any, self.state))
         return self._admin
 
     def handle(self, environ: dict[str, Any]) -> Response:
@@ -144,31 +155,40 @@ class CatalogApp:
     def not_found(self, environ: dict[str, Any]) -> Response:
         """The storefront's HTML 404 page, linking back to the requested URL."""
         from oc_connector.sandbox.pages import not_found_page
-        return Response(not_found_page(self.state.base_url, environ).encode(), "404 Not Found",
-                        "text/html; charset=utf-8")
+
+        return Response(
+            not_found_page(self.state.base_url, environ).encode(), "404 Not Found", "text/html; charset=utf-8"
+        )
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, req: Request) -> dict[str, Any]:
         """Authenticate the api_token (spec 2.3) and load its session data."""
         token = req.q("api_token")
-        empty = {"id": None, "data": {}}
+        empty: dict[str, Any] = {"id": None, "data": {}}
         if not token or not req.route.startswith("api/"):
             return empty
         st = self.state
         now = st.clock.now()
         stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         with st.lock:
-            st.db.execute("DELETE FROM oc_api_session WHERE date_modified < ?",
-                          ((now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),))
+            st.db.execute(
+                "DELETE FROM oc_api_session WHERE date_modified < ?",
+                ((now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),),
+            )
             row = st.db.execute(
                 "SELECT s.api_session_id FROM oc_api a JOIN oc_api_session s ON a.api_id = s.api_id "
-                "JOIN oc_api_ip i ON a.api_id = i.api_id WHERE a.status = 1 AND s.session_id = ? AND i.ip = ?",
-                (token, req.remote_addr)).fetchone()
+                "JOIN oc_api_ip i ON a.api_id = i.api_id "
+                "WHERE a.status = 1 AND s.session_id = ? AND i.ip = ?",
+                (token, req.remote_addr),
+            ).fetchone()
             if row is None:
                 return empty
-            st.db.execute("UPDATE oc_api_session SET date_modified = ? WHERE api_session_id = ?", (stamp, row[0]))
-            data_row = st.db.execute("SELECT data FROM oc_session WHERE session_id = ? AND expire > ?",
-                                     (token, stamp)).fetchone()
+            st.db.execute(
+                "UPDATE oc_api_session SET date_modified = ? WHERE api_session_id = ?", (stamp, row[0])
+            )
+            data_row = st.db.execute(
+                "SELECT data FROM oc_session WHERE session_id = ? AND expire > ?", (token, stamp)
+            ).fetchone()
         data = json.loads(data_row[0]) if data_row else {}
         return {"id": token, "data": data}
 
@@ -179,8 +199,10 @@ class CatalogApp:
         st = self.state
         expire = st.clock.now() + timedelta(seconds=int(st.get_setting("session_gc_maxlifetime", 1440)))
         with st.lock:
-            st.db.execute("INSERT OR REPLACE INTO oc_session (session_id, data, expire) VALUES (?, ?, ?)",
-                          (session["id"], json.dumps(session["data"]), expire.strftime("%Y-%m-%d %H:%M:%S")))
+            st.db.execute(
+                "INSERT OR REPLACE INTO oc_session (session_id, data, expire) VALUES (?, ?, ?)",
+                (session["id"], json.dumps(session["data"]), expire.strftime("%Y-%m-%d %H:%M:%S")),
+            )
 
     def new_session(self, data: dict[str, Any]) -> str:
         """Create a brand-new session (26 hex characters) holding ``data``."""
@@ -204,18 +226,29 @@ def api_login(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
     if key is None:
         return []
     with st.lock:
-        api = st.db.execute("SELECT api_id FROM oc_api WHERE username = ? AND key = ? AND status = 1",
-                            (username if username is not None else "Default", key)).fetchone()
+        api = st.db.execute(
+            "SELECT api_id FROM oc_api WHERE username = ? AND key = ? AND status = 1",
+            (username if username is not None else "Default", key),
+        ).fetchone()
         if api is None:
             return []
-        ips = [str(r[0]).strip() for r in st.db.execute("SELECT ip FROM oc_api_ip WHERE api_id = ?", (api[0],))]
+        ips = [
+            str(r[0]).strip() for r in st.db.execute("SELECT ip FROM oc_api_ip WHERE api_id = ?", (api[0],))
+        ]
         if req.remote_addr not in ips:
-            return {"error": {"ip": f"Warning: Your IP {req.remote_addr} is not allowed to access this API!",
-                              "key": "Warning: Incorrect API Key!"}}
+            return {
+                "error": {
+                    "ip": f"Warning: Your IP {req.remote_addr} is not allowed to access this API!",
+                    "key": "Warning: Incorrect API Key!",
+                }
+            }
         token = app.new_session({"api_id": api[0]})
         stamp = st.clock.stamp()
-        st.db.execute("INSERT INTO oc_api_session (api_id, session_id, ip, date_added, date_modified) "
-                      "VALUES (?, ?, ?, ?, ?)", (api[0], token, req.remote_addr, stamp, stamp))
+        st.db.execute(
+            "INSERT INTO oc_api_session (api_id, session_id, ip, date_added, date_modified) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (api[0], token, req.remote_addr, stamp, stamp),
+        )
     return {"success": "Success: API session successfully started!", "api_token": token}
 
 
@@ -232,8 +265,10 @@ def api_order_info(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
         names = [d[0] for d in cur.description]
     if row is None:
         return {"error": "Warning: Order could not be found!"}
-    return {"order": order_info(dict(zip(names, row, strict=True)), app.lookups),
-            "success": "Success: You have modified orders!"}
+    return {
+        "order": order_info(dict(zip(names, row, strict=True)), app.lookups),
+        "success": "Success: You have modified orders!",
+    }
 
 
 def _int(value: str) -> int:

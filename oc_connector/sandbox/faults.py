@@ -7,11 +7,27 @@ import random
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["KINDS", "FaultRule", "FaultSchedule", "parse_faults"]
 
-KINDS = frozenset({"latency", "http_429", "http_500", "http_502", "http_503", "http_504", "reset_before",
-                   "reset_after", "slow", "truncated_json", "php_notice", "invalidate_token", "maintenance"})
+KINDS = frozenset(
+    {
+        "latency",
+        "http_429",
+        "http_500",
+        "http_502",
+        "http_503",
+        "http_504",
+        "reset_before",
+        "reset_after",
+        "slow",
+        "truncated_json",
+        "php_notice",
+        "invalidate_token",
+        "maintenance",
+    }
+)
 
 
 @dataclass
@@ -91,7 +107,10 @@ def parse_faults(spec: str, *, seed: int = 0) -> FaultSchedule:
     if spec.endswith(".json") and Path(spec).exists():
         data = json.loads(Path(spec).read_text())
         raw = data["rules"] if isinstance(data, dict) else data
-        rules = [FaultRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}) for r in raw]
+        kwargs: list[dict[str, Any]] = [
+            {k: tuple(v) if isinstance(v, list) else v for k, v in r.items()} for r in raw
+        ]
+        rules = [FaultRule(**kw) for kw in kwargs]
         return FaultSchedule(rules, seed=data.get("seed", seed) if isinstance(data, dict) else seed)
     rules = []
     for part in filter(None, (p.strip() for p in spec.split(","))):

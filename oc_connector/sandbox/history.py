@@ -11,8 +11,9 @@ def _status_list(state: ShopState, key: str) -> set[int]:
     return {int(s) for s in state.get_setting(key, [])}
 
 
-def add_order_history(state: ShopState, *, order_id: int, status_id: int, comment: str = "",
-                      notify: bool = False) -> bool:
+def add_order_history(
+    state: ShopState, *, order_id: int, status_id: int, comment: str = "", notify: bool = False
+) -> bool:
     """Change an order's status and write a history row, with the side effects of section 5.
 
     Returns:
@@ -21,8 +22,9 @@ def add_order_history(state: ShopState, *, order_id: int, status_id: int, commen
     db = state.db
     now = state.clock.stamp()
     with state.lock:
-        row = db.execute("SELECT order_status_id, customer_id FROM oc_order WHERE order_id = ?",
-                         (order_id,)).fetchone()
+        row = db.execute(
+            "SELECT order_status_id, customer_id FROM oc_order WHERE order_id = ?", (order_id,)
+        ).fetchone()
         if row is None:
             return False
         old, customer_id = int(row[0]), int(row[1])
@@ -30,23 +32,35 @@ def add_order_history(state: ShopState, *, order_id: int, status_id: int, commen
         complete = _status_list(state, "config_complete_status")
         db.execute("BEGIN")
         try:
-            entering = old not in processing and old not in complete and (
-                status_id in processing or status_id in complete)
-            leaving = (old in processing or old in complete) and status_id not in processing \
+            entering = (
+                old not in processing
+                and old not in complete
+                and (status_id in processing or status_id in complete)
+            )
+            leaving = (
+                (old in processing or old in complete)
+                and status_id not in processing
                 and status_id not in complete
+            )
             if entering:
                 _book_usage(state, order_id, customer_id, now)
             if leaving:
                 for table in ("oc_coupon_history", "oc_voucher_history", "oc_customer_transaction"):
-                    db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))  # noqa: S608
+                    db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
                 db.execute("DELETE FROM oc_customer_reward WHERE order_id = ? AND points < 0", (order_id,))
-            db.execute("UPDATE oc_order SET order_status_id = ?, date_modified = ? WHERE order_id = ?",
-                       (status_id, now, order_id))
-            db.execute("INSERT INTO oc_order_history (order_id, order_status_id, notify, comment, date_added) "
-                       "VALUES (?, ?, ?, ?, ?)", (order_id, status_id, int(notify), comment, now))
+            db.execute(
+                "UPDATE oc_order SET order_status_id = ?, date_modified = ? WHERE order_id = ?",
+                (status_id, now, order_id),
+            )
+            db.execute(
+                "INSERT INTO oc_order_history (order_id, order_status_id, notify, comment, date_added) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (order_id, status_id, int(notify), comment, now),
+            )
             # Vouchers sold in the order are usable only while it is in a complete status (5.3).
-            db.execute("UPDATE oc_voucher SET status = ? WHERE order_id = ?",
-                       (int(status_id in complete), order_id))
+            db.execute(
+                "UPDATE oc_voucher SET status = ? WHERE order_id = ?", (int(status_id in complete), order_id)
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -58,21 +72,30 @@ def _book_usage(state: ShopState, order_id: int, customer_id: int, now: str) -> 
     """Book coupon, voucher and reward redemptions of the order (entering a processing status)."""
     db = state.db
     for code, title, value in db.execute(
-            "SELECT code, title, value FROM oc_order_total WHERE order_id = ?", (order_id,)).fetchall():
-        label = title[title.find("(") + 1: title.rfind(")")] if "(" in title else ""
+        "SELECT code, title, value FROM oc_order_total WHERE order_id = ?", (order_id,)
+    ).fetchall():
+        label = title[title.find("(") + 1 : title.rfind(")")] if "(" in title else ""
         if code == "coupon" and label:
             coupon = db.execute("SELECT coupon_id FROM oc_coupon WHERE code = ?", (label,)).fetchone()
             if coupon:
-                db.execute("INSERT INTO oc_coupon_history (coupon_id, order_id, customer_id, amount, date_added)"
-                           " VALUES (?, ?, ?, ?, ?)", (coupon[0], order_id, customer_id, value, now))
+                db.execute(
+                    "INSERT INTO oc_coupon_history (coupon_id, order_id, customer_id, amount, date_added)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (coupon[0], order_id, customer_id, value, now),
+                )
         elif code == "voucher" and label:
             voucher = db.execute("SELECT voucher_id FROM oc_voucher WHERE code = ?", (label,)).fetchone()
             if voucher:
-                db.execute("INSERT INTO oc_voucher_history (voucher_id, order_id, amount, date_added) "
-                           "VALUES (?, ?, ?, ?)", (voucher[0], order_id, value, now))
+                db.execute(
+                    "INSERT INTO oc_voucher_history (voucher_id, order_id, amount, date_added) "
+                    "VALUES (?, ?, ?, ?)",
+                    (voucher[0], order_id, value, now),
+                )
         elif code == "reward" and customer_id:
             points = int(label.split()[0]) if label else 0
             if points:
-                db.execute("INSERT INTO oc_customer_reward (customer_id, order_id, description, points, "
-                           "date_added) VALUES (?, ?, ?, ?, ?)",
-                           (customer_id, order_id, f"Order ID: #{order_id}", -points, now))
+                db.execute(
+                    "INSERT INTO oc_customer_reward (customer_id, order_id, description, points, "
+                    "date_added) VALUES (?, ?, ?, ?, ?)",
+                    (customer_id, order_id, f"Order ID: #{order_id}", -points, now),
+                )

@@ -8,24 +8,73 @@ from typing import Any
 
 __all__ = ["ORDER_INFO_KEYS", "Lookups", "order_info"]
 
-_ADDR = ("firstname", "lastname", "company", "address_1", "address_2", "postcode", "city", "zone_id",
-         "zone", "zone_code", "country_id", "country", "iso_code_2", "iso_code_3", "address_format",
-         "custom_field", "method", "code")
+_ADDR = (
+    "firstname",
+    "lastname",
+    "company",
+    "address_1",
+    "address_2",
+    "postcode",
+    "city",
+    "zone_id",
+    "zone",
+    "zone_code",
+    "country_id",
+    "country",
+    "iso_code_2",
+    "iso_code_3",
+    "address_format",
+    "custom_field",
+    "method",
+    "code",
+)
 ORDER_INFO_KEYS: tuple[str, ...] = (
-    "order_id", "invoice_no", "invoice_prefix", "store_id", "store_name", "store_url", "customer_id",
-    "firstname", "lastname", "email", "telephone", "custom_field",
-    *(f"payment_{k}" for k in _ADDR), *(f"shipping_{k}" for k in _ADDR),
-    "comment", "total", "order_status_id", "order_status", "affiliate_id", "commission", "language_id",
-    "language_code", "currency_id", "currency_code", "currency_value", "ip", "forwarded_ip", "user_agent",
-    "accept_language", "date_added", "date_modified",
+    "order_id",
+    "invoice_no",
+    "invoice_prefix",
+    "store_id",
+    "store_name",
+    "store_url",
+    "customer_id",
+    "firstname",
+    "lastname",
+    "email",
+    "telephone",
+    "custom_field",
+    *(f"payment_{k}" for k in _ADDR),
+    *(f"shipping_{k}" for k in _ADDR),
+    "comment",
+    "total",
+    "order_status_id",
+    "order_status",
+    "affiliate_id",
+    "commission",
+    "language_id",
+    "language_code",
+    "currency_id",
+    "currency_code",
+    "currency_value",
+    "ip",
+    "forwarded_ip",
+    "user_agent",
+    "accept_language",
+    "date_added",
+    "date_modified",
 )
 
 
 class Lookups:
     """Reference data order/info joins in: zones, countries, statuses, languages."""
 
-    def __init__(self, *, zones: Mapping[int, str], countries: Mapping[int, tuple[str, str]],
-                 statuses: Mapping[int, str], languages: Mapping[int, str], default_language: str) -> None:
+    def __init__(
+        self,
+        *,
+        zones: Mapping[int, str],
+        countries: Mapping[int, tuple[str, str]],
+        statuses: Mapping[int, str],
+        languages: Mapping[int, str],
+        default_language: str,
+    ) -> None:
         self.zones, self.countries, self.statuses = zones, countries, statuses
         self.languages, self.default_language = languages, default_language
 
@@ -34,10 +83,14 @@ class Lookups:
         """Read the lookups from the shop's tables."""
         return cls(
             zones={int(r[0]): str(r[1]) for r in db.execute("SELECT zone_id, code FROM oc_zone")},
-            countries={int(r[0]): (str(r[1]), str(r[2]))
-                       for r in db.execute("SELECT country_id, iso_code_2, iso_code_3 FROM oc_country")},
-            statuses={int(r[0]): str(r[1]) for r in
-                      db.execute("SELECT order_status_id, name FROM oc_order_status WHERE language_id = 1")},
+            countries={
+                int(r[0]): (str(r[1]), str(r[2]))
+                for r in db.execute("SELECT country_id, iso_code_2, iso_code_3 FROM oc_country")
+            },
+            statuses={
+                int(r[0]): str(r[1])
+                for r in db.execute("SELECT order_status_id, name FROM oc_order_status WHERE language_id = 1")
+            },
             languages={int(r[0]): str(r[1]) for r in db.execute("SELECT language_id, code FROM oc_language")},
             default_language=default_language,
         )

@@ -44,7 +44,8 @@ def not_found_page(base_url: str, environ: dict[str, Any]) -> str:
       <h1>{_TITLE}</h1>
       <p>The page you requested cannot be found.</p>
       <div class="buttons clearfix">
-        <div class="pull-right"><a href="{base_url}index.php?route=common/home" class="btn btn-primary">Continue</a></div>
+        <div class="pull-right"><a href="{base_url}index.php?route=common/home"
+          class="btn btn-primary">Continue</a></div>
       </div>
     </div>
   </div>
@@ -59,6 +60,7 @@ def maintenance_page(base_url: str) -> str:
 <html dir="ltr" lang="en">
 <head><meta charset="UTF-8" /><title>Maintenance</title><base href="{base_url}" /></head>
 <body><div class="container"><div class="row"><div class="col-sm-12">
-<h1 style="text-align:center;">We are currently performing some scheduled maintenance. <br/>We will be back as soon as possible. Please check back soon.</h1>
+<h1 style="text-align:center;">We are currently performing some scheduled maintenance.
+<br/>We will be back as soon as possible. Please check back soon.</h1>
 </div></div></div></body></html>
 """

@@ -9,13 +9,29 @@ import sqlite3
 
 __all__ = ["DDL", "create_schema"]
 
-_ORDER_ADDRESS = ", ".join(
-    f"{p}_{c} TEXT NOT NULL DEFAULT ''"
-    for p in ("payment", "shipping")
-    for c in ("firstname", "lastname", "company", "address_1", "address_2", "city", "postcode",
-              "country", "zone", "address_format", "custom_field", "method", "code")
-) + ", payment_country_id INTEGER NOT NULL DEFAULT 0, payment_zone_id INTEGER NOT NULL DEFAULT 0" \
+_ORDER_ADDRESS = (
+    ", ".join(
+        f"{p}_{c} TEXT NOT NULL DEFAULT ''"
+        for p in ("payment", "shipping")
+        for c in (
+            "firstname",
+            "lastname",
+            "company",
+            "address_1",
+            "address_2",
+            "city",
+            "postcode",
+            "country",
+            "zone",
+            "address_format",
+            "custom_field",
+            "method",
+            "code",
+        )
+    )
+    + ", payment_country_id INTEGER NOT NULL DEFAULT 0, payment_zone_id INTEGER NOT NULL DEFAULT 0"
     ", shipping_country_id INTEGER NOT NULL DEFAULT 0, shipping_zone_id INTEGER NOT NULL DEFAULT 0"
+)
 
 DDL = f"""
 CREATE TABLE oc_api (api_id INTEGER PRIMARY KEY, username TEXT NOT NULL, key TEXT NOT NULL,
@@ -56,7 +72,8 @@ CREATE TABLE oc_user (user_id INTEGER PRIMARY KEY, user_group_id INTEGER NOT NUL
   date_added TEXT NOT NULL DEFAULT '');
 CREATE TABLE oc_product (product_id INTEGER PRIMARY KEY, model TEXT NOT NULL, sku TEXT NOT NULL DEFAULT '',
   quantity INTEGER NOT NULL DEFAULT 0, stock_status_id INTEGER NOT NULL DEFAULT 7,
-  shipping INTEGER NOT NULL DEFAULT 1, price TEXT NOT NULL DEFAULT '0.0000', points INTEGER NOT NULL DEFAULT 0,
+  shipping INTEGER NOT NULL DEFAULT 1, price TEXT NOT NULL DEFAULT '0.0000',
+  points INTEGER NOT NULL DEFAULT 0,
   tax_class_id INTEGER NOT NULL DEFAULT 0, weight TEXT NOT NULL DEFAULT '0.00000000',
   subtract INTEGER NOT NULL DEFAULT 1, minimum INTEGER NOT NULL DEFAULT 1, status INTEGER NOT NULL DEFAULT 1,
   date_available TEXT NOT NULL DEFAULT '2009-01-01', date_added TEXT NOT NULL DEFAULT '',
@@ -74,7 +91,8 @@ CREATE TABLE oc_product_option_value (product_option_value_id INTEGER PRIMARY KE
   price TEXT NOT NULL, price_prefix TEXT NOT NULL, points INTEGER NOT NULL, points_prefix TEXT NOT NULL,
   weight TEXT NOT NULL, weight_prefix TEXT NOT NULL);
 CREATE TABLE oc_option (option_id INTEGER PRIMARY KEY, type TEXT NOT NULL, sort_order INTEGER NOT NULL);
-CREATE TABLE oc_option_description (option_id INTEGER NOT NULL, language_id INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE TABLE oc_option_description (option_id INTEGER NOT NULL, language_id INTEGER NOT NULL,
+  name TEXT NOT NULL);
 CREATE TABLE oc_option_value_description (option_value_id INTEGER NOT NULL, language_id INTEGER NOT NULL,
   option_id INTEGER NOT NULL, name TEXT NOT NULL);
 CREATE TABLE oc_category (category_id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL DEFAULT 0,
@@ -82,7 +100,8 @@ CREATE TABLE oc_category (category_id INTEGER PRIMARY KEY, parent_id INTEGER NOT
 CREATE TABLE oc_category_description (category_id INTEGER NOT NULL, language_id INTEGER NOT NULL,
   name TEXT NOT NULL);
 CREATE TABLE oc_country (country_id INTEGER PRIMARY KEY, name TEXT NOT NULL, iso_code_2 TEXT NOT NULL,
-  iso_code_3 TEXT NOT NULL, address_format TEXT NOT NULL DEFAULT '', postcode_required INTEGER NOT NULL DEFAULT 0,
+  iso_code_3 TEXT NOT NULL, address_format TEXT NOT NULL DEFAULT '',
+  postcode_required INTEGER NOT NULL DEFAULT 0,
   status INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE oc_zone (zone_id INTEGER PRIMARY KEY, country_id INTEGER NOT NULL, name TEXT NOT NULL,
   code TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 1);
@@ -94,14 +113,16 @@ CREATE TABLE oc_order_status (order_status_id INTEGER NOT NULL, language_id INTE
   name TEXT NOT NULL, PRIMARY KEY (order_status_id, language_id));
 CREATE TABLE oc_order (order_id INTEGER PRIMARY KEY, invoice_no INTEGER NOT NULL DEFAULT 0,
   invoice_prefix TEXT NOT NULL, store_id INTEGER NOT NULL DEFAULT 0, store_name TEXT NOT NULL,
-  store_url TEXT NOT NULL, customer_id INTEGER NOT NULL DEFAULT 0, customer_group_id INTEGER NOT NULL DEFAULT 0,
+  store_url TEXT NOT NULL, customer_id INTEGER NOT NULL DEFAULT 0,
+  customer_group_id INTEGER NOT NULL DEFAULT 0,
   firstname TEXT NOT NULL, lastname TEXT NOT NULL, email TEXT NOT NULL, telephone TEXT NOT NULL,
   fax TEXT NOT NULL DEFAULT '', custom_field TEXT NOT NULL DEFAULT '', {_ORDER_ADDRESS},
   comment TEXT NOT NULL DEFAULT '', total TEXT NOT NULL DEFAULT '0.0000',
   order_status_id INTEGER NOT NULL DEFAULT 0, affiliate_id INTEGER NOT NULL DEFAULT 0,
   commission TEXT NOT NULL DEFAULT '0.0000', marketing_id INTEGER NOT NULL DEFAULT 0,
   tracking TEXT NOT NULL DEFAULT '', language_id INTEGER NOT NULL DEFAULT 1,
-  currency_id INTEGER NOT NULL, currency_code TEXT NOT NULL, currency_value TEXT NOT NULL DEFAULT '1.00000000',
+  currency_id INTEGER NOT NULL, currency_code TEXT NOT NULL,
+  currency_value TEXT NOT NULL DEFAULT '1.00000000',
   ip TEXT NOT NULL DEFAULT '', forwarded_ip TEXT NOT NULL DEFAULT '', user_agent TEXT NOT NULL DEFAULT '',
   accept_language TEXT NOT NULL DEFAULT '', date_added TEXT NOT NULL, date_modified TEXT NOT NULL);
 CREATE TABLE oc_order_history (order_history_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL,
@@ -114,8 +135,10 @@ CREATE TABLE oc_order_product (order_product_id INTEGER PRIMARY KEY, order_id IN
 CREATE INDEX oc_order_product_order ON oc_order_product (order_id);
 CREATE TABLE oc_order_option (order_option_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL,
   order_product_id INTEGER NOT NULL, product_option_id INTEGER NOT NULL,
-  product_option_value_id INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL, value TEXT NOT NULL, type TEXT NOT NULL);
-CREATE TABLE oc_order_total (order_total_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, code TEXT NOT NULL,
+  product_option_value_id INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL, value TEXT NOT NULL,
+  type TEXT NOT NULL);
+CREATE TABLE oc_order_total (order_total_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL,
+  code TEXT NOT NULL,
   title TEXT NOT NULL, value TEXT NOT NULL, sort_order INTEGER NOT NULL);
 CREATE INDEX oc_order_total_order ON oc_order_total (order_id);
 CREATE TABLE oc_order_voucher (order_voucher_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL,

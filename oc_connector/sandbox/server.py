@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,17 +19,24 @@ from oc_connector.sandbox.pages import maintenance_page
 
 __all__ = ["SandboxServer"]
 
-PHP_NOTICE = (b'<br />\n<b>Warning</b>: Undefined array key "sandbox" in '
-              b"/var/www/html/catalog/controller/startup/startup.php on line <b>1</b><br />\n")
-_REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-            503: "Service Unavailable", 504: "Gateway Timeout"}
+PHP_NOTICE = (
+    b'<br />\n<b>Warning</b>: Undefined array key "sandbox" in '
+    b"/var/www/html/catalog/controller/startup/startup.php on line <b>1</b><br />\n"
+)
+_REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SandboxServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
@@ -39,11 +48,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _environ(self, body: bytes) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
         env: dict[str, Any] = {
-            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": self.client_address[0], "SERVER_NAME": self.server.server_address[0],
-            "SERVER_PORT": str(self.server.server_address[1]), "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": self.client_address[0],
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "SERVER_PROTOCOL": "HTTP/1.1",
         }
         for key, value in self.headers.items():
             name = "HTTP_" + key.upper().replace("-", "_")
@@ -66,8 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         if kind == "maintenance":
-            self._send(503, [("Content-Type", "text/html; charset=utf-8")],
-                       maintenance_page(srv.base_url).encode(), route, kind)
+            self._send(
+                503,
+                [("Content-Type", "text/html; charset=utf-8")],
+                maintenance_page(srv.base_url).encode(),
+                route,
+                kind,
+            )
             return
         if kind and kind.startswith("http_") and rule is not None and not rule.after_commit:
             self._error(rule, route)
@@ -110,8 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = b"" if code == 500 else f"<html><body><h1>{code} {_REASONS[code]}</h1></body></html>".encode()
         self._send(code, headers, body, route, rule.kind)
 
-    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes, route: str,
-              kind: str | None) -> None:
+    def _send(
+        self, status: int, headers: list[tuple[str, str]], body: bytes, route: str, kind: str | None
+    ) -> None:
         self.send_response(status)
         for name, value in headers:
             if name.lower() != "content-length":
@@ -124,14 +145,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         """Drop the connection with a TCP RST."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        try:
+        with contextlib.suppress(OSError):
             self.connection.close()
-        except OSError:
-            pass
+
+
+def _no_token(token: str) -> None:
+    return None
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -140,15 +161,16 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, app: Any, *, faults: FaultSchedule | None = None,
-                 log_size: int = 100_000) -> None:
+    def __init__(
+        self, host: str, port: int, app: Any, *, faults: FaultSchedule | None = None, log_size: int = 100_000
+    ) -> None:
         super().__init__((host, port), _Handler)
         self.app = app
         self.faults = faults
         self.request_log: deque[tuple[str, int, str | None]] = deque(maxlen=log_size)
         self._log_lock = threading.Lock()
         self.base_url = f"http://{host}:{self.server_address[1]}/"
-        self.invalidate_token = lambda token: None
+        self.invalidate_token: Callable[[str], None] = _no_token
 
     def log(self, route: str, status: int, fault: str | None) -> None:
         """Append one (route, status, fault) entry to the request log."""

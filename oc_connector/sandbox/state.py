@@ -79,8 +79,14 @@ class ShopState:
         rng: Seeded random generator.
     """
 
-    def __init__(self, *, seed: int = 7, db_path: str | Path | None = None,
-                 clock: Clock | None = None, base_url: str = "http://127.0.0.1/") -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        db_path: str | Path | None = None,
+        clock: Clock | None = None,
+        base_url: str = "http://127.0.0.1/",
+    ) -> None:
         target = str(db_path) if db_path is not None else ":memory:"
         if db_path is not None:
             Path(db_path).unlink(missing_ok=True)
