@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -166,3 +167,59 @@ def count_rows(engine: sa.Engine, *, name: str) -> int:
     with engine.connect() as conn:
         query = sa.text(f"SELECT COUNT(*) FROM {name}")  # noqa: S608 (name checked against MARTS)
         return int(conn.execute(query).scalar() or 0)
+
+
+def warehouse_summary(engine: sa.Engine, *, shop: str) -> dict[str, Any]:
+    """A short picture of the warehouse for humans (the demo command prints it).
+
+    Args:
+        engine: the warehouse engine.
+        shop: the shop key.
+
+    Returns:
+        ``orders`` (live, status > 0), ``revenue_by_currency`` (order currency -> Decimal, from
+        mart_daily_sales), ``statuses`` (status name -> orders), ``history_rows``, ``order_ids`` (the
+        first 20 live ids, ascending).
+    """
+    params = {"s": shop}
+    with engine.connect() as conn:
+        revenue = {
+            str(c): r
+            for c, r in conn.execute(
+                sa.text(
+                    "SELECT currency_code, SUM(revenue_order_currency) FROM mart_daily_sales"
+                    " WHERE shop = :s GROUP BY currency_code ORDER BY currency_code"
+                ),
+                params,
+            )
+        }
+        statuses = {
+            str(name): int(n)
+            for name, n in conn.execute(
+                sa.text(
+                    "SELECT order_status, SUM(orders) FROM mart_daily_sales WHERE shop = :s"
+                    " GROUP BY order_status ORDER BY order_status"
+                ),
+                params,
+            )
+        }
+        history = conn.execute(
+            sa.text("SELECT COUNT(*) FROM opencart_order_history WHERE shop = :s"), params
+        ).scalar()
+        ids = [
+            int(r[0])
+            for r in conn.execute(
+                sa.text(
+                    "SELECT order_id FROM opencart_orders WHERE shop = :s AND _deleted_at IS NULL"
+                    " AND order_status_id <> 0 ORDER BY order_id LIMIT 20"
+                ),
+                params,
+            )
+        ]
+    return {
+        "orders": sum(statuses.values()),
+        "revenue_by_currency": revenue,
+        "statuses": statuses,
+        "history_rows": int(history or 0),
+        "order_ids": ids,
+    }
