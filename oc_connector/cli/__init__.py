@@ -23,6 +23,7 @@ def main(verbose: int) -> None:
 # Sub-commands register themselves below, one line each.
 # -- commands --
 from oc_connector.cli.check import check  # noqa: E402
+from oc_connector.cli.demo import demo  # noqa: E402
 from oc_connector.cli.reverse import coupons, vouchers  # noqa: E402
 from oc_connector.cli.sandbox import sandbox  # noqa: E402
 from oc_connector.cli.sync import sync  # noqa: E402
@@ -31,4 +32,5 @@ main.add_command(vouchers)
 main.add_command(coupons)
 main.add_command(sync)
 main.add_command(check)
+main.add_command(demo)
 main.add_command(sandbox)
