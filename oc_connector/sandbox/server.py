@@ -34,6 +34,7 @@ _REASONS = {
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: SandboxServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -114,9 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            srv.log(route, status, kind)
             self.wfile.write(cut)
             self.wfile.flush()
-            srv.log(route, status, kind)
             self.close_connection = True
             self._reset()
             return
@@ -138,9 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
             if name.lower() != "content-length":
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
+        self.server.log(route, status, kind)  # before the client can see the answer
         self.end_headers()
         self.wfile.write(body)
-        self.server.log(route, status, kind)
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST."""
