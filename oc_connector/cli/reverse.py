@@ -8,8 +8,23 @@ In a coupon update an absent or empty cell leaves the field unchanged; the liter
 clears an optional field (products/categories empty, numbers and flags 0). Clearing ``name``,
 ``code``, ``type``, ``date_start`` or ``date_end`` is refused for that row with a reason.
 
+Voucher channels (``--channel``):
+
+- ``admin`` (default): codes derived from ``request_key``, written through the admin pages
+  (``OPENCART_ADMIN_USERNAME`` / ``OPENCART_ADMIN_PASSWORD``), usable at once.
+- ``order``: the catalog API only (``OPENCART_URL`` / API key). Up to ``--batch-size`` vouchers
+  (50) per order, each order on its own login, placed for an issuer customer (``--issuer-*``,
+  default a guest "Gift Vouchers" <vouchers@example.com>, telephone 000) with a payment address
+  (``--address-1``, ``--city``, ``--postcode``, ``--country-id``, ``--zone-id``; defaults on
+  OpenCart's install-default store country/zone, UK 222 / 3563), paid by ``--payment-method``
+  (``bank_transfer``; COD needs shipping, so a voucher-only order cannot use it), then moved to
+  ``--complete-status-id`` (5, Complete) so the vouchers become usable. The shop chooses random
+  codes it does not return: the result file names the order id. If ``order/add`` ends without an
+  answer, the next run finds the order by the batch id in its comment before anything is re-sent
+  (scanning up from the last known order id, else ``--scan-from``).
+
 Every run writes ``FILE.results.csv`` beside the input (one line per row: key, state, code,
-reason; formula-like cells neutralised). The ledgers live in the warehouse (``WAREHOUSE_URL``), so
+order_id, reason; formula-like cells neutralised). The ledgers live in the warehouse (``WAREHOUSE_URL``), so
 running the same file again issues nothing twice and resumes an interrupted run. ``--dry-run``
 prints the plan and writes neither the shop nor the ledger.
 """
@@ -25,11 +40,19 @@ import click
 import sqlalchemy as sa
 
 from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
+from oc_connector.client import OpenCartClient
 from oc_connector.errors import OpenCartError
+from oc_connector.records import Address
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.csvio import read_rows, results_path, write_results
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
+from oc_connector.reverse.order_channel import (
+    Issuer,
+    OrderChannelSettings,
+    issue_vouchers_order,
+    plan_vouchers_order,
+)
 from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.requests import (
     CouponRequest,
@@ -45,7 +68,7 @@ VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_emai
                    "voucher_theme_id", "message")
 COUPON_COLUMNS = ("code", "name", "type", "discount", "total", "logged", "shipping", "date_start",
                   "date_end", "uses_total", "uses_customer", "status")
-RESULT_COLUMNS = ("key", "state", "code", "reason")
+RESULT_COLUMNS = ("key", "state", "code", "order_id", "reason")
 
 
 def _admin(settings: ShopSettings) -> Any:
@@ -60,6 +83,13 @@ def _admin(settings: ShopSettings) -> Any:
 def voucher_store() -> VoucherStore:
     """The admin voucher store from the environment (tests replace this)."""
     return AdminVoucherStore(admin=_admin(shop_settings()))
+
+
+def order_client() -> OpenCartClient:
+    """The catalog API client from the environment (tests replace this)."""
+    settings = shop_settings()
+    return OpenCartClient(settings.url, api_key=settings.api_key, api_username=settings.api_username,
+                          allow_insecure_http=settings.allow_insecure_http, ca_bundle=settings.ca_bundle)
 
 
 def coupon_store() -> CouponStore:
@@ -86,21 +116,98 @@ def vouchers() -> None:
     """Gift vouchers: issue them from a CSV file, exactly once."""
 
 
+def _order_settings(options: Mapping[str, Any]) -> OrderChannelSettings:
+    issuer = Issuer(firstname=options["issuer_firstname"], lastname=options["issuer_lastname"],
+                    email=options["issuer_email"], telephone=options["issuer_telephone"],
+                    customer_id=options["issuer_customer_id"])
+    address = Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1=options["address_1"],
+                      city=options["city"], postcode=options["postcode"], country_id=options["country_id"],
+                      zone_id=options["zone_id"])
+    status = options["complete_status_id"]
+    return OrderChannelSettings(
+        issuer=issuer, address=address, batch_size=options["batch_size"],
+        payment_method=options["payment_method"], complete_status_id=status,
+        complete_status_ids=frozenset({3, 5, status}), notify=options["notify"],
+        scan_from=options["scan_from"],
+    )
+
+
+def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
+                 settings: OrderChannelSettings) -> None:
+    engine, has_ledger = _engine(create=not dry_run)
+    ledger = VoucherLedger(engine=engine) if has_ledger else None
+    if dry_run:
+        plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
+        click.echo(f"creates: {len(plan.creates)}  unchanged: {len(plan.unchanged)}  "
+                   f"rejected: {len(plan.rejected)}  orders: {plan.orders}  calls: {plan.calls}  "
+                   f"total value: {plan.total_value}")
+        rows = [{"key": k, "state": "would create"} for k in plan.creates]
+        rows += [{"key": k, "state": "unchanged"} for k in plan.unchanged]
+        rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in plan.rejected]
+        _write(file, rows)
+        return
+    assert ledger is not None  # noqa: S101 - created above
+    valid = sum(1 for i in items if isinstance(i, VoucherRequest))
+    with click.progressbar(length=-(-valid // settings.batch_size), label="issuing voucher orders") as bar:
+        def progress(key: str, step: str) -> None:
+            if step == "confirmed":
+                bar.update(1)
+
+        with order_client() as client:
+            states = issue_vouchers_order(items, client=client, ledger=ledger, settings=settings,
+                                          hook=progress)
+    rows_by_key = {r.request_key: r for r in ledger.rows()}
+    results: list[dict[str, object]] = []
+    for key in dict.fromkeys(i.request_key if isinstance(i, VoucherRequest) else i.key or "<empty>"
+                             for i in items):
+        state, row = states.get(key, "pending"), rows_by_key.get(key)
+        results.append({"key": key, "state": state, "order_id": row.order_id if row else None,
+                        "code": row.code if row else None, "reason": row.reason if row else None})
+    _write(file, results)
+    counts: dict[str, int] = {}
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
+    click.echo("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
 @vouchers.command("issue")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-@click.option("--channel", type=click.Choice(["admin", "order"]), default="admin", show_default=True)
+@click.option("--channel", type=click.Choice(["admin", "order"]), default="admin", show_default=True,
+              help="admin: chosen codes through the admin pages; order: catalog-API orders (random codes).")
 @click.option("--prefix", default="", help="Shop-wide voucher code prefix (admin channel).")
 @click.option("--send-email", is_flag=True, help="E-mail each voucher once (admin channel).")
-def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool) -> None:
+@click.option("--batch-size", type=click.IntRange(1, 500), default=50, show_default=True,
+              help="Vouchers per order (order channel).")
+@click.option("--issuer-firstname", default="Gift", show_default=True, help="Order customer (order channel).")
+@click.option("--issuer-lastname", default="Vouchers", show_default=True)
+@click.option("--issuer-email", default="vouchers@example.com", show_default=True)
+@click.option("--issuer-telephone", default="000", show_default=True)
+@click.option("--issuer-customer-id", type=int, default=0, show_default=True, help="0: a guest.")
+@click.option("--address-1", default="Gift voucher desk", show_default=True, help="Payment address line.")
+@click.option("--city", default="London", show_default=True)
+@click.option("--postcode", default="SW1A 1AA", show_default=True)
+@click.option("--country-id", type=int, default=222, show_default=True, help="OpenCart's default (UK).")
+@click.option("--zone-id", type=int, default=3563, show_default=True, help="OpenCart's default zone.")
+@click.option("--payment-method", default="bank_transfer", show_default=True,
+              help="Payment extension code; voucher-only orders cannot use cod.")
+@click.option("--complete-status-id", type=int, default=5, show_default=True,
+              help="Status that makes the vouchers usable.")
+@click.option("--notify", is_flag=True, help="E-mail the issuer when completing an order.")
+@click.option("--scan-from", type=int, default=1, show_default=True,
+              help="First order id scanned when reconciling an unknown order/add outcome.")
+def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
     items: list[VoucherRequest | Rejected] = [
         i for i in reject_duplicates(parse_voucher_row(r) for r in read_rows(file, required=VOUCHER_COLUMNS))
         if not isinstance(i, CouponRequest)
     ]
     if channel == "order":
-        raise click.UsageError("--channel order is issued by the Dagster job issue_vouchers "
-                               "(it needs the catalog API client); use --channel admin here")
+        try:
+            _issue_order(file, items, dry_run=dry_run, settings=_order_settings(options))
+        except OpenCartError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
     engine, has_ledger = _engine(create=not dry_run)
     ledger = VoucherLedger(engine=engine) if has_ledger else None
     try:

@@ -56,6 +56,7 @@ class Order:
 class HttpShop:
     """The shop's state and the calls it saw; ``faults`` is consumed by ``order/add`` calls in order.
 
+    ``routes`` lists the routes called, ``forms`` the last form posted to each route.
     Fault kinds: ``"reset_before"`` (the connection drops, nothing is committed), ``"reset_after"``
     (the order is committed, then the connection drops), ``"ok"``.
     """
@@ -64,6 +65,7 @@ class HttpShop:
     carts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
+    forms: dict[str, dict[str, str]] = field(default_factory=dict)
     logins: int = 0
     valid_codes: set[str] = field(default_factory=set)
     next_id: int = 1
@@ -84,6 +86,7 @@ class HttpShop:
         form = dict(parse_qsl(raw.decode() if isinstance(raw, bytes) else raw, keep_blank_values=True))
         route = query["route"]
         self.routes.append(route)
+        self.forms[route] = form
         if route == "api/login":
             self.logins += 1
             token = f"tok{self.logins:023d}"

@@ -6,12 +6,16 @@ import csv
 from pathlib import Path
 
 import pytest
+import responses
 import sqlalchemy as sa
 from click.testing import CliRunner
 from fakes import FakeStore
+from http_shop import BASE, HttpShop
 
 from oc_connector.cli import reverse as cli_reverse
 from oc_connector.cli.reverse import coupons, vouchers
+from oc_connector.client import OpenCartClient
+from oc_connector.transport import Transport
 
 VOUCHERS = (
     "request_key,to_name,to_email,from_name,from_email,amount,voucher_theme_id,message\n"
@@ -79,3 +83,53 @@ def test_coupons_push_and_clear_required(tmp_path: Path, env: tuple[FakeStore, F
     assert _results(tmp_path / "coupons.results.csv")[0]["reason"] == "name is required and cannot be cleared"
     found = cstore.find("SALE10")
     assert found is not None and found[1]["name"] == "Sale ten"
+
+
+@responses.activate
+def test_vouchers_issue_order_channel_through_the_real_client(
+    tmp_path: Path, env: tuple[FakeStore, FakeStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, url = env
+    shop = HttpShop()
+    shop.install()
+    shop.faults = ["reset_after"]
+    transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
+    monkeypatch.setattr(cli_reverse, "order_client",
+                        lambda: OpenCartClient(BASE, api_key="cli-key-0123456789", transport=transport))
+    src = tmp_path / "campaign.csv"
+    src.write_text(VOUCHERS, encoding="utf-8")
+    runner = CliRunner()
+    dry = runner.invoke(vouchers, ["issue", str(src), "--channel", "order", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "creates: 2" in dry.output and "orders: 1" in dry.output and "total value: 30" in dry.output
+    assert shop.routes == [] and not sa.inspect(sa.create_engine(url)).has_table("opencart_voucher_ledger")
+    args = ["issue", str(src), "--channel", "order", "--issuer-email", "desk@x.io", "--city", "Leeds"]
+    first = runner.invoke(vouchers, args)
+    assert first.exit_code == 0, first.output
+    rows = _results(tmp_path / "campaign.results.csv")
+    assert [(r["key"], r["state"]) for r in rows] == [
+        ("k1", "pending"), ("k2", "rejected"), ("k3", "pending"),
+    ]
+    assert shop.forms["api/customer"]["email"] == "desk@x.io"
+    assert shop.forms["api/payment/address"]["city"] == "Leeds"
+    assert shop.forms["api/payment/method"] == {"payment_method": "bank_transfer"}
+    assert "outcome unknown" in rows[0]["reason"]
+    second = runner.invoke(vouchers, args)
+    assert second.exit_code == 0, second.output
+    rows = _results(tmp_path / "campaign.results.csv")
+    assert [(r["key"], r["state"], r["order_id"]) for r in rows] == [
+        ("k1", "confirmed", "1"), ("k2", "rejected", ""), ("k3", "confirmed", "1"),
+    ]
+    assert list(shop.orders) == [1] and shop.orders[1].status == 5
+    assert sorted(v["to_email"] for v in shop.sold) == ["a@x.io", "c@x.io"]
+    assert shop.sold[0]["message"] == "=cmd()"  # data, sent as given
+    assert shop.routes.count("api/order/add") == 1
+
+
+def test_order_channel_refuses_an_invalid_batch_size(
+    tmp_path: Path, env: tuple[FakeStore, FakeStore, str]
+) -> None:
+    src = tmp_path / "campaign.csv"
+    src.write_text(VOUCHERS, encoding="utf-8")
+    result = CliRunner().invoke(vouchers, ["issue", str(src), "--channel", "order", "--batch-size", "0"])
+    assert result.exit_code == 2 and "--batch-size" in result.output
