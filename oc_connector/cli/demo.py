@@ -72,8 +72,10 @@ def demo(orders: int, seed: int, changes: int, new_orders: int) -> None:
         sandbox.stop()
         engine.dispose()
     click.echo(
-        "\nOpen the same assets in Dagster (two terminals):\n"
-        f"  oc-connector sandbox --port 8080 --orders {orders} --seed {seed}\n"
-        "  OPENCART_URL=http://127.0.0.1:8080/ OPENCART_API_KEY=<key printed by the sandbox>"
+        "\nOpen the same assets in Dagster (two terminals, the same OPENCART_API_KEY in both):\n"
+        "  export OPENCART_API_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')\n"
+        f"  oc-connector sandbox --port 8080 --orders {orders} --seed {seed}"
+        ' --api-key "$OPENCART_API_KEY"\n'
+        "  OPENCART_URL=http://127.0.0.1:8080/ OPENCART_API_KEY=\"$OPENCART_API_KEY\""
         f" OPENCART_ALLOW_INSECURE_HTTP=1 WAREHOUSE_URL={url} dagster dev -m pipelines.definitions"
     )
