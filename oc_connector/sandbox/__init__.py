@@ -162,17 +162,10 @@ class Sandbox:
         add_order_history(self.state, order_id=order_id, status_id=status_id, comment=comment, notify=notify)
 
     def delete_order(self, order_id: int) -> None:
-        """Delete an order and everything hanging off it."""
-        with self.state.lock:
-            for table in (
-                "oc_order",
-                "oc_order_history",
-                "oc_order_product",
-                "oc_order_option",
-                "oc_order_total",
-                "oc_order_voucher",
-            ):
-                self.state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
+        """Delete an order like ``api/order/delete`` (history, totals, ... gone; its vouchers disabled)."""
+        from oc_connector.sandbox.history import delete_order
+
+        delete_order(self.state, order_id)
 
     def _api_id(self, username: str) -> int:
         rows = self.state.query("SELECT api_id FROM oc_api WHERE username = ?", (username,))

@@ -271,6 +271,36 @@ def api_order_info(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
     }
 
 
+@route("api/order/history")
+def api_order_history(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
+    """Spec 4.12: add a history entry and change the status (a write)."""
+    from oc_connector.sandbox.history import add_order_history
+
+    if "api_id" not in session:
+        return {"error": NO_PERMISSION}
+    order_id = _int(req.q("order_id") or "0")
+    status_id = _int(req.p("order_status_id") or "0")
+    notify = _int(req.p("notify") or "0")
+    comment = req.p("comment") or ""
+    if not add_order_history(
+        app.state, order_id=order_id, status_id=status_id, comment=comment, notify=bool(notify)
+    ):
+        return {"error": "Warning: Order could not be found!"}
+    return {"success": "Success: You have modified orders!"}
+
+
+@route("api/order/delete")
+def api_order_delete(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
+    """Spec 4.10."""
+    from oc_connector.sandbox.history import delete_order
+
+    if "api_id" not in session:
+        return {"error": NO_PERMISSION}
+    if not delete_order(app.state, _int(req.q("order_id") or "0")):
+        return {"error": "Warning: Order could not be found!"}
+    return {"success": "Success: You have modified orders!"}
+
+
 def _int(value: str) -> int:
     """PHP (int) cast of a string: leading digits, else 0."""
     m = re.match(r"\s*[+-]?\d+", value)

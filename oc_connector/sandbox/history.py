@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oc_connector.sandbox.state import ShopState
 
-__all__ = ["add_order_history"]
+__all__ = ["add_order_history", "delete_order"]
 
 
 def _status_list(state: ShopState, key: str) -> set[int]:
@@ -99,3 +99,25 @@ def _book_usage(state: ShopState, order_id: int, customer_id: int, now: str) -> 
                     "date_added) VALUES (?, ?, ?, ?, ?)",
                     (customer_id, order_id, f"Order ID: #{order_id}", -points, now),
                 )
+
+
+def delete_order(state: ShopState, order_id: int) -> bool:
+    """``api/order/delete``: unconfirm (status 0), then delete the order and what hangs off it (4.10).
+
+    The order's gift vouchers are kept with ``status = 0``. Returns False if the order does not exist.
+    """
+    if not add_order_history(state, order_id=order_id, status_id=0):
+        return False
+    with state.lock:
+        for table in (
+            "oc_order",
+            "oc_order_history",
+            "oc_order_product",
+            "oc_order_option",
+            "oc_order_total",
+            "oc_order_voucher",
+            "oc_customer_transaction",
+        ):
+            state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
+        state.db.execute("UPDATE oc_voucher SET status = 0 WHERE order_id = ?", (order_id,))
+    return True
