@@ -5,10 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import responses
 import sqlalchemy as sa
+from http_shop import BASE, HttpShop
 from test_admin_stores import FakeAdmin
 
+from oc_connector.client import OpenCartClient
 from oc_connector.reverse.inputs import Pacer, pending_voucher_rows
+from oc_connector.transport import Transport
 from pipelines.reverse import REVERSE_JOBS, issue_vouchers, push_coupons_job
 from warehouse.ledger_schema import coupon_requests, voucher_requests
 from warehouse.migrate import upgrade
@@ -20,6 +24,14 @@ class Shop:
 
     def get_admin_client(self) -> FakeAdmin:
         return self.admin
+
+
+class ApiShop(Shop):
+    """Also the catalog API: a real OpenCartClient on the mocked HTTP shop."""
+
+    def get_client(self) -> OpenCartClient:
+        transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
+        return OpenCartClient(BASE, api_key="job-key-0123456789", transport=transport)
 
 
 class Warehouse:
@@ -108,3 +120,26 @@ def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
         "creates": 3, "rejected": 1, "orders": 2, "total_value": 30.0,
     }
     assert len(pending_voucher_rows(engine=engine)) == 4
+
+
+@responses.activate
+def test_order_channel_job_through_the_real_client(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    http = HttpShop()
+    http.install()
+    http.faults = ["reset_after"]
+    shop = ApiShop()
+    config = _config("issue_vouchers_op", channel="order", batch_size=2, issuer_email="desk@x.io",
+                     postcode="LS1 1AA")
+    for _ in range(2):
+        resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+        result = issue_vouchers.execute_in_process(run_config=config, resources=resources)
+        assert result.success
+    assert [len(o.vouchers) for o in http.orders.values()] == [2, 1]  # the first order adopted, not resold
+    assert {o.status for o in http.orders.values()} == {5}
+    assert http.forms["api/customer"]["email"] == "desk@x.io"
+    assert http.forms["api/payment/address"]["postcode"] == "LS1 1AA"
+    (out,) = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = out.step_output_data.metadata  # type: ignore[union-attr]
+    assert meta["state_confirmed"].value == 3 and meta["state_rejected"].value == 1
+    assert pending_voucher_rows(engine=engine) == []
