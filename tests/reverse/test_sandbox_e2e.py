@@ -1,0 +1,88 @@
+"""Voucher issuance end to end against the running sandbox shop, counted in its ``oc_voucher`` table.
+
+Admin channel: the real AdminClient over loopback HTTP, with connection resets injected after the shop
+committed the voucher add form. The order channel needs the sandbox's catalog cart/checkout routes
+(``api/voucher/add``, ``api/order/add``, payment routes); it is run only when the sandbox serves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from oc_connector.admin import AdminClient
+from oc_connector.client import OpenCartClient
+from oc_connector.reverse.admin_stores import AdminVoucherStore
+from oc_connector.reverse.ledger import VoucherLedger
+from oc_connector.reverse.order_channel import Issuer, OrderChannelSettings, issue_vouchers_order
+from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.reverse.vouchers import issue_vouchers_admin
+from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
+from oc_connector.sandbox.app import ROUTES
+from oc_connector.transport import DEFAULT_RETRY
+from warehouse.ledger_schema import voucher_ledger
+from warehouse.metadata import metadata
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox.start() as shop:
+        yield shop
+
+
+@pytest.fixture
+def ledger(sqlite_engine: sa.Engine) -> VoucherLedger:
+    metadata.create_all(sqlite_engine, tables=[voucher_ledger])
+    return VoucherLedger(engine=sqlite_engine)
+
+
+def _items(n: int) -> list[VoucherRequest | Rejected]:
+    rows = [{"request_key": f"camp-{i}", "to_name": f"To {i}", "to_email": f"t{i}@x.io", "from_name": "Shop",
+             "from_email": "s@x.io", "amount": str(5 + i), "voucher_theme_id": "8", "message": "hi"}
+            for i in range(n)]
+    rows.append({**rows[0], "request_key": "bad", "to_email": "nope"})
+    return [parse_voucher_row(r) for r in rows]  # type: ignore[misc]
+
+
+def _count(sb: Sandbox) -> int:
+    return int(sb.query("SELECT COUNT(*) AS n FROM oc_voucher")[0]["n"])
+
+
+def test_admin_channel_resets_after_commit_and_rerun_issue_each_voucher_once(
+    sb: Sandbox, ledger: VoucherLedger
+) -> None:
+    before = _count(sb)
+    reset = FaultRule("reset_after", route="sale/voucher/add", every=2, count=3)
+    sb.set_faults(FaultSchedule([reset]))
+    admin = AdminClient(sb.url, username=sb.admin_username, password=sb.admin_password,
+                        allow_insecure_http=True, rate_limit=None, retry=DEFAULT_RETRY)
+    store = AdminVoucherStore(admin=admin)
+    for _ in range(2):
+        results = issue_vouchers_admin(_items(4), store=store, ledger=ledger, attempts=4)
+    assert {r.request_key: r.state for r in results} == {
+        "camp-0": "confirmed", "camp-1": "confirmed", "camp-2": "confirmed", "camp-3": "confirmed",
+        "bad": "rejected",
+    }
+    assert reset.fired >= 1 and _count(sb) == before + 4
+    assert any(fault == "reset_after" for _route, _status, fault in sb.request_log)
+    codes = {r.code for r in ledger.rows() if r.state == "confirmed"}
+    shop = sb.query("SELECT code, to_email, amount FROM oc_voucher")
+    assert codes <= {row["code"] for row in shop}
+    assert sorted(float(row["amount"]) for row in shop if row["code"] in codes) == [5.0, 6.0, 7.0, 8.0]
+
+
+@pytest.mark.skipif(not {"api/voucher/add", "api/order/add"} <= set(ROUTES),
+                    reason="the sandbox does not serve the catalog cart/checkout routes yet")
+def test_order_channel_reset_after_order_add_issues_each_voucher_once(
+    sb: Sandbox, ledger: VoucherLedger
+) -> None:
+    before = _count(sb)
+    sb.set_faults(FaultSchedule([FaultRule("reset_after", route="api/order/add", count=1)]))
+    client = OpenCartClient(sb.url, api_key=sb.api_key, allow_insecure_http=True, rate_limit=None)
+    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=3, scan_misses=5)
+    for _ in range(2):
+        states = issue_vouchers_order(_items(4), client=client, ledger=ledger, settings=settings)
+    assert set(states.values()) == {"confirmed", "rejected"}
+    assert _count(sb) == before + 4
