@@ -111,3 +111,10 @@ def test_generator_is_deterministic_and_shaped_like_order_info() -> None:
     assert any(o["order_status_id"] == "0" and o["order_status"] is None for o in a)
     assert any("&amp;" in o["lastname"] for o in a)
     assert any(o["customer_id"] == "0" for o in a) and any(o["customer_id"] != "0" for o in a)
+
+
+def test_repr_hides_the_key_and_recorded_fixtures_are_refused_until_built(sb: Sandbox) -> None:
+    assert sb.api_key not in repr(sb) and sb.admin_password not in repr(sb)
+    assert len(sb.api_key) >= 64 and sb.api_key.isalnum()
+    with pytest.raises(ValueError, match="not available yet"):
+        Sandbox.start(fixtures="recorded")
