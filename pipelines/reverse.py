@@ -6,7 +6,8 @@ re-sent) and writes the ledgers; its output metadata holds the counts per ledger
 
 Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
 written), ``channel`` (``admin`` or ``order``), ``batch_size`` (order channel), ``per_second``
-(write pacing), ``code_prefix``, ``send_email``; order channel: the issuer (``issuer_firstname``,
+(write pacing), ``code_prefix``, ``send_email``, ``check_redeemable`` (admin channel: confirm a
+code only once ``api/voucher`` accepts it; off by default); order channel: the issuer (``issuer_firstname``,
 ``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
 address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
 install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
@@ -39,6 +40,7 @@ from oc_connector.reverse.order_channel import (
     issue_vouchers_order,
     plan_vouchers_order,
 )
+from oc_connector.reverse.redeem import SessionRedeemCheck
 from oc_connector.reverse.requests import (
     CouponRequest,
     Rejected,
@@ -60,6 +62,7 @@ class VoucherRunConfig(dg.Config):
     per_second: float = 2.0
     code_prefix: str = ""
     send_email: bool = False
+    check_redeemable: bool = False
     issuer_firstname: str = "Gift"
     issuer_lastname: str = "Vouchers"
     issuer_email: str = "vouchers@example.com"
@@ -129,8 +132,10 @@ def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) 
             "creates": len(plan.creates), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
             "rejected": len(plan.rejected), "calls": plan.calls, "total_value": float(plan.total_value),
         })
+    redeem = (SessionRedeemCheck(client=context.resources.opencart.get_client())
+              if config.check_redeemable else None)
     results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
-                                   send_email=config.send_email)
+                                   send_email=config.send_email, redeem_check=redeem)
     context.log.info("issued %d voucher requests", len(results))
     return dg.Output(len(results), metadata={f"state_{k}": v for k, v in ledger.counts().items()})
 

@@ -11,7 +11,9 @@ clears an optional field (products/categories empty, numbers and flags 0). Clear
 Voucher channels (``--channel``):
 
 - ``admin`` (default): codes derived from ``request_key``, written through the admin pages
-  (``OPENCART_ADMIN_USERNAME`` / ``OPENCART_ADMIN_PASSWORD``), usable at once.
+  (``OPENCART_ADMIN_USERNAME`` / ``OPENCART_ADMIN_PASSWORD``), usable at once. With
+  ``--check-redeemable`` each code is also applied through the catalog API (``api/voucher``, no
+  order placed) before it counts as confirmed; a refused code is ``failed`` with the shop's words.
 - ``order``: the catalog API only (``OPENCART_URL`` / API key). Up to ``--batch-size`` vouchers
   (50) per order, each order on its own login, placed for an issuer customer (``--issuer-*``,
   default a guest "Gift Vouchers" <vouchers@example.com>, telephone 000) with a payment address
@@ -31,6 +33,7 @@ prints the plan and writes neither the shop nor the ledger.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -54,6 +57,7 @@ from oc_connector.reverse.order_channel import (
     plan_vouchers_order,
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
+from oc_connector.reverse.redeem import SessionRedeemCheck
 from oc_connector.reverse.requests import (
     CouponRequest,
     Rejected,
@@ -177,6 +181,8 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
               help="admin: chosen codes through the admin pages; order: catalog-API orders (random codes).")
 @click.option("--prefix", default="", help="Shop-wide voucher code prefix (admin channel).")
 @click.option("--send-email", is_flag=True, help="E-mail each voucher once (admin channel).")
+@click.option("--check-redeemable", is_flag=True,
+              help="Admin channel: confirm a voucher only once api/voucher accepts its code (one API login).")
 @click.option("--batch-size", type=click.IntRange(1, 500), default=50, show_default=True,
               help="Vouchers per order (order channel).")
 @click.option("--issuer-firstname", default="Gift", show_default=True, help="Order customer (order channel).")
@@ -196,7 +202,8 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
 @click.option("--notify", is_flag=True, help="E-mail the issuer when completing an order.")
 @click.option("--scan-from", type=int, default=1, show_default=True,
               help="First order id scanned when reconciling an unknown order/add outcome.")
-def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, **options: Any) -> None:
+def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
+          **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
     items: list[VoucherRequest | Rejected] = [
         i for i in reject_duplicates(parse_voucher_row(r) for r in read_rows(file, required=VOUCHER_COLUMNS))
@@ -224,11 +231,16 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
             _write(file, rows)
             return
         assert ledger is not None  # noqa: S101 - created above
+        api = order_client() if check_redeemable else None
+        redeem = SessionRedeemCheck(client=api) if api is not None else None
         results = []
-        with click.progressbar(items, label="issuing vouchers") as bar:
-            for item in bar:
-                results += issue_vouchers_admin([item], store=store, ledger=ledger, prefix=prefix,
-                                                send_email=send_email)
+        with contextlib.ExitStack() as stack:
+            if api is not None:
+                stack.enter_context(api)
+            with click.progressbar(items, label="issuing vouchers") as bar:
+                for item in bar:
+                    results += issue_vouchers_admin([item], store=store, ledger=ledger, prefix=prefix,
+                                                    send_email=send_email, redeem_check=redeem)
     except OpenCartError as exc:
         raise click.ClickException(str(exc)) from exc
     _write(file, [{"key": r.request_key, "state": r.state, "code": r.code, "reason": r.reason}

@@ -31,6 +31,7 @@ from oc_connector.reverse.order_channel import (
     voucher_draft,
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
+from oc_connector.reverse.redeem import RedeemCheck, SessionRedeemCheck
 from oc_connector.reverse.requests import (
     CLEAR,
     CouponRequest,
@@ -60,7 +61,9 @@ __all__ = [
     "PacedCouponStore",
     "PacedVoucherStore",
     "Pacer",
+    "RedeemCheck",
     "Rejected",
+    "SessionRedeemCheck",
     "VoucherLedger",
     "VoucherLimits",
     "VoucherPlan",

@@ -8,6 +8,9 @@ the shop when it is first derived belongs to someone else: the next salt is trie
 Steps per request, each committed to ``opencart_voucher_ledger`` before the next:
 ``validated`` (code reserved) -> write (create / update / nothing) -> ``issued`` -> read back ->
 ``confirmed`` (or ``failed`` with the reason) -> optional e-mail (``emailed``, at most once).
+With ``redeem_check`` (off by default) a voucher is confirmed only once the catalog API accepts its
+code (``api/voucher``, :mod:`.redeem`); a refusal leaves it ``failed`` with the shop's words, and a
+rerun re-checks it without writing it again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, T
 from oc_connector.reverse.codes import derive_code, derive_unique_code
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.ports import StepHook, VoucherStore
+from oc_connector.reverse.redeem import RedeemCheck
 from oc_connector.reverse.requests import Rejected, VoucherRequest
 
 __all__ = ["IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields"]
@@ -150,7 +154,7 @@ def _write(store: VoucherStore, wanted: Mapping[str, str], *, attempts: int, sen
 def issue_vouchers_admin(
     items: Sequence[VoucherRequest | Rejected], *, store: VoucherStore, ledger: VoucherLedger,
     prefix: str = "", length: int = 10, send_email: bool = False, attempts: int = 4,
-    hook: StepHook | None = None,
+    hook: StepHook | None = None, redeem_check: RedeemCheck | None = None,
 ) -> list[IssueResult]:
     """Issue vouchers with chosen codes through the admin channel, exactly once per request.
 
@@ -163,6 +167,8 @@ def issue_vouchers_admin(
         send_email: e-mail each voucher once after it is confirmed.
         attempts: write rounds per request before it is marked ``failed``.
         hook: called after every committed step.
+        redeem_check: when given, called with each code before it is confirmed (e.g.
+            :class:`~oc_connector.reverse.redeem.SessionRedeemCheck`); off by default.
 
     Returns:
         One result per input item, in order.
@@ -177,13 +183,14 @@ def issue_vouchers_admin(
             results.append(IssueResult(item.key, row.state, row.code, row.reason))
             continue
         results.append(_issue_one(item, store=store, ledger=ledger, prefix=prefix, length=length,
-                                  send_email=send_email, attempts=attempts, hook=hook))
+                                  send_email=send_email, attempts=attempts, hook=hook,
+                                  redeem_check=redeem_check))
     return results
 
 
 def _issue_one(
     request: VoucherRequest, *, store: VoucherStore, ledger: VoucherLedger, prefix: str, length: int,
-    send_email: bool, attempts: int, hook: StepHook | None,
+    send_email: bool, attempts: int, hook: StepHook | None, redeem_check: RedeemCheck | None = None,
 ) -> IssueResult:
     key = request.request_key
     row = ledger.ensure(key, channel="admin", state="pending", amount=request.amount)
@@ -216,6 +223,13 @@ def _issue_one(
             reason = "read-back mismatch" if found is not None else "read-back: voucher not found"
             ledger.mark(key, state="failed", reason=reason)
             return IssueResult(key, "failed", code, reason)
+        if redeem_check is not None:
+            try:
+                redeem_check(code)
+            except OpenCartError as exc:
+                reason = f"not redeemable (api/voucher): {exc.message}"
+                ledger.mark(key, state="failed", reason=reason)
+                return IssueResult(key, "failed", code, reason)
         ledger.mark(key, state="confirmed", reason=None)
         _step(hook, key, "confirmed")
         if send_email and not ledger_emailed(ledger, key):

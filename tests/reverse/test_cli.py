@@ -133,3 +133,27 @@ def test_order_channel_refuses_an_invalid_batch_size(
     src.write_text(VOUCHERS, encoding="utf-8")
     result = CliRunner().invoke(vouchers, ["issue", str(src), "--channel", "order", "--batch-size", "0"])
     assert result.exit_code == 2 and "--batch-size" in result.output
+
+
+@responses.activate
+def test_vouchers_issue_check_redeemable(
+    tmp_path: Path, env: tuple[FakeStore, FakeStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vstore, _, _ = env
+    shop = HttpShop()
+    shop.install()
+    transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
+    monkeypatch.setattr(cli_reverse, "order_client",
+                        lambda: OpenCartClient(BASE, api_key="cli-key-0123456789", transport=transport))
+    src = tmp_path / "campaign.csv"
+    src.write_text(VOUCHERS, encoding="utf-8")
+    result = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable"])
+    assert result.exit_code == 0, result.output
+    rows = _results(tmp_path / "campaign.results.csv")
+    assert [(r["key"], r["state"]) for r in rows] == [("k1", "failed"), ("k2", "rejected"), ("k3", "failed")]
+    assert rows[0]["reason"].startswith("not redeemable (api/voucher)")
+    shop.valid_codes = {f["code"].upper() for f in vstore.rows.values()}
+    again = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable"])
+    assert again.exit_code == 0, again.output
+    rows = _results(tmp_path / "campaign.results.csv")
+    assert [r["state"] for r in rows] == ["confirmed", "rejected", "confirmed"] and len(vstore.rows) == 2
