@@ -54,7 +54,8 @@ class Order:
 
 @dataclass
 class HttpShop:
-    """The shop's state and the calls it saw; ``faults`` is consumed by ``order/add`` calls in order.
+    """The shop's state and the calls it saw; ``faults`` is consumed by ``order/add`` calls in order,
+    ``history_faults`` by ``order/history`` calls.
 
     ``routes`` lists the routes called, ``forms`` the last form posted to each route.
     Fault kinds: ``"reset_before"`` (the connection drops, nothing is committed), ``"reset_after"``
@@ -64,6 +65,7 @@ class HttpShop:
     orders: dict[int, Order] = field(default_factory=dict)
     carts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
+    history_faults: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
     forms: dict[str, dict[str, str]] = field(default_factory=dict)
     logins: int = 0
@@ -118,7 +120,12 @@ class HttpShop:
             order = self.orders.get(int(query.get("order_id", "0")))
             if order is None:
                 return HISTORY_NOT_FOUND
+            fault = self.history_faults.pop(0) if self.history_faults else "ok"
+            if fault == "reset_before":
+                raise requests.exceptions.ConnectionError("Connection reset by peer")
             order.status = int(form["order_status_id"])
+            if fault == "reset_after":
+                raise requests.exceptions.ConnectionError("Connection reset by peer")
             return HISTORY_OK
         if route == "api/voucher":
             return VOUCHER_OK if form.get("voucher", "").upper() in self.valid_codes else VOUCHER_REFUSED

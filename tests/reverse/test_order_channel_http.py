@@ -135,3 +135,19 @@ def test_killed_after_order_add_then_rerun_completes_the_same_order(ledger: Vouc
     assert shop.orders[1].status == 1
     issue_vouchers_order(_items(3), client=client(), ledger=ledger, settings=SETTINGS)
     assert list(shop.orders) == [1] and shop.orders[1].status == 5 and _sold(shop) == _wanted(3)
+
+
+@responses.activate
+def test_history_reset_after_commit_is_not_repeated(ledger: VoucherLedger) -> None:
+    shop = HttpShop()
+    shop.install()
+    shop.history_faults = ["reset_after"]
+    first = issue_vouchers_order(_items(2), client=client(), ledger=ledger, settings=SETTINGS)
+    assert first == {"k00": "issued", "k01": "issued"}
+    row = ledger.get("k00")
+    assert row is not None and row.order_id == 1 and "completing order 1" in (row.reason or "")
+    assert shop.orders[1].status == 5  # the shop did move it
+    second = issue_vouchers_order(_items(2), client=client(), ledger=ledger, settings=SETTINGS)
+    assert second == {"k00": "confirmed", "k01": "confirmed"}
+    assert shop.routes.count("api/order/history") == 1  # status read first: no second history entry
+    assert shop.routes.count("api/order/add") == 1 and _sold(shop) == _wanted(2)
