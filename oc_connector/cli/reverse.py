@@ -34,7 +34,6 @@ prints the plan and writes neither the shop nor the ledger.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from oc_connector.admin.client import AdminClient
 from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
 from oc_connector.client import OpenCartClient
 from oc_connector.errors import OpenCartError
@@ -67,6 +67,7 @@ from oc_connector.reverse.requests import (
     reject_duplicates,
 )
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
+from warehouse.migrate import upgrade
 
 VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_email", "amount",
                    "voucher_theme_id", "message")
@@ -75,11 +76,9 @@ COUPON_COLUMNS = ("code", "name", "type", "discount", "total", "logged", "shippi
 RESULT_COLUMNS = ("key", "state", "code", "order_id", "reason")
 
 
-def _admin(settings: ShopSettings) -> Any:
+def _admin(settings: ShopSettings) -> AdminClient:
     if not settings.has_admin or settings.admin_username is None or settings.admin_password is None:
         raise click.UsageError("the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD")
-    from oc_connector.admin.client import AdminClient
-
     return AdminClient(settings.url, username=settings.admin_username, password=settings.admin_password,
                        ca_bundle=settings.ca_bundle, allow_insecure_http=settings.allow_insecure_http)
 
@@ -104,7 +103,7 @@ def coupon_store() -> CouponStore:
 def _engine(*, create: bool) -> tuple[sa.Engine, bool]:
     engine = sa.create_engine(warehouse_url())
     if create:
-        importlib.import_module("warehouse.migrate").upgrade(engine)
+        upgrade(engine)
         return engine, True
     return engine, sa.inspect(engine).has_table("opencart_voucher_ledger")
 
