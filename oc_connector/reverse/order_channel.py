@@ -108,6 +108,17 @@ class Issuer:
     telephone: str = "000"
     customer_id: int = 0
 
+    def __post_init__(self) -> None:
+        problems = [f"issuer {name} must be 1-32 characters" for name in ("firstname", "lastname")
+                    if not 1 <= len(getattr(self, name).strip()) <= 32]
+        if not 3 <= len(self.telephone) <= 32:
+            problems.append("issuer telephone must be 3-32 characters")
+        local, _, domain = self.email.partition("@")
+        if not local or "." not in domain or len(self.email) > 96:
+            problems.append(f"issuer e-mail {self.email!r} is not valid")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
 
 def default_payment_address(issuer: Issuer) -> Address:
     """A payment address on OpenCart's install-default store country/zone (222 UK / 3563).

@@ -177,3 +177,7 @@ def test_settings_refuse_nonsense() -> None:
         OrderChannelSettings(batch_size=0)
     with pytest.raises(ConfigurationError, match="complete_status_id 2"):
         OrderChannelSettings(complete_status_id=2)
+    with pytest.raises(ConfigurationError, match="telephone must be 3-32 characters; issuer e-mail 'x'"):
+        Issuer(telephone="1", email="x")
+    with pytest.raises(ConfigurationError, match="issuer firstname must be 1-32"):
+        Issuer(firstname=" ")
