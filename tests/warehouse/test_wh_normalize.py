@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
+import sqlalchemy as sa
 from wh_fakes import recorded_orders
 
 from oc_connector.normalize import content_hash, iter_chunks, normalize_orders
@@ -99,3 +100,28 @@ def test_dst_edges_convert_without_error() -> None:
         pd.Timestamp("2026-10-25 00:30:00"),
         pd.Timestamp("2026-03-29 01:00:00"),
     ]
+
+
+def test_null_text_stays_none_not_nan() -> None:
+    """A null text next to non-null ones is None (pandas 3 would infer ``str`` and make it NaN)."""
+    raws = recorded_orders()[:3]
+    raws = [dict(raws[0], order_status=None, total=None), *raws[1:]]
+    frame = normalize_orders(raws).frame
+    assert frame["order_status"].tolist()[0] is None
+    assert frame["total"].tolist()[0] is None
+    assert all(isinstance(v, str) for v in frame["order_status"].tolist()[1:])
+
+
+def test_null_text_is_null_in_the_warehouse(warehouse_engine: sa.Engine) -> None:
+    from oc_connector.load import upsert_orders
+    from warehouse.migrate import upgrade
+    from warehouse.orders_schema import opencart_orders
+
+    upgrade(warehouse_engine)
+    raws = recorded_orders()[:2]
+    frame = normalize_orders([dict(raws[0], order_status=None), raws[1]], shop="s").frame
+    with warehouse_engine.begin() as conn:
+        upsert_orders(conn, frame, now=datetime(2026, 11, 27))
+        got = dict(conn.execute(sa.select(opencart_orders.c.order_id, opencart_orders.c.order_status)).all())
+    assert got[int(raws[0]["order_id"])] is None
+    assert got[int(raws[1]["order_id"])] == raws[1]["order_status"]
