@@ -14,26 +14,43 @@ from oc_connector.errors import OpenCartError
 from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
 
 
-def _client(settings: ShopSettings, rate: float | None) -> Any:
-    client_mod = importlib.import_module("oc_connector.client")
-    kwargs: dict[str, Any] = {
-        "api_key": settings.api_key,
-        "api_username": settings.api_username,
+def _rate_limit(rate: float | None) -> dict[str, Any]:
+    if rate is None:
+        return {}
+    ratelimit = importlib.import_module("oc_connector.ratelimit")
+    return {"rate_limit": ratelimit.RateLimit(per_second=rate, burst=max(1, int(rate)))}
+
+
+def _transport_options(settings: ShopSettings, rate: float | None) -> dict[str, Any]:
+    """TLS/HTTP policy and rate shared by the catalog and the admin client of one shop."""
+    return {
         "allow_insecure_http": settings.allow_insecure_http,
         "ca_bundle": settings.ca_bundle,
+        **_rate_limit(rate),
     }
-    if rate is not None:
-        ratelimit = importlib.import_module("oc_connector.ratelimit")
-        kwargs["rate_limit"] = ratelimit.RateLimit(per_second=rate, burst=max(1, int(rate)))
-    return client_mod.OpenCartClient(settings.url, **kwargs)
 
 
-def _admin(settings: ShopSettings) -> Any:
+def _client(settings: ShopSettings, rate: float | None) -> Any:
+    client_mod = importlib.import_module("oc_connector.client")
+    return client_mod.OpenCartClient(
+        settings.url,
+        api_key=settings.api_key,
+        api_username=settings.api_username,
+        **_transport_options(settings, rate),
+    )
+
+
+def _admin(settings: ShopSettings, rate: float | None) -> Any:
     if not settings.has_admin:
         return None
     admin_mod = importlib.import_module("oc_connector.admin.client")
+    # the same http/TLS policy as the catalog client: without it an http shop (or one behind a
+    # private CA) worked for the catalog API and then failed on the admin channel
     return admin_mod.AdminClient(
-        settings.url, username=settings.admin_username, password=settings.admin_password
+        settings.url,
+        username=settings.admin_username,
+        password=settings.admin_password,
+        **_transport_options(settings, rate),
     )
 
 
@@ -104,7 +121,7 @@ def sync(
 
     try:
         client = _client(settings, rate)
-        admin = None if no_admin else _admin(settings)
+        admin = None if no_admin else _admin(settings, rate)
         result = OrderSync(
             client, engine, options, admin=admin, progress=progress, lock_wait=timedelta(seconds=10)
         ).run()

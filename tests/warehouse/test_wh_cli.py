@@ -67,3 +67,41 @@ def test_sync_command_error_is_plain_and_secret_free(tmp_path: Path, monkeypatch
     assert "Incorrect API Key" in result.output
     assert SECRET not in result.output
     assert "Traceback" not in result.output
+
+
+def test_admin_client_gets_the_same_http_tls_and_rate_as_the_catalog_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oc_connector.ratelimit import RateLimit
+
+    made = _fake_client_module(monkeypatch, FakeShop)
+    admins: list[dict[str, Any]] = []
+    mod = types.ModuleType("oc_connector.admin.client")
+
+    class AdminClient:
+        def __init__(self, url: str, **kwargs: Any) -> None:
+            admins.append({"url": url, **kwargs})
+
+        def order_history(self, order_id: int) -> list[Any]:
+            return []
+
+    mod.AdminClient = AdminClient  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "oc_connector.admin.client", mod)
+    env = _env(tmp_path) | {
+        "OPENCART_ADMIN_USERNAME": "admin",
+        "OPENCART_ADMIN_PASSWORD": "adm1n-pass-secret",
+        "OPENCART_ALLOW_INSECURE_HTTP": "1",
+        "OPENCART_CA_BUNDLE": str(tmp_path / "ca.pem"),
+    }
+    result = CliRunner().invoke(main, ["sync", "--gap-tolerance", "3", "--rate", "20"], env=env)
+    assert result.exit_code == 0, result.output
+    assert len(made) == len(admins) == 1
+    shared = {
+        "allow_insecure_http": True,
+        "ca_bundle": str(tmp_path / "ca.pem"),
+        "rate_limit": RateLimit(per_second=20, burst=20),
+    }
+    assert {k: made[0][k] for k in shared} == shared
+    assert {k: admins[0][k] for k in shared} == shared
+    assert admins[0]["url"] == "http://127.0.0.1:9/" and admins[0]["username"] == "admin"
+    assert "adm1n-pass-secret" not in result.output
