@@ -18,8 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from oc_connector.client import OpenCartClient
+from oc_connector.errors import AuthenticationError, IPNotAllowedError
 from oc_connector.ratelimit import RateLimit
-from oc_connector.sandbox import Sandbox
+from oc_connector.retry import RetryPolicy
+from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
 from oc_connector.sync import DEFAULT_FINAL_STATUSES, OrderSync, SyncOptions, SyncResult
 from oc_connector.sync_state import SyncLockedError
 from warehouse.orders_schema import (
@@ -38,6 +40,7 @@ ORDERS = 300
 SEED = 11
 GAP = 10
 FAST = RateLimit(per_second=1000, burst=1000)
+QUICK_RETRY = RetryPolicy(initial_backoff=0.01, jitter=0.0)  # the declared policy, with short waits
 INFO = "api/order/info"
 # the shop's order/info answer, rebuilt in SQL from oc_order and the tables it joins in
 SHOP_ORDERS_SQL = """
@@ -65,9 +68,14 @@ def sb() -> Iterator[Sandbox]:
         sandbox.stop()
 
 
-def _client(sb: Sandbox) -> OpenCartClient:
+def _client(sb: Sandbox, retry: RetryPolicy = QUICK_RETRY) -> OpenCartClient:
     return OpenCartClient(
-        sb.url, api_key=sb.api_key, api_username=sb.api_username, allow_insecure_http=True, rate_limit=FAST
+        sb.url,
+        api_key=sb.api_key,
+        api_username=sb.api_username,
+        allow_insecure_http=True,
+        rate_limit=FAST,
+        retry=retry,
     )
 
 
@@ -374,3 +382,54 @@ def test_backfill_equals_incremental(sb: Sandbox, warehouse_engine: sa.Engine) -
     for oid in incremental:
         assert hashes[("bf", oid)] == hashes[("sb", oid)]
     assert sorted(h.order_id for h in _history(warehouse_engine, "bf")) == sorted(incremental)
+
+
+@pytest.mark.parametrize(
+    ("cut", "restore", "error"),
+    [
+        ("disable_api_user", "enable_api_user", AuthenticationError),
+        ("revoke_ip", "allow_ip", IPNotAllowedError),
+    ],
+)
+def test_access_lost_mid_run_ends_clearly_and_rerun_completes_exactly(
+    sb: Sandbox, warehouse_engine: sa.Engine, cut: str, restore: str, error: type[Exception]
+) -> None:
+    now = _now(sb)
+    batches: list[int] = []
+
+    def lose_access(last_id: int) -> None:
+        batches.append(last_id)
+        if len(batches) == 1:
+            getattr(sb, cut)()
+
+    with pytest.raises(error) as info:
+        _sync(sb, warehouse_engine, now, after_batch=lose_access)
+    assert sb.api_key not in str(info.value)
+    # the first batch is committed with its mark, nothing after it, and the lock is free
+    assert _hwm(warehouse_engine) == _hwm_before_of(batches[0], sb)
+    assert max(_warehouse_rows(warehouse_engine)) <= batches[0]
+    with warehouse_engine.connect() as conn:
+        assert conn.execute(sa.select(opencart_sync_state.c.lock_holder)).scalar_one() is None
+    if restore == "allow_ip":
+        sb.allow_ip("127.0.0.1")
+    else:
+        getattr(sb, restore)()
+    result = _sync(sb, warehouse_engine, now)
+    assert result.hwm_after == _max_id(sb)
+    _assert_equal_to_shop(sb, warehouse_engine)
+    assert sorted(h.order_id for h in _history(warehouse_engine)) == sorted(_shop_rows(sb))
+
+
+def test_transient_faults_are_retried_and_counted(sb: Sandbox, warehouse_engine: sa.Engine) -> None:
+    rules = [
+        FaultRule("http_503", route=INFO, every=9, retry_after=0),
+        FaultRule("truncated_json", route=INFO, every=13),
+        FaultRule("reset_before", route=INFO, every=17),
+    ]
+    sb.set_faults(FaultSchedule(rules, seed=1))
+    result = _sync(sb, warehouse_engine, _now(sb))
+    fired = sum(r.fired for r in rules)
+    assert fired > 0 and all(r.fired for r in rules)
+    assert result.retries == fired == result.as_metadata()["retries"]
+    assert sb.request_count(INFO) == result.api_calls + fired == _max_id(sb) + GAP + fired
+    _assert_equal_to_shop(sb, warehouse_engine)
