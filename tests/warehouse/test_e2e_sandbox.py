@@ -10,18 +10,20 @@ import html
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from oc_connector.admin.client import AdminClient
 from oc_connector.client import OpenCartClient
 from oc_connector.errors import AuthenticationError, IPNotAllowedError
 from oc_connector.ratelimit import RateLimit
 from oc_connector.retry import RetryPolicy
 from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
+from oc_connector.secret import Secret
 from oc_connector.sync import DEFAULT_FINAL_STATUSES, OrderSync, SyncOptions, SyncResult
 from oc_connector.sync_state import SyncLockedError
 from warehouse.orders_schema import (
@@ -433,3 +435,67 @@ def test_transient_faults_are_retried_and_counted(sb: Sandbox, warehouse_engine:
     assert result.retries == fired == result.as_metadata()["retries"]
     assert sb.request_count(INFO) == result.api_calls + fired == _max_id(sb) + GAP + fired
     _assert_equal_to_shop(sb, warehouse_engine)
+
+
+ADMIN_HISTORY_SQL = """
+SELECT oh.order_id, oh.date_added, oh.comment, os.name AS status, oh.notify
+FROM oc_order_history oh
+JOIN oc_order_status os ON os.order_status_id = oh.order_status_id AND os.language_id = 1
+"""
+
+
+def _shop_admin_history(sb: Sandbox) -> list[tuple[int, date, str, str, bool]]:
+    return sorted(
+        (
+            int(r["order_id"]),
+            datetime.fromisoformat(r["date_added"]).date(),
+            html.unescape(r["status"]),
+            html.unescape(r["comment"]),  # stored escaped by the shop; the warehouse keeps plain text
+            bool(r["notify"]),
+        )
+        for r in sb.query(ADMIN_HISTORY_SQL)
+    )
+
+
+def _warehouse_admin_history(engine: sa.Engine) -> list[tuple[int, date, str, str, bool]]:
+    return sorted(
+        (h.order_id, h.changed_on, h.order_status, h.comment, h.notify)
+        for h in _history(engine)
+        if h.source == "admin"
+    )
+
+
+def test_admin_history_equals_the_shops_history_idempotently(
+    sb: Sandbox, warehouse_engine: sa.Engine
+) -> None:
+    now = _now(sb)
+    client = _client(sb)
+    admin = AdminClient(
+        sb.url,
+        username=sb.admin_username,
+        password=Secret(sb.admin_password),
+        allow_insecure_http=True,
+        rate_limit=FAST,
+        retry=QUICK_RETRY,
+    )
+    try:
+        sync = OrderSync(client, warehouse_engine, _options(), admin=admin, now=lambda: now)
+        sync.run()
+        assert _warehouse_admin_history(warehouse_engine) == _shop_admin_history(sb)
+        changed = _open_ids(sb, 1)[0]
+        sb.clock.advance(60)
+        sb.set_order_status(changed, 7, comment="Canceled &amp; refunded", notify=True)
+        before = sb.request_count("sale/order/history")
+        result = sync.run()
+        # only the changed order's admin history is read again; its new row is added once
+        assert sb.request_count("sale/order/history") - before == 1
+        assert result.history_rows == 2  # one observed, one admin
+    finally:
+        admin.transport.close()
+        client.close()
+    assert _warehouse_admin_history(warehouse_engine) == _shop_admin_history(sb)
+    mine = [h for h in _warehouse_admin_history(warehouse_engine) if h[0] == changed]
+    assert ("Canceled", "Canceled & refunded", True) in {(h[2], h[3], h[4]) for h in mine}
+    with warehouse_engine.connect() as conn:
+        dump = "\n".join(str(r) for r in conn.execute(sa.select(opencart_order_history)))
+    assert sb.admin_password not in dump
