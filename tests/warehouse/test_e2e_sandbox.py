@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -499,3 +504,34 @@ def test_admin_history_equals_the_shops_history_idempotently(
     with warehouse_engine.connect() as conn:
         dump = "\n".join(str(r) for r in conn.execute(sa.select(opencart_order_history)))
     assert sb.admin_password not in dump
+
+
+def test_sigkilled_sync_then_rerun_is_exact(sb: Sandbox, warehouse_engine: sa.Engine) -> None:
+    now = _now(sb)
+    schema = ""
+    if warehouse_engine.dialect.name == "postgresql":
+        with warehouse_engine.connect() as conn:
+            schema = str(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+    script = Path(__file__).parent / "wh_killed_sandbox_sync.py"
+    url = warehouse_engine.url.render_as_string(hide_password=False)
+    env = os.environ | {"OC_TEST_SANDBOX_KEY": sb.api_key}
+    proc = subprocess.run(
+        [sys.executable, str(script), url, schema, sb.url, "120", now.isoformat()],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    with warehouse_engine.connect() as conn:
+        holder = conn.execute(sa.select(opencart_sync_state.c.lock_holder)).scalar_one()
+    assert holder is not None  # the killed process never released its lock
+    killed_hwm = _hwm(warehouse_engine)
+    loaded = _warehouse_rows(warehouse_engine)
+    assert 0 < killed_hwm < _max_id(sb) and max(loaded) == killed_hwm
+    assert loaded == _shop_rows(sb, skip=frozenset(i for i in _shop_rows(sb) if i > killed_hwm))
+    # the rerun takes over the dead process's lock and completes exactly
+    result = _sync(sb, warehouse_engine, now)
+    assert result.hwm_before == killed_hwm and result.hwm_after == _max_id(sb)
+    _assert_equal_to_shop(sb, warehouse_engine)
+    assert sorted(h.order_id for h in _history(warehouse_engine)) == sorted(_shop_rows(sb))
