@@ -208,10 +208,13 @@ def normalize_orders(
     for name in ("order_id", *INT_FIELDS):
         frame[name] = frame[name].astype("Int64")
     for name in (*MONEY_FIELDS, *RATE_FIELDS, *TEXT_FIELDS, *JSON_FIELDS, "_raw", "_hash"):
-        # pandas 3 infers a ``str`` dtype for text with gaps and turns None into NaN, which
-        # PostgreSQL would store as the text 'NaN': keep a real None
-        col = frame[name].astype(object)
-        frame[name] = col.where(col.notna(), None)
+        col = frame[name]
+        if col.dtype != object:
+            # pandas 3 infers a ``str`` dtype for text with gaps and turns None into NaN, which
+            # PostgreSQL would store as the text 'NaN': back to object with a real None
+            col = col.astype(object)
+            col = col.where(col.notna(), None)
+        frame[name] = col
     for name in DATE_FIELDS:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
         frame[f"{name}_utc"] = _local_to_utc(frame[name], timezone)
