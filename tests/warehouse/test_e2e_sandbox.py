@@ -535,3 +535,30 @@ def test_sigkilled_sync_then_rerun_is_exact(sb: Sandbox, warehouse_engine: sa.En
     assert result.hwm_before == killed_hwm and result.hwm_after == _max_id(sb)
     _assert_equal_to_shop(sb, warehouse_engine)
     assert sorted(h.order_id for h in _history(warehouse_engine)) == sorted(_shop_rows(sb))
+
+
+def test_old_final_order_deleted_is_found_by_full_and_cleared_when_back(
+    sb: Sandbox, warehouse_engine: sa.Engine
+) -> None:
+    now = _now(sb)
+    _sync(sb, warehouse_engine, now)
+    since = (now - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
+    old = sb.query(
+        "SELECT * FROM oc_order WHERE order_status_id = 5 AND date_added < ? ORDER BY order_id LIMIT 1",
+        (since,),
+    )[0]
+    gone = int(old["order_id"])
+    sb.execute("CREATE TABLE backup_order AS SELECT * FROM oc_order WHERE order_id = ?", (gone,))
+    sb.delete_order(gone)
+    # an incremental run does not re-read an old, final order: it cannot notice the deletion
+    assert _sync(sb, warehouse_engine, now).orders_deleted == 0
+    assert gone in _warehouse_rows(warehouse_engine)
+    full = _sync(sb, warehouse_engine, now, full=True)
+    assert full.orders_deleted == 1 and full.api_calls == len(_shop_rows(sb)) + 1 + GAP
+    assert gone not in _warehouse_rows(warehouse_engine) and gone in _warehouse_rows(
+        warehouse_engine, deleted=True
+    )
+    # the order comes back (restored from a backup): it is seen again and no longer deleted
+    sb.execute("INSERT INTO oc_order SELECT * FROM backup_order")
+    assert _sync(sb, warehouse_engine, now, full=True).orders_deleted == 0
+    _assert_equal_to_shop(sb, warehouse_engine)
