@@ -562,3 +562,32 @@ def test_old_final_order_deleted_is_found_by_full_and_cleared_when_back(
     sb.execute("INSERT INTO oc_order SELECT * FROM backup_order")
     assert _sync(sb, warehouse_engine, now, full=True).orders_deleted == 0
     _assert_equal_to_shop(sb, warehouse_engine)
+
+
+def test_cli_sync_against_the_sandbox_with_the_admin_channel(sb: Sandbox, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from oc_connector.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {
+        "OPENCART_URL": sb.url,
+        "OPENCART_API_KEY": sb.api_key,
+        "OPENCART_ADMIN_USERNAME": sb.admin_username,
+        "OPENCART_ADMIN_PASSWORD": sb.admin_password,
+        "OPENCART_ALLOW_INSECURE_HTTP": "1",
+        "WAREHOUSE_URL": url,
+    }
+    args = ["sync", "--shop", "sb", "--gap-tolerance", str(GAP), "--rate", "1000"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    n = len(_shop_rows(sb))
+    assert f"shop sb: {n} new, 0 changed" in result.output
+    assert f"high-water mark 0 -> {_max_id(sb)}" in result.output
+    assert sb.api_key not in result.output and sb.admin_password not in result.output
+    engine = sa.create_engine(url)
+    try:
+        _assert_equal_to_shop(sb, engine)
+        assert _warehouse_admin_history(engine) == _shop_admin_history(sb)
+    finally:
+        engine.dispose()
