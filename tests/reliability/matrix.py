@@ -59,6 +59,7 @@ __all__ = [
     "all_kinds",
     "count_leaks",
     "order_channel_available",
+    "record_tokens",
     "run_cell",
     "shop_secrets",
     "warehouse_text",
@@ -128,9 +129,30 @@ class Cell:
 _USER_TOKEN = re.compile(r'"user_token"\s*:\s*"([^"]+)"')
 
 
+_TOKEN_PARAM = re.compile(r"(?:^|&)(?:api_token|user_token)=([^&]+)")
+
+
+def record_tokens(sb: Sandbox) -> None:
+    """Remember every api_token/user_token any request carries (the shop deletes invalidated ones)."""
+    server: Any = sb._server  # test-only peek: wrap the WSGI app the server calls
+    inner = server.app
+    seen: set[str] = set()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.update(_TOKEN_PARAM.findall(environ.get("QUERY_STRING", "")))
+        return inner(environ, start_response)
+
+    server.app = app
+    sb.seen_tokens = seen  # type: ignore[attr-defined]
+
+
 def shop_secrets(sb: Sandbox) -> set[str]:
-    """Every secret the shop knows of: API key, api_tokens issued, admin password, admin user_tokens."""
-    found = {sb.api_key, sb.admin_password}
+    """Every secret the shop knows of: API key, api_tokens issued, admin password, admin user_tokens.
+
+    Tokens come from ``oc_api_session``/``oc_session`` and, after :func:`record_tokens`, from every
+    request the shop served.
+    """
+    found = {sb.api_key, sb.admin_password, *getattr(sb, "seen_tokens", ())}
     found |= {str(r["session_id"]) for r in sb.query("SELECT session_id FROM oc_api_session")}
     for row in sb.query("SELECT data FROM oc_session"):
         found |= set(_USER_TOKEN.findall(str(row["data"])))
@@ -405,6 +427,7 @@ def run_cell(fault: str, job: str, *, seed: int, size: int = 6, orders: int = 30
     with tempfile.TemporaryDirectory() as tmp, capture_logs() as logs:
         engine = sa.create_engine(f"sqlite:///{Path(tmp) / 'wh.db'}")
         sb = Sandbox.start(orders=orders if job == "orders" else 0, seed=seed)
+        record_tokens(sb)
         try:
             ctx = _Ctx(sb=sb, engine=engine, size=size)
             run = _JOBS[job](ctx)
