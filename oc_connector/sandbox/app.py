@@ -305,3 +305,8 @@ def _int(value: str) -> int:
     """PHP (int) cast of a string: leading digits, else 0."""
     m = re.match(r"\s*[+-]?\d+", value)
     return int(m.group()) if m else 0
+
+
+# Route modules register themselves on import (after ROUTES and the helpers above exist).
+from oc_connector.sandbox import routes_checkout as _routes_checkout  # noqa: E402,F401
+from oc_connector.sandbox import routes_order as _routes_order  # noqa: E402,F401

@@ -1,0 +1,440 @@
+"""Checkout over HTTP: addresses, payment/shipping methods, totals, api/order/add and api/order/edit.
+
+The cart lines and the session customer/vouchers are put in place directly (oc_cart rows, oc_session
+data) so these tests depend only on the checkout routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from oc_connector.sandbox import Sandbox
+from oc_connector.sandbox.totals import compute_totals, format_money
+
+OK_ORDER = "Success: You have modified orders!"
+STOCK = "Warning: Products marked with *** are not available in the desired quantity or not in stock!"
+GB = {
+    "firstname": "Alice",
+    "lastname": "Archer",
+    "company": "",
+    "address_1": "1 Test Street",
+    "address_2": "",
+    "city": "Manchester",
+    "postcode": "M1 1AA",
+    "country_id": "222",
+    "zone_id": "3563",
+}
+US = {
+    "firstname": "Bob",
+    "lastname": "Baker",
+    "company": "Baker LLC",
+    "address_1": "100 Main St",
+    "address_2": "Suite 5",
+    "city": "Los Angeles",
+    "postcode": "90001",
+    "country_id": "223",
+    "zone_id": "3624",
+}
+
+
+class Shop:
+    """One logged-in API token against a sandbox."""
+
+    def __init__(self, sb: Sandbox, http: requests.Session) -> None:
+        self.sb, self.http = sb, http
+        self.token = self.login()
+
+    def login(self) -> str:
+        resp = self.http.post(self.sb.url + "index.php?route=api/login", data={"key": self.sb.api_key})
+        return str(resp.json()["api_token"])
+
+    def call(self, route: str, data: dict[str, str] | None = None, **query: Any) -> Any:
+        params = {"route": route, "api_token": self.token, **{k: str(v) for k, v in query.items()}}
+        resp = self.http.post(self.sb.url + "index.php", params=params, data=data or {})
+        assert resp.status_code == 200
+        return resp.json()
+
+    def session(self) -> dict[str, Any]:
+        row = self.sb.query("SELECT data FROM oc_session WHERE session_id = ?", (self.token,))
+        return dict(json.loads(row[0]["data"]))
+
+    def patch(self, **values: Any) -> None:
+        data = self.session()
+        data.update(values)
+        self.sb.execute("UPDATE oc_session SET data = ? WHERE session_id = ?", (json.dumps(data), self.token))
+
+    def add_to_cart(self, product_id: int, quantity: int = 1) -> None:
+        self.sb.execute(
+            "INSERT INTO oc_cart (api_id, customer_id, session_id, product_id, recurring_id, option, "
+            "quantity, date_added) VALUES (1, 0, ?, ?, 0, '[]', ?, ?)",
+            (self.token, product_id, quantity, self.sb.state.clock.stamp()),
+        )
+
+    def set_customer(self, customer_id: int = 0) -> None:
+        self.patch(
+            customer={
+                "customer_id": customer_id,
+                "customer_group_id": "1",
+                "firstname": "Carl",
+                "lastname": "Customer",
+                "email": "carl@example.com",
+                "telephone": "0123456",
+                "custom_field": [],
+            }
+        )
+
+
+def _voucher(amount: str = "25", to_name: str = "Vera") -> dict[str, Any]:
+    return {
+        "code": "SESSION1",
+        "description": f"${amount} Gift Certificate for {to_name}",
+        "to_name": to_name,
+        "to_email": "vera@example.com",
+        "from_name": "Carl",
+        "from_email": "carl@example.com",
+        "voucher_theme_id": "8",
+        "message": "enjoy",
+        "amount": float(amount),
+    }
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    with Sandbox.start(test_mode=True) as sb, requests.Session() as http:
+        yield Shop(sb, http)
+
+
+def test_physical_flow_with_flat_shipping_and_cod(shop: Shop) -> None:
+    sb = shop.sb
+    pid = sb.add_product(name="Lamp", model="L-1", price="100.0000", reward=10)
+    shop.add_to_cart(pid, 2)
+    customer_id = sb.add_customer(firstname="Carl", lastname="Customer", email="carl@example.com")
+    shop.set_customer(customer_id)
+    assert shop.call("api/payment/address", US) == {"success": "Success: Payment address has been set!"}
+    assert shop.call("api/shipping/address", US) == {"success": "Success: Shipping address has been set!"}
+    methods = shop.call("api/shipping/methods")
+    assert methods == {
+        "shipping_methods": {
+            "flat": {
+                "title": "Flat Rate",
+                "quote": {
+                    "flat": {
+                        "code": "flat.flat",
+                        "title": "Flat Shipping Rate",
+                        "cost": "5.00",
+                        "tax_class_id": "9",
+                        "text": "$5.00",
+                    }
+                },
+                "sort_order": "1",
+                "error": False,
+            }
+        }
+    }
+    assert shop.call("api/shipping/method", {"shipping_method": "flat.flat"}) == {
+        "success": "Success: Shipping method has been set!"
+    }
+    pm = shop.call("api/payment/methods")
+    assert list(pm["payment_methods"]) == ["bank_transfer", "cod"]
+    assert pm["payment_methods"]["cod"] == {
+        "code": "cod",
+        "title": "Cash On Delivery",
+        "terms": "",
+        "sort_order": "5",
+    }
+    assert shop.call("api/payment/method", {"payment_method": "cod"}) == {
+        "success": "Success: Payment method has been set!"
+    }
+    resp = shop.call("api/order/add", {"comment": "ring twice & wait"})
+    assert resp["success"] == OK_ORDER and isinstance(resp["order_id"], int)
+    oid = resp["order_id"]
+    order = sb.query("SELECT * FROM oc_order WHERE order_id = ?", (oid,))[0]
+    assert order["order_status_id"] == 1 and order["comment"] == "ring twice &amp; wait"
+    assert (order["payment_code"], order["payment_method"]) == ("cod", "Cash On Delivery")
+    assert (order["shipping_code"], order["shipping_method"]) == ("flat.flat", "Flat Shipping Rate")
+    assert (order["shipping_country"], order["shipping_zone"], order["shipping_country_id"]) == (
+        "United States",
+        "California",
+        223,
+    )
+    assert (order["customer_id"], order["email"], order["currency_code"]) == (
+        customer_id,
+        "carl@example.com",
+        "USD",
+    )
+    assert order["total"] == "205.0000" and order["ip"] == "127.0.0.1"
+    totals = sb.query(
+        "SELECT code, title, value FROM oc_order_total WHERE order_id = ? ORDER BY sort_order", (oid,)
+    )
+    assert [(t["code"], t["title"], t["value"]) for t in totals] == [
+        ("sub_total", "Sub-Total", "200.0000"),
+        ("shipping", "Flat Shipping Rate", "5.0000"),
+        ("total", "Total", "205.0000"),
+    ]
+    products = sb.query("SELECT name, model, quantity, price, total, tax, reward FROM oc_order_product")
+    assert products == [
+        {
+            "name": "Lamp",
+            "model": "L-1",
+            "quantity": 2,
+            "price": "100.0000",
+            "total": "200.0000",
+            "tax": "0.0000",
+            "reward": 20,
+        }
+    ]
+    history = sb.query(
+        "SELECT order_status_id, comment, notify FROM oc_order_history WHERE order_id = ?", (oid,)
+    )
+    assert history == [{"order_status_id": 1, "comment": "", "notify": 0}]
+    assert sb.query("SELECT * FROM oc_cart WHERE session_id = ?", (shop.token,)) == []
+    info = shop.call("api/order/info", order_id=oid)
+    assert info["order"]["total"] == "205.0000"
+    # The cart was cleared: the same token cannot order again.
+    assert shop.call("api/order/add") == {"error": STOCK}
+
+
+def test_voucher_only_order_with_bank_transfer_and_repeat(shop: Shop) -> None:
+    sb = shop.sb
+    shop.set_customer()
+    shop.patch(vouchers={"SESSION1": _voucher("25")})
+    assert shop.call("api/shipping/address", GB) == []  # nothing ships
+    shop.call("api/payment/address", GB)
+    assert shop.call("api/payment/methods") == {
+        "payment_methods": {
+            "bank_transfer": {
+                "code": "bank_transfer",
+                "title": "Bank Transfer",
+                "terms": "",
+                "sort_order": "2",
+            }
+        }
+    }
+    assert shop.call("api/payment/method", {"payment_method": "cod"}) == {
+        "error": "Warning: Payment method required!"
+    }
+    shop.call("api/payment/method", {"payment_method": "bank_transfer"})
+    first = shop.call("api/order/add", {"comment": "voucher only"})
+    second = shop.call("api/order/add", {"comment": "again"})
+    assert first["order_id"] != second["order_id"]
+    vouchers = sb.query("SELECT order_id, code, amount, to_name, voucher_theme_id, status FROM oc_voucher")
+    assert [v["order_id"] for v in vouchers] == [first["order_id"], second["order_id"]]
+    codes = [v["code"] for v in vouchers]
+    assert len(set(codes)) == 2 and "SESSION1" not in codes
+    assert all(re.fullmatch(r"[A-Za-z0-9]{10}", c) for c in codes)
+    assert vouchers[0]["amount"] == "25.0000" and vouchers[0]["voucher_theme_id"] == 8
+    linked = sb.query("SELECT order_id, code, description, amount FROM oc_order_voucher ORDER BY order_id")
+    assert [row["code"] for row in linked] == codes
+    assert linked[0]["description"] == "$25 Gift Certificate for Vera"
+    order = sb.query("SELECT * FROM oc_order WHERE order_id = ?", (first["order_id"],))[0]
+    assert (order["shipping_method"], order["shipping_code"], order["shipping_country_id"]) == ("", "", 0)
+    assert order["payment_code"] == "bank_transfer" and order["total"] == "25.0000"
+    assert "vouchers" in shop.session() and "shipping_address" not in shop.session()
+
+
+def test_order_add_error_precedence(shop: Shop) -> None:
+    sb = shop.sb
+    # Empty session: every check fails, the last one (empty cart) is reported.
+    assert shop.call("api/order/add") == {"error": STOCK}
+    physical = sb.add_product(name="Chair", price="10.0000")
+    shop.add_to_cart(physical)
+    assert shop.call("api/order/add") == {"error": "Warning: Shipping method required!"}
+    # Non-shipping cart: payment method is the last failure.
+    shop.token = shop.login()
+    digital = sb.add_product(name="E-book", price="10.0000", shipping=0)
+    shop.add_to_cart(digital)
+    assert shop.call("api/order/add") == {"error": "Warning: Payment method required!"}
+    shop.call("api/payment/address", GB)
+    shop.call("api/payment/methods")
+    assert shop.call("api/order/add", {"payment_method": "cod"}) == {
+        "error": "Warning: Payment method required!"
+    }
+    shop.call("api/payment/method", {"payment_method": "bank_transfer"})
+    assert shop.call("api/order/add") == {"error": "Warning: Customer details needs to be set!"}
+    # Shipping checks on a physical cart.
+    shop.token = shop.login()
+    shop.add_to_cart(physical)
+    shop.set_customer()
+    shop.call("api/payment/address", GB)
+    shop.call("api/shipping/address", GB)
+    # The payment failure skips the posted shipping method; "shipping method required" wins.
+    assert shop.call("api/order/add", {"shipping_method": "flat.flat"}) == {
+        "error": "Warning: Shipping method required!"
+    }
+    shop.call("api/payment/methods")
+    assert shop.call("api/order/add", {"payment_method": "cod", "shipping_method": "flat.flat"}) == {
+        "error": "Warning: Shipping method required!"
+    }
+    shop.call("api/shipping/methods")
+    assert shop.call("api/order/add", {"payment_method": "paypal"}) == {
+        "error": "Warning: Shipping method required!"
+    }
+    assert shop.call("api/order/add", {"payment_method": "cod", "shipping_method": "flat.nope"}) == {
+        "error": "Warning: Shipping method required!"
+    }
+    # Out of stock, then below the minimum.
+    sold_out = sb.add_product(name="Rare", quantity=0)
+    shop.add_to_cart(sold_out)
+    assert shop.call("api/order/add", {"payment_method": "cod", "shipping_method": "flat.flat"}) == {
+        "error": STOCK
+    }
+    sb.execute("DELETE FROM oc_cart WHERE product_id = ?", (sold_out,))
+    bulk = sb.add_product(name='Cinema 30"', minimum=2)
+    shop.add_to_cart(bulk)
+    assert shop.call("api/order/add", {"payment_method": "cod", "shipping_method": "flat.flat"}) == {
+        "error": 'Warning: Minimum order amount for Cinema 30" is 2!'
+    }
+    sb.execute("UPDATE oc_cart SET quantity = 2 WHERE product_id = ?", (bulk,))
+    resp = shop.call(
+        "api/order/add",
+        {
+            "payment_method": "cod",
+            "shipping_method": "flat.flat",
+            "order_status_id": "2",
+            "affiliate_id": "9999",
+        },
+    )
+    assert resp["success"] == OK_ORDER
+    order = sb.query(
+        "SELECT order_status_id, affiliate_id FROM oc_order WHERE order_id = ?", (resp["order_id"],)
+    )
+    assert order == [{"order_status_id": 2, "affiliate_id": 0}]
+
+
+def test_order_edit_voids_and_recreates_vouchers(shop: Shop) -> None:
+    sb = shop.sb
+    assert shop.call("api/order/edit", order_id=999) == {"error": "Warning: Order could not be found!"}
+    shop.set_customer()
+    shop.patch(vouchers={"SESSION1": _voucher("40")})
+    shop.call("api/payment/address", GB)
+    shop.call("api/payment/methods")
+    shop.call("api/payment/method", {"payment_method": "bank_transfer"})
+    oid = shop.call("api/order/add", {"comment": "original"})["order_id"]
+    old_code = sb.query("SELECT code FROM oc_voucher WHERE order_id = ?", (oid,))[0]["code"]
+    assert shop.call("api/order/edit", {"comment": "edited", "order_status_id": "5"}, order_id=oid) == {
+        "success": OK_ORDER
+    }
+    vouchers = sb.query("SELECT code, status FROM oc_voucher WHERE order_id = ? ORDER BY voucher_id", (oid,))
+    assert vouchers[0] == {"code": old_code, "status": 0}
+    assert vouchers[1]["code"] != old_code and vouchers[1]["status"] == 1  # Complete: usable
+    linked = sb.query("SELECT code FROM oc_order_voucher WHERE order_id = ?", (oid,))
+    assert linked == [{"code": vouchers[1]["code"]}]
+    order = sb.query("SELECT comment, order_status_id FROM oc_order WHERE order_id = ?", (oid,))[0]
+    assert order == {"comment": "edited", "order_status_id": 5}
+    statuses = [
+        r["order_status_id"]
+        for r in sb.query(
+            "SELECT order_status_id FROM oc_order_history WHERE order_id = ? ORDER BY order_history_id",
+            (oid,),
+        )
+    ]
+    assert statuses == [1, 5]
+    # The session is unchanged, so a second edit repeats the first with yet another code.
+    assert shop.call("api/order/edit", {"comment": "twice"}, order_id=oid) == {"success": OK_ORDER}
+    live = sb.query("SELECT code FROM oc_voucher WHERE order_id = ? AND status = 1", (oid,))
+    assert live == []  # status 1 (Pending) is not complete
+    assert len(sb.query("SELECT * FROM oc_voucher WHERE order_id = ?", (oid,))) == 3
+
+
+def test_gb_totals_with_vat_eco_tax_and_coupon(shop: Shop) -> None:
+    sb = shop.sb
+    pid = sb.add_product(name="Kettle", price="101.0000", tax_class_id=9)
+    shop.add_to_cart(pid)
+    shop.set_customer()
+    app = sb.app
+
+    def titles() -> list[tuple[str, str]]:
+        session = shop.session()
+        return [
+            (t.title, format_money(app, session, t.value)) for t in compute_totals(app, session, shop.token)
+        ]
+
+    # No address yet: the store address (GB) drives the tax.
+    assert titles() == [
+        ("Sub-Total", "$101.00"),
+        ("Eco Tax (-2.00)", "$2.00"),
+        ("VAT (20%)", "$20.20"),
+        ("Total", "$123.20"),
+    ]
+    shop.call("api/payment/address", GB)
+    shop.call("api/shipping/address", GB)
+    quote = shop.call("api/shipping/methods")["shipping_methods"]["flat"]["quote"]["flat"]
+    assert quote["text"] == "$8.00"
+    shop.call("api/shipping/method", {"shipping_method": "flat.flat"})
+    assert titles() == [
+        ("Sub-Total", "$101.00"),
+        ("Flat Shipping Rate", "$5.00"),
+        ("Eco Tax (-2.00)", "$4.00"),
+        ("VAT (20%)", "$21.20"),
+        ("Total", "$131.20"),
+    ]
+    sb.add_coupon(code="APITEST10", discount="10.0000")
+    shop.patch(coupon="APITEST10")
+    assert titles()[2:] == [
+        ("Coupon (APITEST10)", "$-10.10"),
+        ("Eco Tax (-2.00)", "$4.00"),
+        ("VAT (20%)", "$19.18"),
+        ("Total", "$119.08"),
+    ]
+    shop.patch(currency="EUR")
+    assert titles()[0] == ("Sub-Total", "79.24€")
+    # A US shipping address: no tax at all.
+    shop.patch(currency="USD", coupon=None)
+    shop.call("api/shipping/address", US)
+    assert titles() == [("Sub-Total", "$101.00"), ("Total", "$101.00")]
+
+
+def test_voucher_covering_everything_offers_free_checkout(shop: Shop) -> None:
+    sb = shop.sb
+    sb.add_voucher(code="GIFTADM50", amount="500.0000")
+    pid = sb.add_product(name="Mug", price="80.0000", tax_class_id=9, shipping=0)
+    shop.add_to_cart(pid)
+    shop.set_customer()
+    shop.patch(voucher="GIFTADM50")
+    shop.call("api/payment/address", GB)
+    assert list(shop.call("api/payment/methods")["payment_methods"]) == ["free_checkout", "bank_transfer"]
+    shop.call("api/payment/method", {"payment_method": "free_checkout"})
+    oid = shop.call("api/order/add")["order_id"]
+    totals = sb.query(
+        "SELECT title, value FROM oc_order_total WHERE order_id = ? ORDER BY sort_order", (oid,)
+    )
+    assert totals[-2:] == [
+        {"title": "Gift Certificate (GIFTADM50)", "value": "-98.0000"},
+        {"title": "Total", "value": "0.0000"},
+    ]
+    used = sb.query("SELECT amount FROM oc_voucher_history WHERE order_id = ?", (oid,))
+    assert used == [{"amount": "-98.0000"}]
+
+
+def test_address_validation_and_permission_shapes(shop: Shop) -> None:
+    shop.sb.add_product(name="Box")
+    assert shop.call("api/payment/address", {**GB, "postcode": "M"}) == {
+        "error": {"postcode": "Postcode must be between 2 and 10 characters for this country!"}
+    }
+    assert shop.call("api/payment/address", {**GB, "city": "M"}) == {
+        "error": {"city": "City must be between 3 and 128 characters!"}
+    }
+    assert shop.call("api/payment/address", {**GB, "city": "x" * 33})["error"] == {
+        "city": "City must be between 3 and 128 characters!"
+    }
+    assert shop.call("api/payment/address", {**GB, "country_id": "9999", "zone_id": "0"}) == {
+        "success": "Success: Payment address has been set!"
+    }
+    assert shop.session()["payment_address"]["country"] == ""
+    assert shop.call("api/payment/method", {"payment_method": "cod"}) == {
+        "error": "Warning: No Payment options are available!"
+    }
+    assert shop.call("api/shipping/method", {"shipping_method": "flat.flat"}) == []
+    shop.token = "0" * 26
+    assert shop.call("api/payment/address", GB) == {
+        "error": {"warning": "Warning: You do not have permission to access the API!"}
+    }
+    assert shop.call("api/shipping/address", GB) == []
+    for route in ("api/payment/methods", "api/shipping/methods", "api/order/add", "api/order/edit"):
+        assert shop.call(route) == {"error": "Warning: You do not have permission to access the API!"}
