@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
+import sqlalchemy as sa
 
-from warehouse import orders_schema
+from warehouse import ledger_schema, orders_schema
 from warehouse.metadata import metadata
 from warehouse.orders_schema import (
     opencart_order_history,
@@ -13,14 +13,13 @@ from warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-with contextlib.suppress(ImportError):  # defined by the reverse-ETL side when present
-    from warehouse import ledger_schema  # noqa: F401
-
 SCHEMA_VERSION = 1
 """Bump when a table or column is added; migrate.upgrade() applies additive changes."""
 
 __all__ = [
     "SCHEMA_VERSION",
+    "delete_shop_orders",
+    "ledger_schema",
     "metadata",
     "opencart_order_history",
     "opencart_orders",
@@ -28,3 +27,20 @@ __all__ = [
     "opencart_sync_state",
     "orders_schema",
 ]
+
+
+ORDER_TABLES = (opencart_order_history, opencart_quarantine, opencart_sync_state, opencart_orders)
+"""The tables the order sync writes, all keyed by ``shop``."""
+
+
+def delete_shop_orders(engine: sa.Engine, *, shop: str) -> int:
+    """Delete everything the order sync loaded for one shop key (the demo starts from scratch with it).
+
+    Returns:
+        The number of rows deleted.
+    """
+    deleted = 0
+    with engine.begin() as conn:
+        for table in ORDER_TABLES:
+            deleted += conn.execute(sa.delete(table).where(table.c.shop == shop)).rowcount or 0
+    return deleted

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
-import os
 from decimal import Decimal
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
+from oc_connector.cli.settings import warehouse_url
+from oc_connector.client import OpenCartClient
+from oc_connector.ratelimit import RateLimit
+from oc_connector.sandbox import Sandbox
 from oc_connector.sync import OrderSync, SyncOptions, SyncResult
+from warehouse import marts
+from warehouse.migrate import upgrade
+from warehouse.schema import delete_shop_orders
 
-SHOP = "default"  # the shop key the Dagster resource uses by default
+SHOP = "demo"  # its own shop key: the demo starts from scratch without touching other shops' rows
 # the demo talks only to the sandbox it starts on loopback: the client's default of 10 requests/s
 # (meant for real shops) made the two syncs take about a minute
 DEMO_RATE = 500.0
-
-
-def _warehouse_url() -> str:
-    return os.environ.get("WAREHOUSE_URL") or "sqlite:///oc_warehouse.db"
 
 
 def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> None:
@@ -49,16 +50,11 @@ def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> N
 )
 def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> None:
     """Sync a local sandbox shop into the warehouse twice and show what happened."""
-    sandbox_mod = importlib.import_module("oc_connector.sandbox")
-    from oc_connector.client import OpenCartClient
-    from oc_connector.ratelimit import RateLimit
-    from warehouse import marts
-    from warehouse.migrate import upgrade
-
-    url = _warehouse_url()
+    url = warehouse_url()
     engine = sa.create_engine(url)
     upgrade(engine)
-    sandbox = sandbox_mod.Sandbox.start(orders=orders, seed=seed, port=0)
+    delete_shop_orders(engine, shop=SHOP)
+    sandbox = Sandbox.start(orders=orders, seed=seed, port=0)
     try:
         click.echo(f"sandbox shop at {sandbox.url} with {orders} orders; warehouse {engine.url!r}")
         options = SyncOptions(shop=SHOP, workers=4)
@@ -70,10 +66,16 @@ def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> 
             first = OrderSync(client, engine, options).run()
             before = marts.warehouse_summary(engine, shop=SHOP)
             _print_summary("first sync (full read)", first, before)
-            for order_id in before["order_ids"][:changes]:
+            # a realistic day in the shop: open orders get completed, new orders come in
+            open_ids = [
+                row["order_id"]
+                for row in sandbox.query("SELECT order_id, order_status_id FROM oc_order ORDER BY order_id")
+                if row["order_status_id"] and row["order_status_id"] not in options.final_statuses
+            ][:changes]
+            for order_id in open_ids:
                 sandbox.set_order_status(order_id, 5)
             sandbox.add_orders(new_orders)
-            click.echo(f"\nchanged {min(changes, len(before['order_ids']))} statuses to Complete,"
+            click.echo(f"\ncompleted {len(open_ids)} open orders (status -> Complete),"
                        f" added {new_orders} orders")
             second = OrderSync(client, engine, options).run()
             _print_summary("second sync (incremental)", second, marts.warehouse_summary(engine, shop=SHOP))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import oc_connector.client as client_mod
+import oc_connector.cli.demo as demo_mod
 from oc_connector.cli import main
 from oc_connector.cli.demo import DEMO_RATE
 from oc_connector.ratelimit import RateLimit
@@ -16,14 +16,14 @@ from oc_connector.ratelimit import RateLimit
 
 def _recording_client(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = client_mod.OpenCartClient
+    real = demo_mod.OpenCartClient
 
     class Recording(real):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             seen.append(kwargs.get("rate_limit"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(client_mod, "OpenCartClient", Recording)
+    monkeypatch.setattr(demo_mod, "OpenCartClient", Recording)
     return seen
 
 
