@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-import oc_connector.cli.demo as demo_mod
 from oc_connector.cli import main
 from oc_connector.cli.demo import DEMO_RATE
 from oc_connector.ratelimit import RateLimit
+
+# the package attribute `demo` is the click command; the module is in sys.modules
+demo_mod = importlib.import_module("oc_connector.cli.demo")
 
 
 def _recording_client(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
