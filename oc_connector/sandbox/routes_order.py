@@ -91,6 +91,11 @@ def check_order(app: CatalogApp, req: Request, session: dict[str, Any], lines: l
     return error
 
 
+def _php_json(value: Any) -> str:
+    """``json_encode`` of a PHP array: an empty one is ``[]``."""
+    return json.dumps(value) if value else "[]"
+
+
 def _order_fields(app: CatalogApp, session: dict[str, Any], req: Request, total: float) -> dict[str, Any]:
     st = app.state
     customer = session.get("customer") or {}
@@ -110,17 +115,17 @@ def _order_fields(app: CatalogApp, session: dict[str, Any], req: Request, total:
         "lastname": customer.get("lastname", ""),
         "email": customer.get("email", ""),
         "telephone": customer.get("telephone", ""),
-        "custom_field": custom if isinstance(custom, str) else json.dumps(custom),
+        "custom_field": custom if isinstance(custom, str) else _php_json(custom),
         "payment_method": pm.get("title", ""),
         "payment_code": pm.get("code", ""),
         "payment_country_id": _int(str(pay.get("country_id") or "0")),
         "payment_zone_id": _int(str(pay.get("zone_id") or "0")),
-        "payment_custom_field": json.dumps(pay.get("custom_field", [])),
+        "payment_custom_field": _php_json(pay.get("custom_field")),
         "shipping_method": sm.get("title", "") if ship else "",
         "shipping_code": sm.get("code", "") if ship else "",
         "shipping_country_id": _int(str(ship.get("country_id") or "0")),
         "shipping_zone_id": _int(str(ship.get("zone_id") or "0")),
-        "shipping_custom_field": json.dumps(ship.get("custom_field", [])) if ship else "[]",
+        "shipping_custom_field": _php_json(ship.get("custom_field")),
         "comment": req.p("comment") or "",
         "total": f"{total:.4f}",
         "affiliate_id": 0,
@@ -134,12 +139,17 @@ def _order_fields(app: CatalogApp, session: dict[str, Any], req: Request, total:
 
 
 def _write_content(
-    app: CatalogApp, session: dict[str, Any], order_id: int, lines: list[CartLine], totals: list[Any]
+    app: CatalogApp,
+    session: dict[str, Any],
+    tax_session: dict[str, Any],
+    order_id: int,
+    lines: list[CartLine],
+    totals: list[Any],
 ) -> None:
     db = app.state.db
     now = app.state.clock.stamp()
     for line in lines:
-        unit_tax = sum(product_taxes(app, session, line.price, line.tax_class_id).values())
+        unit_tax = sum(product_taxes(app, tax_session, line.price, line.tax_class_id).values())
         cur = db.execute(
             "INSERT INTO oc_order_product (order_id, product_id, name, model, quantity, price, total, tax, "
             "reward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,6 +208,18 @@ def _write_content(
         )
 
 
+def _tax_view(session: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The session as the tax code sees it: the tax shipping address is fixed at request start.
+
+    ``check_order`` may drop ``shipping_address`` (nothing ships); OpenCart's tax object still
+    uses the address it was given by the startup controller for this request.
+    """
+    view = dict(session)
+    if before is not None and "shipping_address" in before:
+        view["shipping_address"] = before["shipping_address"]
+    return view
+
+
 def _status(app: CatalogApp, req: Request) -> int:
     posted = req.p("order_status_id")
     if posted:
@@ -212,10 +234,12 @@ def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any
         return {"error": NO_PERMISSION}
     token = req.get.get("api_token")
     lines = cart_lines(app, session, token)
+    tax_session = _tax_view(session)
     error = check_order(app, req, session, lines)
     if error:
         return {"error": error}
-    result = compute_totals_full(app, session, token)
+    tax_session = _tax_view(session, tax_session)
+    result = compute_totals_full(app, tax_session, token)
     st = app.state
     fields = _order_fields(app, session, req, result.total)
     cur_row = session_currency(app, session)
@@ -246,7 +270,7 @@ def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any
                 tuple(fields.values()),
             )
             order_id = int(cur.lastrowid or 0)
-            _write_content(app, session, order_id, lines, result.totals)
+            _write_content(app, session, tax_session, order_id, lines, result.totals)
             st.db.execute("COMMIT")
         except BaseException:
             st.db.execute("ROLLBACK")
@@ -267,10 +291,12 @@ def api_order_edit(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
         return {"error": "Warning: Order could not be found!"}
     token = req.get.get("api_token")
     lines = cart_lines(app, session, token)
+    tax_session = _tax_view(session)
     error = check_order(app, req, session, lines)
     if error:
         return {"error": error}
-    result = compute_totals_full(app, session, token)
+    tax_session = _tax_view(session, tax_session)
+    result = compute_totals_full(app, tax_session, token)
     fields = _order_fields(app, session, req, result.total)
     add_order_history(st, order_id=order_id, status_id=0)
     with st.lock:
@@ -287,7 +313,7 @@ def api_order_edit(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
             for table in ("oc_order_product", "oc_order_option", "oc_order_voucher", "oc_order_total"):
                 st.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
             st.db.execute("UPDATE oc_voucher SET status = 0 WHERE order_id = ?", (order_id,))
-            _write_content(app, session, order_id, lines, result.totals)
+            _write_content(app, session, tax_session, order_id, lines, result.totals)
             st.db.execute("COMMIT")
         except BaseException:
             st.db.execute("ROLLBACK")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -147,8 +148,9 @@ def _read_cart(app: CatalogApp, session: dict[str, Any], token: str) -> list[Car
         "p.tax_class_id, p.minimum, p.quantity AS stock_qty, d.name FROM oc_cart c "
         "JOIN oc_product p ON p.product_id = c.product_id AND p.status = 1 "
         "LEFT JOIN oc_product_description d ON d.product_id = p.product_id AND d.language_id = 1 "
-        "WHERE c.api_id = ? AND c.session_id = ? AND c.quantity > 0 ORDER BY c.cart_id",
-        (session["api_id"], token),
+        "WHERE c.api_id = ? AND c.session_id = ? AND c.quantity > 0 AND c.date_added >= ? "
+        "ORDER BY c.cart_id",
+        (session["api_id"], token, (st.clock.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")),
     )
     group = int(
         (session.get("customer") or {}).get("customer_group_id")

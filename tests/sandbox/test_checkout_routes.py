@@ -438,3 +438,38 @@ def test_address_validation_and_permission_shapes(shop: Shop) -> None:
     assert shop.call("api/shipping/address", GB) == []
     for route in ("api/payment/methods", "api/shipping/methods", "api/order/add", "api/order/edit"):
         assert shop.call(route) == {"error": "Warning: You do not have permission to access the API!"}
+
+
+def test_reward_points_discount_reduces_vat(shop: Shop) -> None:
+    pid = shop.sb.add_product(name="Phone", price="100.0000", tax_class_id=9, points=200)
+    shop.add_to_cart(pid)
+    shop.patch(reward=100)
+    session = shop.session()
+    app = shop.sb.app
+    got = [
+        (t.code, t.title, format_money(app, session, t.value))
+        for t in compute_totals(app, session, shop.token)
+    ]
+    assert got == [
+        ("sub_total", "Sub-Total", "$100.00"),
+        ("reward", "Reward Points (100)", "$-50.00"),
+        ("tax", "Eco Tax (-2.00)", "$2.00"),
+        ("tax", "VAT (20%)", "$10.00"),
+        ("total", "Total", "$62.00"),
+    ]
+
+
+def test_order_add_keeps_the_request_start_tax_address(shop: Shop) -> None:
+    """A stale US shipping address still drives tax in the order/add that drops it (nothing ships)."""
+    sb = shop.sb
+    physical = sb.add_product(name="Crate", price="10.0000")
+    shop.add_to_cart(physical)
+    shop.set_customer()
+    shop.call("api/shipping/address", US)
+    sb.execute("DELETE FROM oc_cart WHERE session_id = ?", (shop.token,))
+    shop.add_to_cart(sb.add_product(name="Licence", price="100.0000", tax_class_id=9, shipping=0))
+    shop.call("api/payment/address", GB)
+    shop.call("api/payment/methods")
+    oid = shop.call("api/order/add", {"payment_method": "bank_transfer"})["order_id"]
+    assert sb.query("SELECT total FROM oc_order WHERE order_id = ?", (oid,)) == [{"total": "100.0000"}]
+    assert "shipping_address" not in shop.session()
