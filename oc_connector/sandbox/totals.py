@@ -281,6 +281,33 @@ def with_tax(app: CatalogApp, session: dict[str, Any], amount: float, tax_class_
     return amount + sum(product_taxes(app, session, amount, tax_class_id).values())
 
 
+def _number(value: Any) -> float:
+    try:
+        return abs(float(value or 0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def logged_customer_id(session: dict[str, Any]) -> int:
+    """The logged-in customer (``customer_id``, else the session ``customer`` entry), 0 for guests."""
+    cid = session.get("customer_id") or (session.get("customer") or {}).get("customer_id") or 0
+    try:
+        return int(cid)
+    except (TypeError, ValueError):
+        return 0
+
+
+def reward_balance(app: CatalogApp, session: dict[str, Any]) -> int | None:
+    """``customer->getRewardPoints()``: summed points, None without a customer or rows."""
+    customer_id = logged_customer_id(session)
+    if not customer_id:
+        return None
+    rows = app.state.query(
+        "SELECT SUM(points) AS s FROM oc_customer_reward WHERE customer_id = ?", (customer_id,)
+    )
+    return None if rows[0]["s"] is None else int(rows[0]["s"])
+
+
 # -- totals -----------------------------------------------------------------------------------------
 def _enabled(app: CatalogApp, code: str) -> bool:
     return bool(int(app.state.get_setting(f"total_{code}_status", 1)))
@@ -305,7 +332,7 @@ def _coupon(app: CatalogApp, session: dict[str, Any], lines: list[CartLine]) -> 
     used = st.query("SELECT COUNT(*) AS n FROM oc_coupon_history WHERE coupon_id = ?", (coupon["coupon_id"],))
     if int(coupon["uses_total"]) > 0 and used[0]["n"] >= int(coupon["uses_total"]):
         return None
-    customer_id = int((session.get("customer") or {}).get("customer_id") or 0)
+    customer_id = logged_customer_id(session)
     if int(coupon["logged"]) and not customer_id:
         return None
     if customer_id and int(coupon["uses_customer"] or 0) > 0:
@@ -340,6 +367,15 @@ def _voucher_balance(app: CatalogApp, session: dict[str, Any]) -> tuple[str, flo
     if not rows:
         return None
     v = rows[0]
+    if int(v["order_id"] or 0):
+        complete = [int(x) for x in st.get_setting("config_complete_status", [])]
+        linked = st.query(
+            "SELECT o.order_status_id FROM oc_order o JOIN oc_order_voucher ov ON ov.order_id = o.order_id "
+            "WHERE o.order_id = ? AND ov.voucher_id = ?",
+            (v["order_id"], v["voucher_id"]),
+        )
+        if not linked or int(linked[0]["order_status_id"]) not in complete:
+            return None
     used = st.query(
         "SELECT SUM(amount) AS s FROM oc_voucher_history WHERE voucher_id = ?", (v["voucher_id"],)
     )
@@ -366,20 +402,26 @@ def compute_totals_full(app: CatalogApp, session: dict[str, Any], token: str | N
     if _enabled(app, "sub_total"):
         totals.append(Total("sub_total", "Sub-Total", sub_total, SORT["sub_total"]))
     running += sub_total
-    # reward
-    reward = int(session.get("reward") or 0)
+    # reward: applied only while the logged-in customer still has the points (session value as title)
+    reward = _number(session.get("reward"))
     points_total = sum(line.points for line in lines)
-    if reward and points_total and _enabled(app, "reward"):
-        used = min(reward, points_total)
+    balance = reward_balance(app, session)
+    if (
+        session.get("reward") is not None
+        and balance is not None
+        and reward <= balance
+        and _enabled(app, "reward")
+    ):
         discount_total = 0.0
         for line in lines:
             if line.points:
-                discount = line.total * (used / points_total)
+                discount = line.total * (reward / points_total)
                 for rid, amt in product_taxes(app, session, discount, line.tax_class_id).items():
                     if rid == VAT_RATE_ID:
                         taxes[rid] = taxes.get(rid, 0.0) - amt
                 discount_total += discount
-        totals.append(Total("reward", f"Reward Points ({used})", -discount_total, SORT["reward"]))
+        label = int(reward) if reward == int(reward) else reward
+        totals.append(Total("reward", f"Reward Points ({label})", -discount_total, SORT["reward"]))
         running -= discount_total
     # shipping
     method = session.get("shipping_method")
@@ -423,13 +465,12 @@ def compute_totals_full(app: CatalogApp, session: dict[str, Any], token: str | N
                 totals.append(Total("tax", title, taxes[rid], SORT["tax"]))
                 running += taxes[rid]
     # credit
-    customer_id = int((session.get("customer") or {}).get("customer_id") or 0)
+    customer_id = logged_customer_id(session)
     if customer_id and _enabled(app, "credit"):
         rows = app.state.query(
             "SELECT SUM(amount) AS s FROM oc_customer_transaction WHERE customer_id = ?", (customer_id,)
         )
-        balance = float(rows[0]["s"] or 0)
-        credit = min(balance, running)
+        credit = min(float(rows[0]["s"] or 0), running)
         if credit > 0:
             totals.append(Total("credit", "Store Credit", -credit, SORT["credit"]))
             running -= credit
@@ -440,6 +481,8 @@ def compute_totals_full(app: CatalogApp, session: dict[str, Any], token: str | N
         if amount > 0:
             totals.append(Total("voucher", f"Gift Certificate ({voucher[0]})", -amount, SORT["voucher"]))
             running -= amount
+        else:
+            session.pop("voucher", None)  # OpenCart forgets a voucher with nothing left to cover
     totals.append(Total("total", "Total", max(0.0, running), SORT["total"]))
     return TotalsResult(totals=totals, total=max(0.0, running), taxes=taxes)
 

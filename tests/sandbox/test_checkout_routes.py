@@ -443,7 +443,15 @@ def test_address_validation_and_permission_shapes(shop: Shop) -> None:
 def test_reward_points_discount_reduces_vat(shop: Shop) -> None:
     pid = shop.sb.add_product(name="Phone", price="100.0000", tax_class_id=9, points=200)
     shop.add_to_cart(pid)
+    rita = shop.sb.add_customer(firstname="Rita", lastname="Reward", reward_points=1000)
     shop.patch(reward=100)
+    assert [t.code for t in compute_totals(shop.sb.app, shop.session(), shop.token)] == [
+        "sub_total",
+        "tax",
+        "tax",
+        "total",
+    ]  # no logged-in customer holding the points: no discount
+    shop.set_customer(rita)
     session = shop.session()
     app = shop.sb.app
     got = [
