@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from recorded_exchanges import load
 
 from oc_connector.sandbox import Sandbox
 from oc_connector.sandbox.totals import compute_totals, format_money
@@ -481,3 +482,52 @@ def test_order_add_keeps_the_request_start_tax_address(shop: Shop) -> None:
     oid = shop.call("api/order/add", {"payment_method": "bank_transfer"})["order_id"]
     assert sb.query("SELECT total FROM oc_order WHERE order_id = ?", (oid,)) == [{"total": "100.0000"}]
     assert "shipping_address" not in shop.session()
+
+
+def test_recorded_coupon_flow_reproduces_order_2(shop: Shop) -> None:
+    """The recorded 'coupon flow' (iPhone 101.00 + MacBook Air 1000.00, APITEST10, GB, cod) -> order/info."""
+    sb = shop.sb
+    sb.add_product(name="iPhone", product_id=40, price="101.0000", tax_class_id=9)
+    sb.add_product(name="MacBook Air", product_id=44, price="1000.0000", tax_class_id=9)
+    sb.add_coupon(code="APITEST10", discount="10.0000")
+    shop.add_to_cart(40)
+    shop.add_to_cart(44)
+    shop.patch(
+        customer={
+            "customer_id": "0",
+            "customer_group_id": "1",
+            "firstname": "Alice",
+            "lastname": "Archer",
+            "email": "alice.archer@example.com",
+            "telephone": "0161000000",
+            "custom_field": [],
+        },
+        coupon="APITEST10",
+    )
+    assert shop.call("api/payment/address", GB)["success"]
+    assert shop.call("api/shipping/address", GB)["success"]
+    quote = shop.call("api/shipping/methods")["shipping_methods"]["flat"]["quote"]["flat"]
+    assert quote["text"] == "$8.00"
+    shop.call("api/shipping/method", {"shipping_method": "flat.flat"})
+    assert list(shop.call("api/payment/methods")["payment_methods"]) == ["bank_transfer", "cod"]
+    shop.call("api/payment/method", {"payment_method": "cod"})
+    oid = shop.call("api/order/add", {"comment": "coupon order"})["order_id"]
+    ours = shop.call("api/order/info", order_id=oid)["order"]
+    recorded = next(
+        json.loads(e.body)["order"] for e in load("api_order_info.json") if e.query.get("order_id") == "2"
+    )
+    skip = {"order_id", "store_url", "user_agent", "date_added", "date_modified"}
+    assert {k: v for k, v in ours.items() if k not in skip} == {
+        k: v for k, v in recorded.items() if k not in skip
+    }
+    totals = sb.query(
+        "SELECT title, value FROM oc_order_total WHERE order_id = ? ORDER BY sort_order", (oid,)
+    )
+    assert [(t["title"], t["value"]) for t in totals] == [
+        ("Sub-Total", "1101.0000"),
+        ("Flat Shipping Rate", "5.0000"),
+        ("Coupon (APITEST10)", "-110.1000"),
+        ("Eco Tax (-2.00)", "6.0000"),
+        ("VAT (20%)", "199.1800"),
+        ("Total", "1201.0800"),
+    ]
