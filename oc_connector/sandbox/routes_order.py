@@ -222,7 +222,7 @@ def _tax_view(session: dict[str, Any], before: dict[str, Any] | None = None) -> 
 
 def _status(app: CatalogApp, req: Request) -> int:
     posted = req.p("order_status_id")
-    if posted:
+    if posted is not None:  # isset(): an empty or "0" value gives status 0 (a "missing order")
         return _int(posted)
     return int(app.state.get_setting("config_order_status_id", 1))
 

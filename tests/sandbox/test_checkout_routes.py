@@ -531,3 +531,19 @@ def test_recorded_coupon_flow_reproduces_order_2(shop: Shop) -> None:
         ("VAT (20%)", "199.1800"),
         ("Total", "1201.0800"),
     ]
+
+
+def test_order_status_zero_leaves_a_missing_order(shop: Shop) -> None:
+    sb = shop.sb
+    shop.set_customer()
+    shop.patch(vouchers={"S": _voucher("10")})
+    shop.call("api/payment/address", GB)
+    shop.call("api/payment/methods")
+    shop.call("api/payment/method", {"payment_method": "bank_transfer"})
+    oid = shop.call("api/order/add", {"order_status_id": ""})["order_id"]
+    assert sb.query("SELECT order_status_id FROM oc_order WHERE order_id = ?", (oid,)) == [
+        {"order_status_id": 0}
+    ]
+    assert sb.query("SELECT order_status_id FROM oc_order_history WHERE order_id = ?", (oid,)) == [
+        {"order_status_id": 0}
+    ]
