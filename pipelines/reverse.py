@@ -23,7 +23,6 @@ from typing import Any
 
 import dagster as dg
 
-from oc_connector.records import Address
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.inputs import (
@@ -35,9 +34,9 @@ from oc_connector.reverse.inputs import (
 )
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.order_channel import (
-    Issuer,
     OrderChannelSettings,
     issue_vouchers_order,
+    order_channel_settings,
     plan_vouchers_order,
 )
 from oc_connector.reverse.redeem import SessionRedeemCheck
@@ -80,17 +79,13 @@ class VoucherRunConfig(dg.Config):
 
 
 def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
-    issuer = Issuer(firstname=config.issuer_firstname, lastname=config.issuer_lastname,
-                    email=config.issuer_email, telephone=config.issuer_telephone,
-                    customer_id=config.issuer_customer_id)
-    address = Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1=config.address_1,
-                      city=config.city, postcode=config.postcode, country_id=config.country_id,
-                      zone_id=config.zone_id)
-    return OrderChannelSettings(
-        issuer=issuer, address=address, batch_size=config.batch_size, payment_method=config.payment_method,
-        complete_status_id=config.complete_status_id,
-        complete_status_ids=frozenset({3, 5, config.complete_status_id}), notify=config.notify,
-        scan_from=config.scan_from,
+    return order_channel_settings(
+        issuer_firstname=config.issuer_firstname, issuer_lastname=config.issuer_lastname,
+        issuer_email=config.issuer_email, issuer_telephone=config.issuer_telephone,
+        issuer_customer_id=config.issuer_customer_id, address_1=config.address_1, city=config.city,
+        postcode=config.postcode, country_id=config.country_id, zone_id=config.zone_id,
+        batch_size=config.batch_size, payment_method=config.payment_method,
+        complete_status_id=config.complete_status_id, notify=config.notify, scan_from=config.scan_from,
     )
 
 

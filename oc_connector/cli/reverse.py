@@ -34,7 +34,8 @@ prints the plan and writes neither the shop nor the ledger.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +46,14 @@ from oc_connector.admin.client import AdminClient
 from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
 from oc_connector.client import OpenCartClient
 from oc_connector.errors import OpenCartError
-from oc_connector.records import Address
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.csvio import read_rows, results_path, write_results
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.order_channel import (
-    Issuer,
     OrderChannelSettings,
     issue_vouchers_order,
+    order_channel_settings,
     plan_vouchers_order,
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
@@ -114,25 +114,22 @@ def _write(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
     click.echo(f"results: {out}")
 
 
+def _write_plan(path: Path, *, creates: Sequence[str], unchanged: Sequence[str],
+                rejected: Sequence[Rejected], updates: Sequence[str] = ()) -> None:
+    rows: list[Mapping[str, object]] = [{"key": k, "state": "would create"} for k in creates]
+    rows += [{"key": k, "state": "would update"} for k in updates]
+    rows += [{"key": k, "state": "unchanged"} for k in unchanged]
+    rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in rejected]
+    _write(path, rows)
+
+
+def _echo_counts(states: Iterable[str]) -> None:
+    click.echo("  ".join(f"{k}: {v}" for k, v in sorted(Counter(states).items())))
+
+
 @click.group("vouchers")
 def vouchers() -> None:
     """Gift vouchers: issue them from a CSV file, exactly once."""
-
-
-def _order_settings(options: Mapping[str, Any]) -> OrderChannelSettings:
-    issuer = Issuer(firstname=options["issuer_firstname"], lastname=options["issuer_lastname"],
-                    email=options["issuer_email"], telephone=options["issuer_telephone"],
-                    customer_id=options["issuer_customer_id"])
-    address = Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1=options["address_1"],
-                      city=options["city"], postcode=options["postcode"], country_id=options["country_id"],
-                      zone_id=options["zone_id"])
-    status = options["complete_status_id"]
-    return OrderChannelSettings(
-        issuer=issuer, address=address, batch_size=options["batch_size"],
-        payment_method=options["payment_method"], complete_status_id=status,
-        complete_status_ids=frozenset({3, 5, status}), notify=options["notify"],
-        scan_from=options["scan_from"],
-    )
 
 
 def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
@@ -144,10 +141,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
         click.echo(f"creates: {len(plan.creates)}  unchanged: {len(plan.unchanged)}  "
                    f"rejected: {len(plan.rejected)}  orders: {plan.orders}  calls: {plan.calls}  "
                    f"total value: {plan.total_value}")
-        rows = [{"key": k, "state": "would create"} for k in plan.creates]
-        rows += [{"key": k, "state": "unchanged"} for k in plan.unchanged]
-        rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in plan.rejected]
-        _write(file, rows)
+        _write_plan(file, creates=plan.creates, unchanged=plan.unchanged, rejected=plan.rejected)
         return
     assert ledger is not None  # noqa: S101 - created above
     valid = sum(1 for i in items if isinstance(i, VoucherRequest))
@@ -167,10 +161,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
         results.append({"key": key, "state": state, "order_id": row.order_id if row else None,
                         "code": row.code if row else None, "reason": row.reason if row else None})
     _write(file, results)
-    counts: dict[str, int] = {}
-    for state in states.values():
-        counts[state] = counts.get(state, 0) + 1
-    click.echo("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    _echo_counts(states.values())
 
 
 @vouchers.command("issue")
@@ -210,7 +201,7 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
     ]
     if channel == "order":
         try:
-            _issue_order(file, items, dry_run=dry_run, settings=_order_settings(options))
+            _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options))
         except OpenCartError as exc:
             raise click.ClickException(str(exc)) from exc
         return
@@ -223,11 +214,8 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
             click.echo(f"creates: {len(plan.creates)}  updates: {len(plan.updates)}  "
                        f"unchanged: {len(plan.unchanged)}  rejected: {len(plan.rejected)}  "
                        f"calls: {plan.calls}  total value: {plan.total_value}")
-            rows = [{"key": k, "state": "would create"} for k in plan.creates]
-            rows += [{"key": k, "state": "would update"} for k in plan.updates]
-            rows += [{"key": k, "state": "unchanged"} for k in plan.unchanged]
-            rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in plan.rejected]
-            _write(file, rows)
+            _write_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
+                        rejected=plan.rejected)
             return
         assert ledger is not None  # noqa: S101 - created above
         api = order_client() if check_redeemable else None
@@ -244,10 +232,7 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
         raise click.ClickException(str(exc)) from exc
     _write(file, [{"key": r.request_key, "state": r.state, "code": r.code, "reason": r.reason}
                   for r in results])
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.state] = counts.get(r.state, 0) + 1
-    click.echo("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    _echo_counts(r.state for r in results)
 
 
 @click.group("coupons")
@@ -271,11 +256,8 @@ def push(file: Path, dry_run: bool) -> None:
             click.echo(f"creates: {len(plan.creates)}  updates: {len(plan.updates)}  "
                        f"unchanged: {len(plan.unchanged)}  rejected: {len(plan.rejected)}  "
                        f"calls: {plan.calls}")
-            rows = [{"key": k, "state": "would create"} for k in plan.creates]
-            rows += [{"key": k, "state": "would update"} for k in plan.updates]
-            rows += [{"key": k, "state": "unchanged"} for k in plan.unchanged]
-            rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in plan.rejected]
-            _write(file, rows)
+            _write_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
+                        rejected=plan.rejected)
             return
         engine, _ = _engine(create=True)
         ledger = CouponLedger(engine=engine)

@@ -27,6 +27,7 @@ from oc_connector.reverse.order_channel import (
     batch_id_for,
     default_payment_address,
     issue_vouchers_order,
+    order_channel_settings,
     plan_vouchers_order,
     voucher_draft,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "issue_vouchers_admin",
     "issue_vouchers_order",
     "neutralise",
+    "order_channel_settings",
     "parse_coupon_row",
     "parse_voucher_row",
     "pending_coupon_rows",

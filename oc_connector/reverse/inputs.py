@@ -66,35 +66,8 @@ class Pacer:
         self._next = now + self._interval
 
 
-class PacedVoucherStore:
-    """A :class:`~oc_connector.reverse.ports.VoucherStore` whose every call waits for the pacer."""
-
-    def __init__(self, store: VoucherStore, *, pacer: Pacer) -> None:
-        self._store, self._pacer = store, pacer
-
-    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """Paced find."""
-        self._pacer.wait()
-        return self._store.find(code)
-
-    def create(self, fields: Mapping[str, str]) -> None:
-        """Paced create."""
-        self._pacer.wait()
-        self._store.create(fields)
-
-    def update(self, voucher_id: int, fields: Mapping[str, str]) -> None:
-        """Paced update."""
-        self._pacer.wait()
-        self._store.update(voucher_id, fields)
-
-    def send(self, voucher_id: int) -> None:
-        """Paced send."""
-        self._pacer.wait()
-        self._store.send(voucher_id)
-
-
-class PacedCouponStore:
-    """A :class:`~oc_connector.reverse.ports.CouponStore` whose every call waits for the pacer."""
+class _PacedStore:
+    """Find, create and update of a store (vouchers or coupons), each after waiting for the pacer."""
 
     def __init__(self, store: CouponStore, *, pacer: Pacer) -> None:
         self._store, self._pacer = store, pacer
@@ -109,7 +82,24 @@ class PacedCouponStore:
         self._pacer.wait()
         self._store.create(fields)
 
-    def update(self, coupon_id: int, fields: Mapping[str, str]) -> None:
+    def update(self, record_id: int, fields: Mapping[str, str]) -> None:
         """Paced update."""
         self._pacer.wait()
-        self._store.update(coupon_id, fields)
+        self._store.update(record_id, fields)
+
+
+class PacedVoucherStore(_PacedStore):
+    """A :class:`~oc_connector.reverse.ports.VoucherStore` whose every call waits for the pacer."""
+
+    def __init__(self, store: VoucherStore, *, pacer: Pacer) -> None:
+        super().__init__(store, pacer=pacer)
+        self._vouchers = store
+
+    def send(self, voucher_id: int) -> None:
+        """Paced send."""
+        self._pacer.wait()
+        self._vouchers.send(voucher_id)
+
+
+class PacedCouponStore(_PacedStore):
+    """A :class:`~oc_connector.reverse.ports.CouponStore` whose every call waits for the pacer."""

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CartSessionLike", "Issuer", "OrderChannelSettings", "OrderClientLike", "OrderPlan", "batch_id_for",
-    "default_payment_address", "issue_vouchers_order", "plan_vouchers_order", "voucher_draft",
+    "default_payment_address", "issue_vouchers_order", "order_channel_settings", "plan_vouchers_order",
+    "voucher_draft",
 ]
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,30 @@ class OrderChannelSettings:
     def payment_address(self) -> Address:
         """The configured payment address, else the default one for the issuer."""
         return self.address or default_payment_address(self.issuer)
+
+
+def order_channel_settings(
+    *, issuer_firstname: str, issuer_lastname: str, issuer_email: str, issuer_telephone: str,
+    issuer_customer_id: int, address_1: str, city: str, postcode: str, country_id: int, zone_id: int,
+    batch_size: int, payment_method: str, complete_status_id: int, notify: bool, scan_from: int,
+) -> OrderChannelSettings:
+    """The order-channel settings from flat options (the CLI's flags, the Dagster job's run config).
+
+    The payment address carries the issuer's names; ``complete_status_id`` joins the statuses
+    that already count as complete (3 Shipped, 5 Complete).
+
+    Raises:
+        ConfigurationError: an invalid issuer or batch size.
+    """
+    issuer = Issuer(firstname=issuer_firstname, lastname=issuer_lastname, email=issuer_email,
+                    telephone=issuer_telephone, customer_id=issuer_customer_id)
+    address = Address(firstname=issuer.firstname, lastname=issuer.lastname, address_1=address_1,
+                      city=city, postcode=postcode, country_id=country_id, zone_id=zone_id)
+    return OrderChannelSettings(
+        issuer=issuer, address=address, batch_size=batch_size, payment_method=payment_method,
+        complete_status_id=complete_status_id, complete_status_ids=frozenset({3, 5, complete_status_id}),
+        notify=notify, scan_from=scan_from,
+    )
 
 
 @dataclass

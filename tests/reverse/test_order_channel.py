@@ -17,6 +17,7 @@ from oc_connector.reverse.order_channel import (
     OrderChannelSettings,
     batch_id_for,
     issue_vouchers_order,
+    order_channel_settings,
     plan_vouchers_order,
 )
 from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
@@ -181,3 +182,23 @@ def test_settings_refuse_nonsense() -> None:
         Issuer(telephone="1", email="x")
     with pytest.raises(ConfigurationError, match="issuer firstname must be 1-32"):
         Issuer(firstname=" ")
+
+
+def test_settings_from_flat_options() -> None:
+    options: dict[str, Any] = {
+        "issuer_firstname": "Ann", "issuer_lastname": "Lee", "issuer_email": "ann@example.com",
+        "issuer_telephone": "0123", "issuer_customer_id": 7, "address_1": "1 High St", "city": "Leeds",
+        "postcode": "LS1 1AA", "country_id": 222, "zone_id": 3608, "batch_size": 20,
+        "payment_method": "cheque", "complete_status_id": 15, "notify": True, "scan_from": 40,
+    }
+    settings = order_channel_settings(**options)
+    assert settings.issuer == Issuer(firstname="Ann", lastname="Lee", email="ann@example.com",
+                                     telephone="0123", customer_id=7)
+    assert settings.payment_address == Address(firstname="Ann", lastname="Lee", address_1="1 High St",
+                                               city="Leeds", postcode="LS1 1AA", country_id=222,
+                                               zone_id=3608)
+    assert (settings.batch_size, settings.payment_method, settings.complete_status_id) == (20, "cheque", 15)
+    assert settings.complete_status_ids == frozenset({3, 5, 15})
+    assert settings.notify is True and settings.scan_from == 40
+    with pytest.raises(ConfigurationError, match="issuer e-mail 'nope'"):
+        order_channel_settings(**{**options, "issuer_email": "nope"})
