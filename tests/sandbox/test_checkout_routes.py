@@ -322,10 +322,12 @@ def test_order_edit_voids_and_recreates_vouchers(shop: Shop) -> None:
         "success": OK_ORDER
     }
     vouchers = sb.query("SELECT code, status FROM oc_voucher WHERE order_id = ? ORDER BY voucher_id", (oid,))
-    assert vouchers[0] == {"code": old_code, "status": 0}
-    assert vouchers[1]["code"] != old_code and vouchers[1]["status"] == 1  # Complete: usable
+    assert vouchers[0] == {"code": old_code, "status": 0}  # voided for good
+    new_code = vouchers[1]["code"]
+    assert new_code != old_code and re.fullmatch(r"[A-Za-z0-9]{10}", new_code)
     linked = sb.query("SELECT code FROM oc_order_voucher WHERE order_id = ?", (oid,))
-    assert linked == [{"code": vouchers[1]["code"]}]
+    assert linked == [{"code": new_code}]
+    assert _redeemable(shop, new_code) and not _redeemable(shop, old_code)  # order is Complete
     order = sb.query("SELECT comment, order_status_id FROM oc_order WHERE order_id = ?", (oid,))[0]
     assert order == {"comment": "edited", "order_status_id": 5}
     statuses = [
@@ -335,12 +337,21 @@ def test_order_edit_voids_and_recreates_vouchers(shop: Shop) -> None:
             (oid,),
         )
     ]
-    assert statuses == [1, 5]
+    assert statuses == [1, 5]  # the void row (status 0) is removed
     # The session is unchanged, so a second edit repeats the first with yet another code.
     assert shop.call("api/order/edit", {"comment": "twice"}, order_id=oid) == {"success": OK_ORDER}
-    live = sb.query("SELECT code FROM oc_voucher WHERE order_id = ? AND status = 1", (oid,))
-    assert live == []  # status 1 (Pending) is not complete
-    assert len(sb.query("SELECT * FROM oc_voucher WHERE order_id = ?", (oid,))) == 3
+    codes = [r["code"] for r in sb.query("SELECT code FROM oc_voucher WHERE order_id = ?", (oid,))]
+    assert len(set(codes)) == 3
+    assert not any(_redeemable(shop, code) for code in codes)  # Pending is not a complete status
+    assert sb.query("SELECT status FROM oc_voucher WHERE code IN (?, ?)", (old_code, new_code)) == [
+        {"status": 0},
+        {"status": 0},
+    ]
+
+
+def _redeemable(shop: Shop, code: str) -> bool:
+    session = {**shop.session(), "voucher": code}
+    return any(t.code == "voucher" for t in compute_totals(shop.sb.app, session, shop.token))
 
 
 def test_gb_totals_with_vat_eco_tax_and_coupon(shop: Shop) -> None:
