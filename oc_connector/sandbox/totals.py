@@ -22,11 +22,15 @@ __all__ = [
     "cart_lines",
     "compute_totals",
     "compute_totals_full",
+    "display_totals",
     "format_money",
+    "logged_customer_id",
     "needs_shipping",
     "php_round",
     "product_taxes",
+    "reward_balance",
     "session_currency",
+    "session_vouchers",
     "tax_address_is_gb",
     "with_tax",
 ]
@@ -127,7 +131,11 @@ def format_money(app: CatalogApp, session: dict[str, Any], amount: float) -> str
 
 # -- cart -----------------------------------------------------------------------------------------
 def cart_lines(app: CatalogApp, session: dict[str, Any], token: str | None) -> list[CartLine]:
-    """The session's cart lines (available products only; quantity > 0)."""
+    """The session's cart lines (available products only; quantity > 0).
+
+    When ``oc_connector.sandbox.cart`` defines ``cart_lines(app, session, token) -> list[CartLine]`` it
+    is used; otherwise the oc_cart rows of this API session are read here.
+    """
     if not token or "api_id" not in session:
         return []
     try:  # Part A's cart module, when present, is the source of truth.
@@ -490,3 +498,11 @@ def compute_totals_full(app: CatalogApp, session: dict[str, Any], token: str | N
 def compute_totals(app: CatalogApp, session: dict[str, Any], token: str | None) -> list[Total]:
     """The order-total lines of the session's cart and choices, in sort order."""
     return compute_totals_full(app, session, token).totals
+
+
+def display_totals(app: CatalogApp, session: dict[str, Any], token: str | None) -> list[dict[str, str]]:
+    """``cart/products`` ``totals``: ``{title, text}`` with ``text`` in the session currency."""
+    return [
+        {"title": t.title, "text": format_money(app, session, t.value)}
+        for t in compute_totals(app, session, token)
+    ]
