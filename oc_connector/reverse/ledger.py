@@ -8,7 +8,7 @@ the last completed step, and the next run resumes from there. Rows are created w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,9 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from oc_connector.reverse.requests import Rejected, VoucherRequest
 from warehouse.ledger_schema import coupon_ledger, voucher_ledger
 
-__all__ = ["CouponLedger", "CouponLedgerRow", "VoucherLedger", "VoucherLedgerRow"]
+__all__ = ["CouponLedger", "CouponLedgerRow", "VoucherLedger", "VoucherLedgerRow", "unsettled_requests"]
 
 
 def _now() -> datetime:
@@ -96,15 +97,7 @@ class VoucherLedger:
 
     def mark(self, request_key: str, *, state: str | None = None, bump: int = 0, **values: Any) -> None:
         """Update a row and commit: new ``state``, optional columns, ``attempts + bump``."""
-        changes: dict[str, Any] = {"updated_at": _now(), **values}
-        if state is not None:
-            changes["state"] = state
-        if bump:
-            changes["attempts"] = voucher_ledger.c.attempts + bump
-        with self.engine.begin() as conn:
-            conn.execute(
-                voucher_ledger.update().where(voucher_ledger.c.request_key == request_key).values(**changes)
-            )
+        self.mark_many([request_key], state=state, bump=bump, **values)
 
     def mark_many(
         self, request_keys: Iterable[str], *, state: str | None = None, bump: int = 0, **values: Any
@@ -133,11 +126,7 @@ class VoucherLedger:
 
     def counts(self) -> dict[str, int]:
         """Number of rows per state."""
-        with self.engine.connect() as conn:
-            result = conn.execute(
-                sa.select(voucher_ledger.c.state, sa.func.count()).group_by(voucher_ledger.c.state)
-            )
-            return {str(state): int(n) for state, n in result}
+        return _counts(self.engine, voucher_ledger)
 
 
 class CouponLedger:
@@ -182,11 +171,42 @@ class CouponLedger:
 
     def counts(self) -> dict[str, int]:
         """Number of rows per state."""
-        with self.engine.connect() as conn:
-            result = conn.execute(
-                sa.select(coupon_ledger.c.state, sa.func.count()).group_by(coupon_ledger.c.state)
-            )
-            return {str(state): int(n) for state, n in result}
+        return _counts(self.engine, coupon_ledger)
+
+
+def unsettled_requests(
+    items: Iterable[VoucherRequest | Rejected], *, ledger: VoucherLedger | None,
+    rejected: list[Rejected], unchanged: list[str],
+) -> Iterator[tuple[VoucherRequest, VoucherLedgerRow | None]]:
+    """The dry-run triage of voucher requests shared by the admin and the order channel plans.
+
+    Rejected rows are appended to ``rejected`` and requests the ledger holds as ``confirmed`` to
+    ``unchanged`` (by key), in input order; every other request is yielded with its ledger row.
+
+    Args:
+        items: validated requests and rejected rows.
+        ledger: the ledger (read only), or None (nothing is confirmed).
+        rejected: the plan's list of rejected rows.
+        unchanged: the plan's list of unchanged request keys.
+
+    Yields:
+        ``(request, ledger row or None)`` of each request still to issue.
+    """
+    for item in items:
+        if isinstance(item, Rejected):
+            rejected.append(item)
+            continue
+        row = ledger.get(item.request_key) if ledger is not None else None
+        if row is not None and row.state == "confirmed":
+            unchanged.append(item.request_key)
+            continue
+        yield item, row
+
+
+def _counts(engine: sa.Engine, table: sa.Table) -> dict[str, int]:
+    with engine.connect() as conn:
+        result = conn.execute(sa.select(table.c.state, sa.func.count()).group_by(table.c.state))
+        return {str(state): int(n) for state, n in result}
 
 
 def _voucher_row(row: Any) -> VoucherLedgerRow:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from oc_connector.errors import ConfigurationError, NotFoundError, OpenCartError, OutcomeUnknown
 from oc_connector.records import Address, PaymentMethod, VoucherDraft
-from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow
+from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, unsettled_requests
 from oc_connector.reverse.ports import StepHook
 from oc_connector.reverse.requests import Rejected, VoucherRequest
 
@@ -228,16 +228,10 @@ def plan_vouchers_order(
     and order/history per order.
     """
     plan = OrderPlan()
-    for item in items:
-        if isinstance(item, Rejected):
-            plan.rejected.append(item)
-            continue
-        row = ledger.get(item.request_key) if ledger is not None else None
-        if row is not None and row.state == "confirmed":
-            plan.unchanged.append(item.request_key)
-        else:
-            plan.creates.append(item.request_key)
-            plan.total_value += item.amount
+    pending = unsettled_requests(items, ledger=ledger, rejected=plan.rejected, unchanged=plan.unchanged)
+    for item, _row in pending:
+        plan.creates.append(item.request_key)
+        plan.total_value += item.amount
     plan.orders = -(-len(plan.creates) // batch_size)
     plan.calls = plan.orders * 8
     return plan

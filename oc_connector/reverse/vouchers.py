@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.codes import derive_code, derive_unique_code
-from oc_connector.reverse.ledger import VoucherLedger
+from oc_connector.reverse.ledger import VoucherLedger, unsettled_requests
 from oc_connector.reverse.ports import StepHook, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck
 from oc_connector.reverse.requests import Rejected, VoucherRequest
@@ -91,14 +91,8 @@ def plan_vouchers(
         The plan. ``calls`` counts shop writes plus one read-back per write.
     """
     plan = VoucherPlan()
-    for item in items:
-        if isinstance(item, Rejected):
-            plan.rejected.append(item)
-            continue
-        row = ledger.get(item.request_key) if ledger is not None else None
-        if row is not None and row.state == "confirmed":
-            plan.unchanged.append(item.request_key)
-            continue
+    pending = unsettled_requests(items, ledger=ledger, rejected=plan.rejected, unchanged=plan.unchanged)
+    for item, row in pending:
         code = row.code if row is not None and row.code else None
         code = code or derive_code(item.request_key, prefix=prefix, length=length)
         found = store.find(code) if store is not None and row is not None and row.code else None
