@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
+import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,10 +31,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import peak_rss_mib, write_result  # noqa: E402
 from matrix import JOBS, Cell, all_kinds, markdown, run_cell  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process (MiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """Write ``bench/results/<name>.json`` with the machine and a UTC timestamp."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"bench": name, "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "machine": {"nproc": os.cpu_count(), "python": platform.python_version()}, **data}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
 
 
 def run_matrix(*, seeds: int, quick: bool) -> list[Cell]:
@@ -141,6 +160,7 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help="The 100,000-order load run instead.")
     parser.add_argument("--load-orders", type=int, default=100_000)
     args = parser.parse_args()
+    logging.getLogger("oc_connector").setLevel(logging.ERROR)  # thousands of retry warnings are expected
     if args.load:
         data = run_load(orders=args.load_orders, seed=5)
         print(json.dumps(data, indent=2))
