@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -49,10 +49,27 @@ __all__ = ["AdminClient"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+C = TypeVar("C", bound="_Coded")
 FormData = Sequence[tuple[str, str]]
 
 _LOCKED_MARK = "exceeded allowed number of login attempts"
 _DEFAULT_TIMEOUT = Timeout()
+
+
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+def _find_code(rows: Iterable[C], code: str) -> C | None:
+    """The row with this code (case-insensitive) from rows sorted by code; stops once past it."""
+    wanted = code.casefold()
+    for row in rows:
+        if row.code.casefold() == wanted:
+            return row
+        if row.code.casefold() > wanted:
+            return None
+    return None
 
 
 class AdminClient:
@@ -240,13 +257,7 @@ class AdminClient:
 
     def find_coupon(self, code: str) -> CouponRow | None:
         """The coupon with this code (case-insensitive), or None; stops once past it."""
-        wanted = code.casefold()
-        for row in self.iter_coupons(sort="code"):
-            if row.code.casefold() == wanted:
-                return row
-            if row.code.casefold() > wanted:
-                return None
-        return None
+        return _find_code(self.iter_coupons(sort="code"), code)
 
     def coupon_form(self, coupon_id: int) -> CouponForm:
         """The coupon's current form values.
@@ -282,13 +293,7 @@ class AdminClient:
 
     def find_voucher(self, code: str) -> VoucherRow | None:
         """The voucher with this code (case-insensitive), or None; stops once past it."""
-        wanted = code.casefold()
-        for row in self.iter_vouchers(sort="v.code"):
-            if row.code.casefold() == wanted:
-                return row
-            if row.code.casefold() > wanted:
-                return None
-        return None
+        return _find_code(self.iter_vouchers(sort="v.code"), code)
 
     def voucher_form(self, voucher_id: int) -> VoucherForm:
         """The voucher's current form values.

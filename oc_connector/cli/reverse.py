@@ -114,10 +114,15 @@ def _write(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
     click.echo(f"results: {out}")
 
 
-def _write_plan(path: Path, *, creates: Sequence[str], unchanged: Sequence[str],
-                rejected: Sequence[Rejected], updates: Sequence[str] = ()) -> None:
+def _report_plan(path: Path, *, creates: Sequence[str], updates: Sequence[str] | None,
+                 unchanged: Sequence[str], rejected: Sequence[Rejected], tail: str) -> None:
+    """Print the plan's counts (``updates`` None: a plan without updates), then write its rows."""
+    counts = [f"creates: {len(creates)}"]
+    counts += [] if updates is None else [f"updates: {len(updates)}"]
+    counts += [f"unchanged: {len(unchanged)}", f"rejected: {len(rejected)}", tail]
+    click.echo("  ".join(counts))
     rows: list[Mapping[str, object]] = [{"key": k, "state": "would create"} for k in creates]
-    rows += [{"key": k, "state": "would update"} for k in updates]
+    rows += [{"key": k, "state": "would update"} for k in updates or ()]
     rows += [{"key": k, "state": "unchanged"} for k in unchanged]
     rows += [{"key": r.key, "state": "rejected", "reason": r.reason} for r in rejected]
     _write(path, rows)
@@ -138,10 +143,9 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
     ledger = VoucherLedger(engine=engine) if has_ledger else None
     if dry_run:
         plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
-        click.echo(f"creates: {len(plan.creates)}  unchanged: {len(plan.unchanged)}  "
-                   f"rejected: {len(plan.rejected)}  orders: {plan.orders}  calls: {plan.calls}  "
-                   f"total value: {plan.total_value}")
-        _write_plan(file, creates=plan.creates, unchanged=plan.unchanged, rejected=plan.rejected)
+        _report_plan(file, creates=plan.creates, updates=None, unchanged=plan.unchanged,
+                     rejected=plan.rejected,
+                     tail=f"orders: {plan.orders}  calls: {plan.calls}  total value: {plan.total_value}")
         return
     assert ledger is not None  # noqa: S101 - created above
     valid = sum(1 for i in items if isinstance(i, VoucherRequest))
@@ -211,11 +215,8 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
         store = voucher_store()
         if dry_run:
             plan = plan_vouchers(items, store=store, ledger=ledger, prefix=prefix)
-            click.echo(f"creates: {len(plan.creates)}  updates: {len(plan.updates)}  "
-                       f"unchanged: {len(plan.unchanged)}  rejected: {len(plan.rejected)}  "
-                       f"calls: {plan.calls}  total value: {plan.total_value}")
-            _write_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
-                        rejected=plan.rejected)
+            _report_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
+                         rejected=plan.rejected, tail=f"calls: {plan.calls}  total value: {plan.total_value}")
             return
         assert ledger is not None  # noqa: S101 - created above
         api = order_client() if check_redeemable else None
@@ -253,11 +254,8 @@ def push(file: Path, dry_run: bool) -> None:
         store = coupon_store()
         if dry_run:
             plan = plan_coupons(items, store=store)
-            click.echo(f"creates: {len(plan.creates)}  updates: {len(plan.updates)}  "
-                       f"unchanged: {len(plan.unchanged)}  rejected: {len(plan.rejected)}  "
-                       f"calls: {plan.calls}")
-            _write_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
-                        rejected=plan.rejected)
+            _report_plan(file, creates=plan.creates, updates=plan.updates, unchanged=plan.unchanged,
+                         rejected=plan.rejected, tail=f"calls: {plan.calls}")
             return
         engine, _ = _engine(create=True)
         ledger = CouponLedger(engine=engine)

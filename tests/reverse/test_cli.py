@@ -40,6 +40,16 @@ def _results(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _http_shop(monkeypatch: pytest.MonkeyPatch) -> HttpShop:
+    """A mocked HTTP shop, and the CLI's catalog client pointed at it (no pacing, no sleeps)."""
+    shop = HttpShop()
+    shop.install()
+    transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
+    monkeypatch.setattr(cli_reverse, "order_client",
+                        lambda: OpenCartClient(BASE, api_key="cli-key-0123456789", transport=transport))
+    return shop
+
+
 def test_vouchers_issue_dry_run_then_real_then_again(
     tmp_path: Path, env: tuple[FakeStore, FakeStore, str]
 ) -> None:
@@ -90,12 +100,8 @@ def test_vouchers_issue_order_channel_through_the_real_client(
     tmp_path: Path, env: tuple[FakeStore, FakeStore, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, url = env
-    shop = HttpShop()
-    shop.install()
+    shop = _http_shop(monkeypatch)
     shop.faults = ["reset_after"]
-    transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
-    monkeypatch.setattr(cli_reverse, "order_client",
-                        lambda: OpenCartClient(BASE, api_key="cli-key-0123456789", transport=transport))
     src = tmp_path / "campaign.csv"
     src.write_text(VOUCHERS, encoding="utf-8")
     runner = CliRunner()
@@ -140,11 +146,7 @@ def test_vouchers_issue_check_redeemable(
     tmp_path: Path, env: tuple[FakeStore, FakeStore, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vstore, _, _ = env
-    shop = HttpShop()
-    shop.install()
-    transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
-    monkeypatch.setattr(cli_reverse, "order_client",
-                        lambda: OpenCartClient(BASE, api_key="cli-key-0123456789", transport=transport))
+    shop = _http_shop(monkeypatch)
     src = tmp_path / "campaign.csv"
     src.write_text(VOUCHERS, encoding="utf-8")
     result = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable"])
