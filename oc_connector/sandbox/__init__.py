@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from oc_connector.sandbox.app import CatalogApp
 from oc_connector.sandbox.faults import FaultRule, FaultSchedule, parse_faults
-from oc_connector.sandbox.fixtures import load_reference_data, random_key
+from oc_connector.sandbox.fixtures import load_recorded_fixtures, load_reference_data, random_key
 from oc_connector.sandbox.generate import insert_orders
 from oc_connector.sandbox.server import SandboxServer
 from oc_connector.sandbox.state import Clock, ShopState
@@ -82,11 +82,12 @@ class Sandbox:
         key = api_key if api_key is not None else random_key(64)
         password = secrets.token_urlsafe(12)
         load_reference_data(state, api_key=key, admin_password=password)
-        if fixtures != "demo":
-            # The recorded catalogue (products 28-49, coupons, customers, orders 1..60) is not built yet.
+        if fixtures == "recorded":
+            load_recorded_fixtures(state)
+        elif fixtures != "demo":
             server.server_close()
             state.db.close()
-            raise ValueError(f"fixtures={fixtures!r} is not available yet; use 'demo'")
+            raise ValueError(f"unknown fixtures {fixtures!r}; use 'demo' or 'recorded'")
         if orders:
             insert_orders(state, orders, seed=seed)
         sb = cls(state=state, app=app, server=server, api_key=key, admin_password=password)

@@ -6,10 +6,13 @@ import hashlib
 import json
 import secrets
 import string
+from importlib import resources
+from typing import Any
 
+from oc_connector.sandbox.orderinfo import ORDER_INFO_KEYS
 from oc_connector.sandbox.state import ShopState
 
-__all__ = ["ORDER_STATUSES", "load_reference_data", "random_key"]
+__all__ = ["ORDER_STATUSES", "load_recorded_fixtures", "load_reference_data", "random_key", "read_data"]
 
 ORDER_STATUSES = {
     1: "Pending",
@@ -38,14 +41,15 @@ COUNTRIES = [
     (223, "United States", "US", "USA", "", 0),
     (81, "Germany", "DE", "DEU", "", 1),
 ]
+# Ids, names and codes as in OpenCart 3.0.5.0's install data (the recorded orders use 3563, 3624, 1256).
 ZONES = [
     (3563, 222, "Lancashire", "LANCS"),
     (3513, 222, "Aberdeen", "ABN"),
-    (3608, 222, "Greater London", "GTL"),
+    (3608, 222, "West Yorkshire", "YSW"),
     (3624, 223, "California", "CA"),
     (3655, 223, "New York", "NY"),
-    (1256, 81, "Bayern", "BAY"),
-    (1260, 81, "Berlin", "BER"),
+    (1255, 81, "Bayern", "BAY"),
+    (1256, 81, "Berlin", "BER"),
 ]
 _KEY_CHARS = string.ascii_letters + string.digits
 
@@ -112,3 +116,138 @@ def load_reference_data(state: ShopState, *, api_key: str, admin_password: str) 
             (_admin_hash(admin_password, salt), salt, now),
         )
         db.execute("COMMIT")
+
+
+# -- the recorded shop (tests/recorded/INDEX.md) -------------------------------------------------------
+# Catalogue tables loaded row for row from data/demo_catalogue.json (OpenCart's demo install values).
+_CATALOGUE_TABLES = (
+    "product_option",
+    "product_option_value",
+    "option",
+    "option_description",
+    "option_value_description",
+    "product_to_store",
+    "product_reward",
+)
+# order/info keys computed from lookups at read time, not stored in oc_order.
+_DERIVED_ORDER_KEYS = {"order_status", "language_code"}
+
+
+def read_data(name: str) -> Any:
+    """Return the parsed JSON data file ``oc_connector/sandbox/data/<name>``."""
+    text = resources.files("oc_connector.sandbox").joinpath("data", name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _insert_rows(state: ShopState, table: str, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        cols = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        state.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
+
+
+def _order_row(order: dict[str, Any]) -> dict[str, Any]:
+    """The ``oc_order`` columns of one recorded ``api/order/info`` object."""
+    row: dict[str, Any] = {}
+    for key in ORDER_INFO_KEYS:
+        if key in _DERIVED_ORDER_KEYS or key.endswith(("_zone_code", "_iso_code_2", "_iso_code_3")):
+            continue
+        value = order[key]
+        row[key] = json.dumps(value) if key.endswith("custom_field") else value
+    row["customer_group_id"] = 1
+    return row
+
+
+def _load_catalogue(state: ShopState) -> None:
+    cat = read_data("demo_catalogue.json")
+    for product in cat["products"]:
+        values = {k: v for k, v in product.items() if k != "name"}
+        _insert_rows(state, "oc_product", [values])
+        _insert_rows(
+            state,
+            "oc_product_description",
+            [{"product_id": product["product_id"], "language_id": 1, "name": product["name"]}],
+        )
+    for table in _CATALOGUE_TABLES:
+        _insert_rows(state, f"oc_{table}", cat[table])
+
+
+def _load_recorded_orders(state: ShopState) -> None:
+    for exchange in read_data("recorded_orders.json"):
+        order = json.loads(exchange["body"]).get("order")
+        if order is None:  # deleted before the recording (61, 62): stays "not found"
+            continue
+        _insert_rows(state, "oc_order", [_order_row(order)])
+        _insert_rows(
+            state,
+            "oc_order_total",
+            [
+                {
+                    "order_id": order["order_id"],
+                    "code": "total",
+                    "title": "Total",
+                    "value": order["total"],
+                    "sort_order": 9,
+                }
+            ],
+        )
+        if int(order["order_status_id"]):
+            _insert_rows(
+                state,
+                "oc_order_history",
+                [
+                    {
+                        "order_id": order["order_id"],
+                        "order_status_id": order["order_status_id"],
+                        "notify": 0,
+                        "comment": "",
+                        "date_added": order["date_modified"],
+                    }
+                ],
+            )
+
+
+def load_recorded_fixtures(state: ShopState) -> None:
+    """Turn a shop holding only reference data into the shop the recordings were made from.
+
+    Adds the demo catalogue (products 28-49 with options, rewards, store links), the recorded
+    changes to it (product 30 restocked to 100, product 49 out of stock, product 42 minimum 2), the
+    coupons, customers 1 and 2 (customer 1 with 1000 reward points), the admin voucher GIFTADM50,
+    the payment/shipping/total settings, and orders 1..60 exactly as ``api/order/info`` answered
+    them (61 and 62 were deleted). Call after :func:`load_reference_data`.
+
+    Args:
+        state: The shop to fill.
+    """
+    shop = read_data("recorded_shop.json")
+    with state.lock:
+        state.db.execute("BEGIN")
+        _load_catalogue(state)
+        for change in shop["product_changes"]:
+            pid = change["product_id"]
+            for col, value in change.items():
+                if col != "product_id":
+                    state.db.execute(f"UPDATE oc_product SET {col} = ? WHERE product_id = ?", (value, pid))
+        _insert_rows(state, "oc_coupon", shop["coupons"])
+        for customer in shop["customers"]:
+            points = customer["reward_points"]
+            _insert_rows(state, "oc_customer", [{k: v for k, v in customer.items() if k != "reward_points"}])
+            if points:
+                _insert_rows(
+                    state,
+                    "oc_customer_reward",
+                    [
+                        {
+                            "customer_id": customer["customer_id"],
+                            "order_id": 0,
+                            "description": "fixture",
+                            "points": points,
+                            "date_added": customer["date_added"],
+                        }
+                    ],
+                )
+        _insert_rows(state, "oc_voucher", shop["vouchers"])
+        _load_recorded_orders(state)
+        state.db.execute("COMMIT")
+    state.settings.update(shop["settings"])
+    state.settings["config_url"] = "http://127.0.0.1:8080/"

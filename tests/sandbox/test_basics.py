@@ -113,8 +113,8 @@ def test_generator_is_deterministic_and_shaped_like_order_info() -> None:
     assert any(o["customer_id"] == "0" for o in a) and any(o["customer_id"] != "0" for o in a)
 
 
-def test_repr_hides_the_key_and_recorded_fixtures_are_refused_until_built(sb: Sandbox) -> None:
+def test_repr_hides_the_key_and_unknown_fixtures_are_refused(sb: Sandbox) -> None:
     assert sb.api_key not in repr(sb) and sb.admin_password not in repr(sb)
     assert len(sb.api_key) >= 64 and sb.api_key.isalnum()
-    with pytest.raises(ValueError, match="not available yet"):
-        Sandbox.start(fixtures="recorded")
+    with pytest.raises(ValueError, match="unknown fixtures 'nosuch'"):
+        Sandbox.start(fixtures="nosuch")  # type: ignore[arg-type]
