@@ -19,8 +19,6 @@ Resources: ``opencart`` (``get_admin_client()``, ``get_client()``) and ``warehou
 """
 
 
-from typing import Any
-
 import dagster as dg
 
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
@@ -40,14 +38,7 @@ from oc_connector.reverse.order_channel import (
     plan_vouchers_order,
 )
 from oc_connector.reverse.redeem import SessionRedeemCheck
-from oc_connector.reverse.requests import (
-    CouponRequest,
-    Rejected,
-    VoucherRequest,
-    parse_coupon_row,
-    parse_voucher_row,
-    reject_duplicates,
-)
+from oc_connector.reverse.requests import parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
 from warehouse.migrate import upgrade
 
@@ -96,17 +87,12 @@ class CouponRunConfig(dg.Config):
     per_second: float = 2.0
 
 
-def _voucher_items(engine: Any) -> list[VoucherRequest | Rejected]:
-    parsed = reject_duplicates(parse_voucher_row(r) for r in pending_voucher_rows(engine=engine))
-    return [i for i in parsed if not isinstance(i, CouponRequest)]
-
-
 @dg.op(required_resource_keys={"opencart", "warehouse"})
 def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) -> dg.Output[int]:
     """Issue the pending gift-voucher requests; metadata: counts per ledger state."""
     engine = context.resources.warehouse.get_engine()
     upgrade(engine)
-    items = _voucher_items(engine)
+    items = parse_voucher_rows(pending_voucher_rows(engine=engine))
     ledger = VoucherLedger(engine=engine)
     if config.channel == "order":
         if config.dry_run:
@@ -140,8 +126,7 @@ def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> 
     """Upsert the coupon requests by code; metadata: counts per ledger state."""
     engine = context.resources.warehouse.get_engine()
     upgrade(engine)
-    parsed = reject_duplicates(parse_coupon_row(r) for r in pending_coupon_rows(engine=engine))
-    items = [i for i in parsed if not isinstance(i, VoucherRequest)]
+    items = parse_coupon_rows(pending_coupon_rows(engine=engine))
     store = PacedCouponStore(AdminCouponStore(admin=context.resources.opencart.get_admin_client()),
                              pacer=Pacer(per_second=config.per_second))
     if config.dry_run:

@@ -58,14 +58,7 @@ from oc_connector.reverse.order_channel import (
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.redeem import SessionRedeemCheck
-from oc_connector.reverse.requests import (
-    CouponRequest,
-    Rejected,
-    VoucherRequest,
-    parse_coupon_row,
-    parse_voucher_row,
-    reject_duplicates,
-)
+from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
 from warehouse.migrate import upgrade
 
@@ -199,10 +192,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
 def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
           **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
-    items: list[VoucherRequest | Rejected] = [
-        i for i in reject_duplicates(parse_voucher_row(r) for r in read_rows(file, required=VOUCHER_COLUMNS))
-        if not isinstance(i, CouponRequest)
-    ]
+    items = parse_voucher_rows(read_rows(file, required=VOUCHER_COLUMNS))
     if channel == "order":
         try:
             _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options))
@@ -246,10 +236,7 @@ def coupons() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 def push(file: Path, dry_run: bool) -> None:
     """Upsert the coupons listed in FILE (CSV) by code."""
-    items: list[CouponRequest | Rejected] = [
-        i for i in reject_duplicates(parse_coupon_row(r) for r in read_rows(file, required=("code",)))
-        if not isinstance(i, VoucherRequest)
-    ]
+    items = parse_coupon_rows(read_rows(file, required=("code",)))
     try:
         store = coupon_store()
         if dry_run:

@@ -40,7 +40,9 @@ from oc_connector.reverse.requests import (
     VoucherLimits,
     VoucherRequest,
     parse_coupon_row,
+    parse_coupon_rows,
     parse_voucher_row,
+    parse_voucher_rows,
     reject_duplicates,
 )
 from oc_connector.reverse.vouchers import IssueResult, VoucherPlan, issue_vouchers_admin, plan_vouchers
@@ -79,7 +81,9 @@ __all__ = [
     "neutralise",
     "order_channel_settings",
     "parse_coupon_row",
+    "parse_coupon_rows",
     "parse_voucher_row",
+    "parse_voucher_rows",
     "pending_coupon_rows",
     "pending_voucher_rows",
     "plan_coupons",

@@ -26,7 +26,9 @@ __all__ = [
     "VoucherLimits",
     "VoucherRequest",
     "parse_coupon_row",
+    "parse_coupon_rows",
     "parse_voucher_row",
+    "parse_voucher_rows",
     "reject_duplicates",
 ]
 
@@ -254,3 +256,15 @@ def reject_duplicates(
         else:
             out.append(item)
     return out
+
+
+def parse_voucher_rows(rows: Iterable[Mapping[str, str | None]]) -> list[VoucherRequest | Rejected]:
+    """Validate voucher input rows (:func:`parse_voucher_row`) and reject repeated keys, in order."""
+    items = reject_duplicates(parse_voucher_row(r) for r in rows)
+    return [i for i in items if not isinstance(i, CouponRequest)]
+
+
+def parse_coupon_rows(rows: Iterable[Mapping[str, str | None]]) -> list[CouponRequest | Rejected]:
+    """Validate coupon input rows (:func:`parse_coupon_row`) and reject repeated codes, in order."""
+    items = reject_duplicates(parse_coupon_row(r) for r in rows)
+    return [i for i in items if not isinstance(i, VoucherRequest)]

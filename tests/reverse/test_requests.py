@@ -13,7 +13,9 @@ from oc_connector.reverse.requests import (
     VoucherLimits,
     VoucherRequest,
     parse_coupon_row,
+    parse_coupon_rows,
     parse_voucher_row,
+    parse_voucher_rows,
     reject_duplicates,
 )
 
@@ -109,3 +111,16 @@ def test_duplicates_are_all_rejected_others_kept() -> None:
 def test_coupon_duplicates_are_case_insensitive() -> None:
     out = reject_duplicates([parse_coupon_row({"code": "SALE1"}), parse_coupon_row({"code": "sale1"})])
     assert all(isinstance(r, Rejected) for r in out)
+
+
+def test_parse_rows_validates_then_rejects_repeated_keys_in_order() -> None:
+    rows = [GOOD, {**GOOD, "request_key": "c1-002", "to_email": "x"}, {**GOOD, "request_key": "c1-003"}, GOOD]
+    out = parse_voucher_rows(rows)
+    assert [type(i) for i in out] == [Rejected, Rejected, VoucherRequest, Rejected]
+    assert isinstance(out[0], Rejected) and out[0].reasons == ("duplicate key 'c1-001' in this input",)
+    assert isinstance(out[1], Rejected) and out[1].reasons == ("to_email is not a valid e-mail address",)
+    assert out[2] == parse_voucher_row({**GOOD, "request_key": "c1-003"})
+    coupons = parse_coupon_rows([{"code": "SALE1"}, {"code": "other"}, {"code": "sale1"}])
+    assert [(type(i), i.key if isinstance(i, Rejected) else i.code) for i in coupons] == [
+        (Rejected, "sale1"), (CouponRequest, "other"), (Rejected, "sale1"),
+    ]
