@@ -40,14 +40,13 @@ class Request:
             for k, v in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         }
         self.post: dict[str, str] = {}
+        self.post_pairs: list[tuple[str, str]] = []  # raw, in order: forms.parse_form builds $_POST
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length:
             body = environ["wsgi.input"].read(length)
             if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-                self.post = {
-                    escape(k): escape(v)
-                    for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-                }
+                self.post_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                self.post = {escape(k): escape(v) for k, v in self.post_pairs}
         addr = environ.get(TEST_ADDR_HEADER) if trust_addr_header else None
         self.remote_addr = str(addr or environ.get("REMOTE_ADDR", ""))
         self.route = _ROUTE_STRIP.sub("", self.get.get("route", ""))
@@ -308,5 +307,7 @@ def _int(value: str) -> int:
 
 
 # Route modules register themselves on import (after ROUTES and the helpers above exist).
+from oc_connector.sandbox import routes_cart as _routes_cart  # noqa: E402,F401
 from oc_connector.sandbox import routes_checkout as _routes_checkout  # noqa: E402,F401
 from oc_connector.sandbox import routes_order as _routes_order  # noqa: E402,F401
+from oc_connector.sandbox import routes_session as _routes_session  # noqa: E402,F401
