@@ -242,9 +242,10 @@ def test_edit_and_remove(sb: Sandbox, client: Client) -> None:
     assert client.call("api/cart/products")["products"][0]["quantity"] == "5"
     assert client.call("api/cart/edit", {"key": "999999", "quantity": "5"}) == MODIFIED
     assert client.raw("api/cart/edit") == (
-        '<b>Warning</b>: Undefined array key "key" in <b><OC_ROOT>/catalog/controller/api/cart.php</b> on line '
-        '<b>84</b><b>Warning</b>: Undefined array key "quantity" in <b><OC_ROOT>/catalog/controller/api/cart.php'
-        '</b> on line <b>84</b>{"success":"Success: You have modified your shopping cart!"}'
+        '<b>Warning</b>: Undefined array key "key" in <b><OC_ROOT>/catalog/controller/api/cart.php</b> '
+        'on line <b>84</b><b>Warning</b>: Undefined array key "quantity" in '
+        '<b><OC_ROOT>/catalog/controller/api/cart.php</b> on line <b>84</b>'
+        '{"success":"Success: You have modified your shopping cart!"}'
     )
     sb.state.settings["config_error_display"] = 0
     try:
