@@ -6,6 +6,7 @@ import json
 import string
 from typing import Any
 
+from oc_connector.sandbox import cart
 from oc_connector.sandbox.app import NO_PERMISSION, CatalogApp, Request, _int, route
 from oc_connector.sandbox.history import add_order_history
 from oc_connector.sandbox.routes_checkout import find_quote
@@ -276,7 +277,7 @@ def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any
             st.db.execute("ROLLBACK")
             raise
     add_order_history(st, order_id=order_id, status_id=_status(app, req))
-    st.execute("DELETE FROM oc_cart WHERE api_id = ? AND session_id = ?", (session["api_id"], token))
+    cart.clear_cart(app, session, token or "")
     return {"success": "Success: You have modified orders!", "order_id": order_id}
 
 

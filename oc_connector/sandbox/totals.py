@@ -7,9 +7,7 @@ session currency like OpenCart's ``currency->format``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -131,125 +129,10 @@ def format_money(app: CatalogApp, session: dict[str, Any], amount: float) -> str
 
 # -- cart -----------------------------------------------------------------------------------------
 def cart_lines(app: CatalogApp, session: dict[str, Any], token: str | None) -> list[CartLine]:
-    """The session's cart lines (available products only; quantity > 0).
+    """The session's cart lines (``cart.cart_lines``: available products only, quantity > 0)."""
+    from oc_connector.sandbox import cart  # cart imports CartLine from here
 
-    When ``oc_connector.sandbox.cart`` defines ``cart_lines(app, session, token) -> list[CartLine]`` it
-    is used; otherwise the oc_cart rows of this API session are read here.
-    """
-    if not token or "api_id" not in session:
-        return []
-    try:  # Part A's cart module, when present, is the source of truth.
-        from oc_connector.sandbox import cart as cart_mod  # type: ignore[attr-defined]
-
-        getter = getattr(cart_mod, "cart_lines", None)
-        if getter is not None:
-            return list(getter(app, session, token))
-    except ImportError:
-        pass
-    return _read_cart(app, session, token)
-
-
-def _read_cart(app: CatalogApp, session: dict[str, Any], token: str) -> list[CartLine]:
-    st = app.state
-    rows = st.query(
-        "SELECT c.cart_id, c.product_id, c.option, c.quantity, p.model, p.shipping, p.price, p.points, "
-        "p.tax_class_id, p.minimum, p.quantity AS stock_qty, d.name FROM oc_cart c "
-        "JOIN oc_product p ON p.product_id = c.product_id AND p.status = 1 "
-        "LEFT JOIN oc_product_description d ON d.product_id = p.product_id AND d.language_id = 1 "
-        "WHERE c.api_id = ? AND c.session_id = ? AND c.quantity > 0 AND c.date_added >= ? "
-        "ORDER BY c.cart_id",
-        (session["api_id"], token, (st.clock.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")),
-    )
-    group = int(
-        (session.get("customer") or {}).get("customer_group_id")
-        or st.get_setting("config_customer_group_id", 1)
-    )
-    totals_by_product: dict[int, int] = {}
-    for r in rows:
-        totals_by_product[r["product_id"]] = totals_by_product.get(r["product_id"], 0) + int(r["quantity"])
-    lines = []
-    for r in rows:
-        price = float(r["price"])
-        points = int(r["points"])
-        stock = int(r["stock_qty"]) >= int(r["quantity"])
-        options: list[dict[str, Any]] = []
-        try:
-            chosen = json.loads(r["option"] or "{}") or {}
-        except ValueError:
-            chosen = {}
-        for po_id, value in chosen.items() if isinstance(chosen, dict) else []:
-            po = st.query(
-                "SELECT po.product_option_id, o.type, od.name FROM oc_product_option po "
-                "JOIN oc_option o ON o.option_id = po.option_id LEFT JOIN oc_option_description od "
-                "ON od.option_id = o.option_id AND od.language_id = 1 "
-                "WHERE po.product_option_id = ? AND po.product_id = ?",
-                (po_id, r["product_id"]),
-            )
-            if not po:
-                continue
-            values = value if isinstance(value, list) else [value]
-            if po[0]["type"] in ("select", "radio", "checkbox", "image"):
-                for v in values:
-                    pov = st.query(
-                        "SELECT pov.*, ovd.name FROM oc_product_option_value pov LEFT JOIN "
-                        "oc_option_value_description ovd ON ovd.option_value_id = pov.option_value_id "
-                        "AND ovd.language_id = 1 WHERE pov.product_option_value_id = ? "
-                        "AND pov.product_option_id = ?",
-                        (v, po_id),
-                    )
-                    if not pov:
-                        continue
-                    ov = pov[0]
-                    sign = -1 if ov["price_prefix"] == "-" else 1
-                    price += sign * float(ov["price"])
-                    psign = -1 if ov["points_prefix"] == "-" else 1
-                    points += psign * int(ov["points"])
-                    if ov["subtract"] and int(ov["quantity"]) < int(r["quantity"]):
-                        stock = False
-                    options.append(
-                        {
-                            "product_option_id": str(po_id),
-                            "product_option_value_id": str(v),
-                            "name": po[0]["name"] or "",
-                            "value": ov["name"] or "",
-                            "type": po[0]["type"],
-                        }
-                    )
-            else:
-                options.append(
-                    {
-                        "product_option_id": str(po_id),
-                        "product_option_value_id": "",
-                        "name": po[0]["name"] or "",
-                        "value": str(value),
-                        "type": po[0]["type"],
-                    }
-                )
-        reward_rows = st.query(
-            "SELECT points FROM oc_product_reward WHERE product_id = ? AND customer_group_id = ?",
-            (r["product_id"], group),
-        )
-        reward = int(reward_rows[0]["points"]) if reward_rows else 0
-        qty = int(r["quantity"])
-        lines.append(
-            CartLine(
-                cart_id=int(r["cart_id"]),
-                product_id=int(r["product_id"]),
-                name=r["name"] or "",
-                model=r["model"],
-                shipping=int(r["shipping"]),
-                quantity=qty,
-                price=price,
-                total=price * qty,
-                tax_class_id=int(r["tax_class_id"]),
-                reward=reward * qty,
-                points=points * qty,
-                minimum=int(r["minimum"]),
-                stock=stock,
-                option=options,
-            )
-        )
-    return lines
+    return cart.cart_lines(app, session, token)
 
 
 def needs_shipping(lines: list[CartLine]) -> bool:
