@@ -198,6 +198,35 @@ def _line_options(
     return options, price, points, stock
 
 
+def _has_table(app: CatalogApp, name: str) -> bool:
+    return bool(app.state.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
+
+def _base_price(app: CatalogApp, product: dict[str, Any], group: int, product_quantity: int) -> float:
+    """The unit price before options: quantity discount for the summed cart quantity, then a special."""
+    price = float(product["price"])
+    now = app.state.clock.stamp()
+    dated = "(date_start = '0000-00-00' OR date_start < ?) AND (date_end = '0000-00-00' OR date_end > ?)"
+    if _has_table(app, "oc_product_discount"):
+        rows = app.state.query(
+            "SELECT price FROM oc_product_discount WHERE product_id = ? AND customer_group_id = ? "
+            f"AND quantity <= ? AND {dated} "
+            "ORDER BY quantity DESC, priority ASC, CAST(price AS REAL) ASC LIMIT 1",
+            (product["product_id"], group, product_quantity, now, now),
+        )
+        if rows:
+            price = float(rows[0]["price"])
+    if _has_table(app, "oc_product_special"):
+        rows = app.state.query(
+            "SELECT price FROM oc_product_special WHERE product_id = ? AND customer_group_id = ? "
+            f"AND {dated} ORDER BY priority ASC, CAST(price AS REAL) ASC LIMIT 1",
+            (product["product_id"], group, now, now),
+        )
+        if rows:
+            price = float(rows[0]["price"])
+    return price
+
+
 def cart_lines(app: CatalogApp, session: dict[str, Any], token: str | None) -> list[CartLine]:
     """``cart->getProducts``: the session's lines; unavailable or quantity <= 0 rows are deleted."""
     if not token or "api_id" not in session:
@@ -226,7 +255,10 @@ def cart_lines(app: CatalogApp, session: dict[str, Any], token: str | None) -> l
             (r["product_id"], group),
         )
         reward = int(reward_rows[0]["points"]) if reward_rows else 0
-        price = float(product["price"]) + opt_price
+        price = _base_price(
+            app, product, group, sum(int(x["quantity"]) for x in rows if x["product_id"] == r["product_id"])
+        )
+        price += opt_price
         lines.append(
             CartLine(
                 cart_id=int(r["cart_id"]),

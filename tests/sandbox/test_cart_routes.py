@@ -244,7 +244,7 @@ def test_edit_and_remove(sb: Sandbox, client: Client) -> None:
     assert client.raw("api/cart/edit") == (
         '<b>Warning</b>: Undefined array key "key" in <b><OC_ROOT>/catalog/controller/api/cart.php</b> '
         'on line <b>84</b><b>Warning</b>: Undefined array key "quantity" in '
-        '<b><OC_ROOT>/catalog/controller/api/cart.php</b> on line <b>84</b>'
+        "<b><OC_ROOT>/catalog/controller/api/cart.php</b> on line <b>84</b>"
         '{"success":"Success: You have modified your shopping cart!"}'
     )
     sb.state.settings["config_error_display"] = 0
@@ -334,3 +334,43 @@ def test_lines_expire_one_hour_after_adding(sb: Sandbox, client: Client) -> None
         "vouchers": [],
         "totals": [{"title": "Sub-Total", "text": "$0.00"}, {"title": "Total", "text": "$0.00"}],
     }
+
+
+def test_quantity_discount_then_special_price(sb: Sandbox, client: Client) -> None:
+    """Like the demo Apple Cinema: discounts by summed cart quantity, a special overrides them."""
+    sb.execute(
+        "CREATE TABLE IF NOT EXISTS oc_product_special (product_special_id INTEGER PRIMARY KEY, "
+        "product_id INTEGER NOT NULL, customer_group_id INTEGER NOT NULL, priority INTEGER NOT NULL, "
+        "price TEXT NOT NULL, date_start TEXT NOT NULL, date_end TEXT NOT NULL)"
+    )
+    sb.execute(
+        "CREATE TABLE IF NOT EXISTS oc_product_discount (product_discount_id INTEGER PRIMARY KEY, "
+        "product_id INTEGER NOT NULL, customer_group_id INTEGER NOT NULL, quantity INTEGER NOT NULL, "
+        "priority INTEGER NOT NULL, price TEXT NOT NULL, date_start TEXT NOT NULL, date_end TEXT NOT NULL)"
+    )
+    bulk = sb.add_product(name="Bulk", price="100.0000")
+    special = sb.add_product(name="Special", price="100.0000")
+    for qty, price in ((10, "88.0000"), (20, "77.0000")):
+        sb.execute(
+            "INSERT INTO oc_product_discount (product_id, customer_group_id, quantity, priority, price, "
+            "date_start, date_end) VALUES (?, 1, ?, 1, ?, '0000-00-00', '0000-00-00')",
+            (bulk, qty, price),
+        )
+    for priority, price, end in (
+        (2, "90.0000", "0000-00-00"),
+        (1, "80.0000", "0000-00-00"),
+        (0, "1.0000", "2020-01-01"),
+    ):
+        sb.execute(
+            "INSERT INTO oc_product_special (product_id, customer_group_id, priority, price, date_start, "
+            "date_end) VALUES (?, 1, ?, ?, '0000-00-00', ?)",
+            (special, priority, price, end),
+        )
+    client.call("api/cart/add", {"product_id": str(bulk), "quantity": "9"})
+    client.call("api/cart/add", {"product_id": str(special), "quantity": "1"})
+    prices = {p["name"]: p["price"] for p in client.call("api/cart/products")["products"]}
+    assert prices == {"Bulk": "$100.00", "Special": "$80.00"}
+    # A second line of the same product (other options) counts toward the discount quantity.
+    client.call("api/cart/add", [("product_id", str(bulk)), ("quantity", "11"), ("option[1]", "x")])
+    prices = {p["name"]: p["price"] for p in client.call("api/cart/products")["products"]}
+    assert prices == {"Bulk": "$77.00", "Special": "$80.00"}

@@ -222,7 +222,8 @@ def test_currency(sb: Sandbox, client: Client) -> None:
     assert session["currency"] == "EUR" and "shipping_method" not in session and "payment_method" in session
     assert client.call("api/currency", {"currency": "XXX"}) == {"error": "Warning: Currency code is invalid!"}
     assert client.raw("api/currency") == (
-        '<b>Warning</b>: Undefined array key "currency" in <b><OC_ROOT>/catalog/controller/api/currency.php</b> '
+        '<b>Warning</b>: Undefined array key "currency" in '
+        "<b><OC_ROOT>/catalog/controller/api/currency.php</b> "
         'on line <b>13</b>{"error":"Warning: Currency code is invalid!"}'
     )
     assert client.call("api/currency", {"currency": "eur"}) == ok
