@@ -1,0 +1,118 @@
+"""Shared helpers of the benchmarks: machine description, results files, a sandbox in a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> dict[str, Any]:
+    """nproc, CPU model, memory and Python version of this machine."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem_kib = 0
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "mem_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+    }
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process (MiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """Write ``bench/results/<name>.json`` with the machine and a UTC timestamp."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"bench": name, "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
+    payload.update(data)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
+
+
+_CHILD = r"""
+import json, sys
+from oc_connector.sandbox import Sandbox, FaultRule, FaultSchedule
+orders, lo, hi = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+faults = FaultSchedule([FaultRule("latency", route="api/order/info", latency=(lo, hi))], seed=1) if hi > 0 else None
+sb = Sandbox.start(orders=orders, seed=11, faults=faults, php_notices=False)
+print(json.dumps({"url": sb.url, "api_key": sb.api_key}), flush=True)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    if cmd["op"] == "stop":
+        break
+    if cmd["op"] == "faults":
+        sb.set_faults(FaultSchedule([FaultRule("latency", route="api/order/info", latency=(cmd["lo"], cmd["hi"]))], seed=1) if cmd["hi"] > 0 else None)
+    elif cmd["op"] == "add_orders":
+        sb.add_orders(cmd["n"])
+    elif cmd["op"] == "set_status":
+        for oid in cmd["ids"]:
+            sb.set_order_status(oid, cmd["status"], comment="bench")
+    elif cmd["op"] == "query":
+        print(json.dumps(sb.query(cmd["sql"])), flush=True)
+        continue
+    print(json.dumps({"ok": True}), flush=True)
+sb.stop()
+"""
+
+
+class ChildSandbox:
+    """A sandbox shop served by a separate Python process, so its CPU is not charged to the connector."""
+
+    def __init__(self, *, orders: int, latency: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(orders), str(latency[0]), str(latency[1])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        info = json.loads(self.proc.stdout.readline())
+        self.url: str = info["url"]
+        self.api_key: str = info["api_key"]
+
+    def command(self, **cmd: Any) -> Any:
+        """Send one command to the child and return its JSON answer."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        """Stop the child process."""
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps({"op": "stop"}) + "\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=30)
+
+    def __enter__(self) -> ChildSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
