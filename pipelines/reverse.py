@@ -87,6 +87,10 @@ class CouponRunConfig(dg.Config):
     per_second: float = 2.0
 
 
+def _state_counts(ledger: VoucherLedger | CouponLedger) -> dict[str, int]:
+    return {f"state_{k}": v for k, v in ledger.counts().items()}
+
+
 @dg.op(required_resource_keys={"opencart", "warehouse"})
 def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) -> dg.Output[int]:
     """Issue the pending gift-voucher requests; metadata: counts per ledger state."""
@@ -104,7 +108,7 @@ def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) 
             })
         states = issue_vouchers_order(items, client=context.resources.opencart.get_client(), ledger=ledger,
                                       settings=_order_settings(config))
-        return dg.Output(len(states), metadata={f"state_{k}": v for k, v in ledger.counts().items()})
+        return dg.Output(len(states), metadata=_state_counts(ledger))
     store = PacedVoucherStore(AdminVoucherStore(admin=context.resources.opencart.get_admin_client()),
                               pacer=Pacer(per_second=config.per_second))
     if config.dry_run:
@@ -118,7 +122,7 @@ def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) 
     results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
                                    send_email=config.send_email, redeem_check=redeem)
     context.log.info("issued %d voucher requests", len(results))
-    return dg.Output(len(results), metadata={f"state_{k}": v for k, v in ledger.counts().items()})
+    return dg.Output(len(results), metadata=_state_counts(ledger))
 
 
 @dg.op(required_resource_keys={"opencart", "warehouse"})
@@ -137,7 +141,7 @@ def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> 
         })
     ledger = CouponLedger(engine=engine)
     results = push_coupons(items, store=store, ledger=ledger)
-    return dg.Output(len(results), metadata={f"state_{k}": v for k, v in ledger.counts().items()})
+    return dg.Output(len(results), metadata=_state_counts(ledger))
 
 
 @dg.job(description="Issue gift vouchers from opencart_voucher_requests, exactly once.")

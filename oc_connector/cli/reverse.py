@@ -101,6 +101,12 @@ def _engine(*, create: bool) -> tuple[sa.Engine, bool]:
     return engine, sa.inspect(engine).has_table("opencart_voucher_ledger")
 
 
+def _voucher_ledger(*, dry_run: bool) -> VoucherLedger | None:
+    """The voucher ledger (created unless a dry run), or None on a dry run before any ledger exists."""
+    engine, has_ledger = _engine(create=not dry_run)
+    return VoucherLedger(engine=engine) if has_ledger else None
+
+
 def _write(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
     out = results_path(path)
     write_results(out, rows, columns=RESULT_COLUMNS)
@@ -132,8 +138,7 @@ def vouchers() -> None:
 
 def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
                  settings: OrderChannelSettings) -> None:
-    engine, has_ledger = _engine(create=not dry_run)
-    ledger = VoucherLedger(engine=engine) if has_ledger else None
+    ledger = _voucher_ledger(dry_run=dry_run)
     if dry_run:
         plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
         _report_plan(file, creates=plan.creates, updates=None, unchanged=plan.unchanged,
@@ -199,8 +204,7 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
         except OpenCartError as exc:
             raise click.ClickException(str(exc)) from exc
         return
-    engine, has_ledger = _engine(create=not dry_run)
-    ledger = VoucherLedger(engine=engine) if has_ledger else None
+    ledger = _voucher_ledger(dry_run=dry_run)
     try:
         store = voucher_store()
         if dry_run:
