@@ -48,7 +48,11 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     """Write ``bench/results/<name>.json`` with the machine and a UTC timestamp."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"bench": name, "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
+    payload = {
+        "bench": name,
+        "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+    }
     payload.update(data)
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return path
@@ -58,7 +62,10 @@ _CHILD = r"""
 import json, sys
 from oc_connector.sandbox import Sandbox, FaultRule, FaultSchedule
 orders, lo, hi = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-faults = FaultSchedule([FaultRule("latency", route="api/order/info", latency=(lo, hi))], seed=1) if hi > 0 else None
+def schedule(lo, hi):
+    rule = FaultRule("latency", route="api/order/info", latency=(lo, hi))
+    return FaultSchedule([rule], seed=1) if hi > 0 else None
+faults = schedule(lo, hi)
 sb = Sandbox.start(orders=orders, seed=11, faults=faults, php_notices=False)
 print(json.dumps({"url": sb.url, "api_key": sb.api_key}), flush=True)
 for line in sys.stdin:
@@ -66,7 +73,7 @@ for line in sys.stdin:
     if cmd["op"] == "stop":
         break
     if cmd["op"] == "faults":
-        sb.set_faults(FaultSchedule([FaultRule("latency", route="api/order/info", latency=(cmd["lo"], cmd["hi"]))], seed=1) if cmd["hi"] > 0 else None)
+        sb.set_faults(schedule(cmd["lo"], cmd["hi"]))
     elif cmd["op"] == "add_orders":
         sb.add_orders(cmd["n"])
     elif cmd["op"] == "set_status":

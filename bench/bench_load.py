@@ -11,6 +11,7 @@ Run: ``.venv/bin/python bench/bench_load.py [--quick] [--orders 1000000] [--engi
 (PostgreSQL URL from ``$OC_TEST_POSTGRES_URL``). Writes ``bench/results/load.json``.
 """
 
+# ruff: noqa: S608  (SQL built only from integers and fixed column names)
 from __future__ import annotations
 
 import argparse
@@ -87,17 +88,19 @@ def child(engine_name: str, url: str | None, n: int, chunk: int) -> dict[str, An
             raw = native_engine.raw_connection()
             cur = raw.cursor()
             marks = ",".join("?" * len(cols))
-            adapted = [tuple(str(v) if not isinstance(v, (int, float, str, type(None))) else v for v in r)
-                       for r in rows]
+            adapted = [
+                tuple(str(v) if not isinstance(v, (int, float, str, type(None))) else v for v in r)
+                for r in rows
+            ]
             cur.executemany(f"INSERT INTO opencart_orders ({','.join(cols)}) VALUES ({marks})", adapted)
             raw.commit()
             raw.close()
         else:
             raw = engine.raw_connection()
-            with raw.cursor() as cur:  # type: ignore[attr-defined]
-                with cur.copy(f"COPY bench_native_orders ({','.join(cols)}) FROM STDIN") as cp:
-                    for r in rows:
-                        cp.write_row(r)
+            copy_sql = f"COPY bench_native_orders ({','.join(cols)}) FROM STDIN"
+            with raw.cursor() as cur, cur.copy(copy_sql) as cp:  # type: ignore[attr-defined]
+                for r in rows:
+                    cp.write_row(r)
             raw.commit()
             raw.close()
         t_native += time.perf_counter() - t0
@@ -107,10 +110,19 @@ def child(engine_name: str, url: str | None, n: int, chunk: int) -> dict[str, An
         if engine_name != "sqlite":
             conn.execute(sa.text("DROP TABLE bench_native_orders"))
             conn.commit()
-    return {"engine": engine_name, "orders": done, "loaded": loaded, "chunk": chunk,
-            "connector_s": round(t_conn, 2), "native_s": round(t_native, 2), "generate_s": round(t_gen, 2),
-            "connector_orders_per_s": round(done / t_conn), "native_orders_per_s": round(done / t_native),
-            "ratio": round(t_native / t_conn, 3), "peak_rss_mib": peak_rss_mib()}
+    return {
+        "engine": engine_name,
+        "orders": done,
+        "loaded": loaded,
+        "chunk": chunk,
+        "connector_s": round(t_conn, 2),
+        "native_s": round(t_native, 2),
+        "generate_s": round(t_gen, 2),
+        "connector_orders_per_s": round(done / t_conn),
+        "native_orders_per_s": round(done / t_native),
+        "ratio": round(t_native / t_conn, 3),
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def main() -> None:
@@ -125,11 +137,17 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, os.environ.get("OC_TEST_POSTGRES_URL"), n, args.chunk)))
         return
-    engines = args.engine or (["sqlite", "postgresql"] if os.environ.get("OC_TEST_POSTGRES_URL") else ["sqlite"])
+    engines = args.engine or (
+        ["sqlite", "postgresql"] if os.environ.get("OC_TEST_POSTGRES_URL") else ["sqlite"]
+    )
     rows = []
     for name in engines:
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--orders", str(n), "--chunk",
-                              str(args.chunk)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name, "--orders", str(n), "--chunk", str(args.chunk)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(row, flush=True)

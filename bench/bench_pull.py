@@ -68,8 +68,13 @@ def raw_loop(url: str, api_key: str, ids: list[int], concurrency: int) -> dict[s
     for t in threads:
         t.join()
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {"orders": sum(found), "calls": len(ids), "seconds": wall, "orders_per_s": sum(found) / wall,
-            "cpu_ms_per_order": 1000 * cpu / max(1, sum(found))}
+    return {
+        "orders": sum(found),
+        "calls": len(ids),
+        "seconds": wall,
+        "orders_per_s": sum(found) / wall,
+        "cpu_ms_per_order": 1000 * cpu / max(1, sum(found)),
+    }
 
 
 def connector_sync(url: str, api_key: str, concurrency: int, rate: float, gap: int) -> dict[str, Any]:
@@ -90,8 +95,14 @@ def connector_sync(url: str, api_key: str, concurrency: int, rate: float, gap: i
         client.close()
         engine.dispose()
     n = result.orders_inserted + result.orders_updated + result.orders_unchanged
-    return {"orders": n, "calls": result.api_calls + 1, "seconds": wall, "orders_per_s": n / wall,
-            "cpu_ms_per_order": 1000 * cpu / max(1, n), "rate_limit_wait_s": result.rate_limit_wait_s}
+    return {
+        "orders": n,
+        "calls": result.api_calls + 1,
+        "seconds": wall,
+        "orders_per_s": n / wall,
+        "cpu_ms_per_order": 1000 * cpu / max(1, n),
+        "rate_limit_wait_s": result.rate_limit_wait_s,
+    }
 
 
 def main() -> None:
@@ -121,18 +132,27 @@ def main() -> None:
             raw = raw_loop(url, key, list(range(1, sync["orders"] + 1)), c)
             ratio = sync["orders_per_s"] / raw["orders_per_s"]
             rows.append({"concurrency": c, "sync": sync, "raw": raw, "ratio": round(ratio, 3)})
-            print(f"c={c}: sync {sync['orders_per_s']:.1f}/s ({sync['cpu_ms_per_order']:.2f} ms CPU/order, "
-                  f"{sync['calls']} calls) raw {raw['orders_per_s']:.1f}/s "
-                  f"({raw['cpu_ms_per_order']:.2f} ms CPU/order) ratio {ratio:.3f}", flush=True)
+            print(
+                f"c={c}: sync {sync['orders_per_s']:.1f}/s ({sync['cpu_ms_per_order']:.2f} ms CPU/order, "
+                f"{sync['calls']} calls) raw {raw['orders_per_s']:.1f}/s "
+                f"({raw['cpu_ms_per_order']:.2f} ms CPU/order) ratio {ratio:.3f}",
+                flush=True,
+            )
     finally:
         if sandbox is not None:
             sandbox.stop()
-    write_result("pull", {
-        "shop": "sandbox (child process)" if sandbox else "url given",
-        "latency_ms": args.latency_ms if sandbox else None,
-        "orders": n, "rate_limit_per_s": args.rate, "gap_tolerance": args.gap,
-        "quick": args.quick, "rows": rows,
-    })
+    write_result(
+        "pull",
+        {
+            "shop": "sandbox (child process)" if sandbox else "url given",
+            "latency_ms": args.latency_ms if sandbox else None,
+            "orders": n,
+            "rate_limit_per_s": args.rate,
+            "gap_tolerance": args.gap,
+            "quick": args.quick,
+            "rows": rows,
+        },
+    )
 
 
 if __name__ == "__main__":
