@@ -164,7 +164,8 @@ def main() -> None:
     if args.load:
         data = run_load(orders=args.load_orders, seed=5)
         print(json.dumps(data, indent=2))
-        write_result("fault_matrix_load", data)
+        suffix = "" if args.load_orders == 100_000 else f"_{args.load_orders}"
+        write_result(f"fault_matrix_load{suffix}", data)
         return
     seeds = 1 if args.quick else args.seeds
     started = time.monotonic()
