@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["REDACTED", "RedactingFilter", "Secret", "redact", "register_secret"]
+__all__ = ["REDACTED", "RedactingFilter", "Secret", "install_log_redaction", "redact", "register_secret"]
 
 REDACTED = "***"
 
@@ -118,3 +118,35 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
+
+
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Redact every log record of the process when it is created, whoever logs it.
+
+    A filter on a handler only cleans what reaches that handler; libraries underneath (urllib3
+    logs each request URL, api_token included, at DEBUG) reach whatever handlers an application
+    configures. Applications (the CLI, the Dagster definitions) call this once; it is idempotent.
+    The library itself never changes global logging.
+    """
+    global _installed
+    with _factory_lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string must not break logging
+                message = str(record.msg)
+            record.msg = redact(message)
+            record.args = None
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True

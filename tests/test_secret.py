@@ -7,7 +7,14 @@ import pickle
 
 import pytest
 
-from oc_connector.secret import REDACTED, RedactingFilter, Secret, redact, register_secret
+from oc_connector.secret import (
+    REDACTED,
+    RedactingFilter,
+    Secret,
+    install_log_redaction,
+    redact,
+    register_secret,
+)
 
 KEY = "k3yK3yk3y" * 8  # 72 characters, like a real API key
 
@@ -76,3 +83,17 @@ def test_redacting_filter_cleans_message_args_and_traceback(caplog: pytest.LogCa
     assert KEY not in text
     assert "cafebabecafebabecafebabe00" not in text
     assert "failed" in text and "calling" in text
+
+
+def test_installed_redaction_cleans_records_of_any_logger(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_redaction()
+    install_log_redaction()  # idempotent
+    token = "abcdef0123456789abcdef0123"
+    with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+        logging.getLogger("urllib3.connectionpool").debug(
+            '%s://%s:%s "%s %s %s" %s', "http", "127.0.0.1", 8080, "GET",
+            f"/index.php?route=api/order/info&api_token={token}&order_id=1", "HTTP/1.1", 200,
+        )
+    (record,) = [r for r in caplog.records if r.name == "urllib3.connectionpool"]
+    assert token not in record.getMessage()
+    assert "api_token=***&order_id=1" in record.getMessage()

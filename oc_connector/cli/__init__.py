@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from oc_connector.secret import RedactingFilter
+from oc_connector.secret import RedactingFilter, install_log_redaction
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +14,7 @@ from oc_connector.secret import RedactingFilter
 def main(verbose: int) -> None:
     """Connect an OpenCart 3.0 shop to a SQL warehouse, both ways."""
     level = logging.WARNING - 10 * min(verbose, 2)
+    install_log_redaction()  # urllib3 logs request URLs (api_token included) at DEBUG
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -38,7 +38,7 @@ from oc_connector.reverse.coupons import push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.vouchers import issue_vouchers_admin
 from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
-from oc_connector.secret import RedactingFilter
+from oc_connector.secret import RedactingFilter, install_log_redaction
 from oc_connector.sync import OrderSync, SyncOptions
 from warehouse.ledger_schema import coupon_ledger, voucher_ledger
 from warehouse.metadata import metadata
@@ -164,8 +164,24 @@ def test_library_loggers_leak_nothing_even_without_the_filter(
     own = [formatter.format(r) for r in caplog.records if r.name.startswith(("oc_connector", "warehouse"))]
     assert own, "the connector logged nothing at DEBUG"
     assert count_leaks(own, shop_secrets(sb)) == 0
+    token = next(s for s in shop_secrets(sb) if len(s) == 26)
+    assert count_leaks([f"GET /index.php?route=api/order/info&api_token={token}"], shop_secrets(sb)) == 1
+    engine.dispose()
+
+
+def test_installed_log_redaction_cleans_urllib3_urls_before_any_handler(
+    sb: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """urllib3 logs request URLs with the api_token; the CLI and Dagster install record redaction."""
+    install_log_redaction()
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    texts: list[str] = []
+    with caplog.at_level(logging.DEBUG):
+        _run_everything(sb, engine, texts)
     raw_urllib3 = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
-    assert count_leaks(raw_urllib3, shop_secrets(sb)) > 0  # why handlers need RedactingFilter
+    assert raw_urllib3, "urllib3 logged no request"
+    assert any("api_token=***" in line for line in raw_urllib3)
+    assert count_leaks(raw_urllib3, shop_secrets(sb)) == 0
     engine.dispose()
 
 
