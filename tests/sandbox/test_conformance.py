@@ -65,18 +65,6 @@ WARNING_RE = re.compile(r"<b>Warning</b>: (.*?) in <b>.*?(/catalog/[^<]*)</b> on
 # Exchanges that cannot be reproduced for a reason other than a missing route: (file, indexes, reason).
 _GAPS: tuple[tuple[str, tuple[int, ...], str], ...] = (
     (
-        "api_cart_products.json",
-        (27,),
-        "applies gift voucher IGVtmkSq0p (200.00), issued by an order created during the recording; "
-        "the fixtures hold only the admin voucher GIFTADM50 (50.00)",
-    ),
-    (
-        "api_order_add.json",
-        (6,),
-        "paid in full with gift voucher IGVtmkSq0p (200.00), issued by an order created during the "
-        "recording; the fixtures hold only the admin voucher GIFTADM50 (50.00)",
-    ),
-    (
         "api_order_delete.json",
         (3, 7),
         "targets order 61/62, created during the recording and deleted before the bulk order/info "
@@ -93,12 +81,6 @@ _GAPS: tuple[tuple[str, tuple[int, ...], str], ...] = (
         (29,),
         "reads order 68 by its literal id; the sandbox numbers the repeat-order flow's orders after "
         "the fixtures' 60 orders, the real shop after the orders other recordings had created",
-    ),
-    (
-        "api_voucher.json",
-        (5, 6, 7, 11, 12),
-        "uses random voucher codes (qVr7R1D6El, IGVtmkSq0p, IQJ7tBlkh4) issued by orders created during "
-        "the recording; the sandbox issues its own codes",
     ),
 )
 # Steps (route, POST fields) sent on the session's <TOKEN> before an exchange, to rebuild what the
@@ -205,6 +187,52 @@ SETUP: dict[str, tuple[Step, ...]] = {
     "api_coupon[3]": (_RITA,),
     "api_coupon[4]": (_FRESH,),
     "api_coupon[13]": (_cart(40, quantity=5),),
+    # Gift vouchers the recording's orders issued: the sandbox sells them in an order of its own (on a
+    # separate token) and its codes stand in for the recorded ones.
+    "api_voucher[3]": (("issue-vouchers", {"qVr7R1D6El": "25"}),),
+    "api_voucher[5]": (("complete-vouchers", {"qVr7R1D6El": ""}),),
+    "api_voucher[6]": (
+        ("issue-vouchers", {"IGVtmkSq0p": "200", "IQJ7tBlkh4": "10"}),
+        ("complete-vouchers", {"IGVtmkSq0p": ""}),
+    ),
+    "api_voucher[11]": (_SHIPPABLE,),
+    # An order paid with part of the applied 200.00 voucher (the cart is ~129.20, so the total is 0 and
+    # only free_checkout is offered), then another session spends all of IQJ7tBlkh4 (10.00).
+    "api_voucher[12]": (
+        _GUEST,
+        *_ADDRESSES,
+        *_METHODS[:3],
+        ("api/payment/method", {"payment_method": "free_checkout"}),
+        ("api/order/add", {}),
+    ),
+    "api_voucher[13]": (
+        _FRESH,
+        _GUEST,
+        _SHIPPABLE,
+        *_ADDRESSES,
+        *_METHODS,
+        ("api/voucher", {"voucher": "IQJ7tBlkh4"}),
+        ("api/order/add", {}),
+    ),
+    "api_cart_products[27]": (
+        _FRESH,
+        ("issue-vouchers", {"IGVtmkSq0p": "200"}),
+        ("complete-vouchers", {"IGVtmkSq0p": ""}),
+        _cart(31),
+        ("api/voucher", {"voucher": "IGVtmkSq0p"}),
+    ),
+    "api_order_add[6]": (
+        _FRESH,
+        ("issue-vouchers", {"IGVtmkSq0p": "200"}),
+        ("complete-vouchers", {"IGVtmkSq0p": ""}),
+        _GUEST,
+        _cart(31),
+        *_ADDRESSES,
+        *_METHODS[:2],
+        ("api/voucher", {"voucher": "IGVtmkSq0p"}),
+        ("api/payment/methods", {}),
+        ("api/payment/method", {"payment_method": "free_checkout"}),
+    ),
     "api_cart_products[11]": (_EMPTY, _add(40, 2), _add(30, 1, {"option[226]": "15"}), _add(49)),
     "api_cart_products[12]": (_EMPTY, _add(30, 1, {"option[226]": "15"}), _add(40, 3)),
     "api_cart_products[13]": (_EMPTY, _add(40, 3)),
@@ -308,6 +336,8 @@ class Replayer:
 
     sb: Sandbox
     subs: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # recorded voucher code -> sandbox code
+    voucher_orders: dict[str, int] = field(default_factory=dict)  # recorded code -> sandbox order
 
     def value(self, text: str, ex: Exchange) -> str:
         for placeholder in re.findall(r"<[A-Z_]+>", text):
@@ -356,10 +386,42 @@ class Replayer:
                 stamp = (self.sb.clock.now() - timedelta(minutes=61)).strftime("%Y-%m-%d %H:%M:%S")
                 self.sb.execute("UPDATE oc_cart SET date_added = ?", (stamp,))
                 continue
+            if route == "issue-vouchers":
+                self._issue_vouchers(ex, form)
+                continue
+            if route == "complete-vouchers":
+                for code in form:
+                    self.sb.set_order_status(self.voucher_orders[code], 5)
+                continue
+            if route == "api/voucher":
+                form = {"voucher": self.codes.get(form["voucher"], form["voucher"])}
             if route == "remove-last-voucher":  # its key is the random code voucher/add gave it
                 listed = self._post(ex, "api/cart/products", {})
                 route, form = "api/cart/remove", {"key": str(listed["vouchers"][-1]["code"])}
             self._post(ex, route, form)
+
+    def _issue_vouchers(self, ex: Exchange, amounts: dict[str, str]) -> None:
+        """Sell gift vouchers in one pending bank-transfer order on a token of its own."""
+        session_token = self.subs.get("<TOKEN>")
+        self.subs["<TOKEN>"] = _login(self.sb)
+        form = dict(load("api_voucher_add.json")[7].form or {})
+        self._post(ex, "api/customer", _GUEST[1])
+        for amount in amounts.values():
+            self._post(ex, "api/voucher/add", {**form, "amount": amount})
+        self._post(ex, "api/payment/address", _GB)
+        self._post(ex, "api/payment/methods", {})
+        self._post(ex, "api/payment/method", {"payment_method": "bank_transfer"})
+        order_id = int(self._post(ex, "api/order/add", {})["order_id"])
+        rows = self.sb.query(
+            "SELECT code FROM oc_voucher WHERE order_id = ? ORDER BY voucher_id", (order_id,)
+        )
+        for recorded, row in zip(amounts, rows, strict=True):
+            self.codes[recorded] = str(row["code"])
+            self.voucher_orders[recorded] = order_id
+        if session_token is not None:
+            self.subs["<TOKEN>"] = session_token
+        else:
+            self.subs.pop("<TOKEN>")
 
     def _post(self, ex: Exchange, route: str, form: dict[str, str]) -> Any:
         query = urlencode({"route": route, "api_token": self.value("<TOKEN>", ex)})
@@ -380,7 +442,8 @@ class Replayer:
                 "order_id": str(ex.extra["order_id"]),
             }
         query = urlencode({k: self.value(v, ex) for k, v in params.items()})
-        body = urlencode({k: self.value(v, ex) for k, v in (ex.form or {}).items()}).encode()
+        form = {k: self.codes.get(v, self.value(v, ex)) for k, v in (ex.form or {}).items()}
+        body = urlencode(form).encode()
         resp = self.sb.app.handle(_environ(ex.method, query, body, form=ex.form is not None, ip=ex.client_ip))
         return int(resp.status.split()[0]), resp.content_type, resp.body.decode("utf-8", "replace")
 
