@@ -132,11 +132,17 @@ def default_payment_address(issuer: Issuer) -> Address:
 
 
 def voucher_draft(request: VoucherRequest) -> VoucherDraft:
-    """The client's voucher draft of a validated request (the shop does not re-check bulk drafts)."""
+    """The client's voucher draft of a validated request (the shop does not re-check bulk drafts).
+
+    The bulk form needs all eight sub-keys, ``code`` included: the shop silently drops an entry that
+    lacks one (spec 4.24 A.2), so without a code no voucher reaches the cart and ``api/order/add``
+    fails. The code is only the session key (entries with the same code overwrite each other); the
+    request key is unique within a batch, and the shop gives the sold voucher a new random code.
+    """
     return VoucherDraft(
         from_name=request.from_name, from_email=request.from_email, to_name=request.to_name,
         to_email=request.to_email, voucher_theme_id=request.voucher_theme_id, message=request.message,
-        amount=request.amount,
+        amount=request.amount, code=request.request_key,
     )
 
 

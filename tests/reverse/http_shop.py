@@ -34,6 +34,7 @@ ADDRESS_OK = recorded("api_payment_address.json", "voucher-only flow: payment ad
 METHODS = recorded("api_payment_methods.json", "voucher-only flow: payment methods")
 METHOD_OK = recorded("api_payment_method.json", "voucher-only flow: payment method bank_transfer")
 ORDER_ADD_OK = recorded("api_order_add.json", "voucher-only flow: order add")
+ORDER_EMPTY_CART = recorded("api_order_add.json", "error: empty session")
 ORDER_INFO = recorded("api_order_info.json", "success: voucher-only order")
 ORDER_NOT_FOUND = recorded("api_order_info.json", "error: unknown order_id")
 HISTORY_OK = recorded("api_order_history.json", "success: order with vouchers -> Complete (5)")
@@ -102,7 +103,7 @@ class HttpShop:
         if route == "api/customer":
             return CUSTOMER_OK
         if route == "api/voucher/add":
-            self.carts[token] = _vouchers(form)
+            self.carts[token] = bulk_vouchers(form)
             return VOUCHER_ADD_OK
         if route == "api/payment/address":
             assert form["country_id"] and form["address_1"]
@@ -135,6 +136,8 @@ class HttpShop:
         fault = self.faults.pop(0) if self.faults else "ok"
         if fault == "reset_before":
             raise requests.exceptions.ConnectionError("Connection reset by peer")
+        if not self.carts[token]:  # no products and no session vouchers (spec 4.8 check 6)
+            return ORDER_EMPTY_CART
         order_id = self.next_id
         self.next_id += 1
         # the shop keeps the session's vouchers after order/add (a second add sells them again)
@@ -154,11 +157,24 @@ class HttpShop:
         return json.dumps(body)
 
 
-def _vouchers(form: Mapping[str, str]) -> list[dict[str, str]]:
-    """``voucher[N][field]`` pairs -> one dict per N (the bulk form replaces the session's vouchers)."""
+BULK_KEYS = frozenset({"code", "from_name", "from_email", "to_name", "to_email", "voucher_theme_id",
+                       "message", "amount"})
+
+
+def bulk_vouchers(form: Mapping[str, str]) -> list[dict[str, str]]:
+    """``voucher[N][field]`` pairs -> the session's vouchers, like the real shop (spec 4.24 A).
+
+    The bulk form replaces the session's vouchers; an entry lacking any of the eight sub-keys is
+    silently dropped, other sub-keys are ignored, and entries are keyed by ``code`` (a repeated code
+    overwrites the earlier entry).
+    """
     out: dict[int, dict[str, str]] = {}
     for name, value in form.items():
         if name.startswith("voucher["):
             index, _, rest = name[len("voucher["):].partition("][")
             out.setdefault(int(index), {})[rest.rstrip("]")] = value
-    return [out[i] for i in sorted(out)]
+    by_code: dict[str, dict[str, str]] = {}
+    for i in sorted(out):
+        if out[i].keys() >= BULK_KEYS:
+            by_code[out[i]["code"]] = {k: v for k, v in out[i].items() if k in BULK_KEYS}
+    return list(by_code.values())

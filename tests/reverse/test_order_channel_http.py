@@ -7,14 +7,18 @@ drop the connection before or after committing, which the client reports as Outc
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 import responses
 import sqlalchemy as sa
-from http_shop import BASE, HttpShop, Order
+from http_shop import BASE, HttpShop, Order, bulk_vouchers
 
 from oc_connector.client import OpenCartClient
+from oc_connector.errors import ValidationError
+from oc_connector.records import VoucherDraft
+from oc_connector.reverse import order_channel
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.order_channel import (
     Issuer,
@@ -73,9 +77,11 @@ def test_batches_sold_once_each_on_its_own_login(ledger: VoucherLedger) -> None:
     assert states == {f"k{i:02}": "confirmed" for i in range(5)}
     assert _sold(shop) == _wanted(5)
     first = shop.orders[2]
-    assert first.vouchers[0] == {"from_name": "Shop", "from_email": "s@x.io", "to_name": "To 0",
-                                 "to_email": "t0@x.io", "voucher_theme_id": "8", "message": "hello 0",
-                                 "amount": "10"}
+    # all eight bulk sub-keys, the request key as session code (the shop drops entries lacking one)
+    assert first.vouchers[0] == {"code": "k00", "from_name": "Shop", "from_email": "s@x.io",
+                                 "to_name": "To 0", "to_email": "t0@x.io", "voucher_theme_id": "8",
+                                 "message": "hello 0", "amount": "10"}
+    assert [v["code"] for v in first.vouchers] == ["k00", "k01", "k02"]
     assert batch_id_for(["k00", "k01", "k02"]) in first.comment
     assert {o.status for i, o in shop.orders.items() if i > 1} == {5}
     assert shop.orders[2].token != shop.orders[3].token  # a fresh login per batch
@@ -151,3 +157,34 @@ def test_history_reset_after_commit_is_not_repeated(ledger: VoucherLedger) -> No
     assert second == {"k00": "confirmed", "k01": "confirmed"}
     assert shop.routes.count("api/order/history") == 1  # status read first: no second history entry
     assert shop.routes.count("api/order/add") == 1 and _sold(shop) == _wanted(2)
+
+
+@responses.activate
+def test_shop_drops_bulk_vouchers_lacking_a_sub_key_so_order_add_finds_an_empty_cart(
+    ledger: VoucherLedger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Guards the mocked shop: drafts without ``code`` (the old bug) sell nothing, like the real shop."""
+    shop = HttpShop()
+    shop.install()
+
+    real_draft = order_channel.voucher_draft
+
+    def without_code(request: VoucherRequest) -> VoucherDraft:
+        return replace(real_draft(request), code=None)
+
+    monkeypatch.setattr(order_channel, "voucher_draft", without_code)
+    with pytest.raises(ValidationError, match=r"Products marked with \*\*\* are not available"):
+        issue_vouchers_order(_items(2), client=client(), ledger=ledger, settings=SETTINGS)
+    assert shop.routes.count("api/voucher/add") == 1 and shop.routes[-1] == "api/order/add"
+    assert shop.orders == {} and shop.sold == []
+
+
+def test_shop_keeps_complete_bulk_entries_keyed_by_code() -> None:
+    form = {"voucher[0][code]": "a", "voucher[0][from_name]": "F", "voucher[0][from_email]": "f@x.io",
+            "voucher[0][to_name]": "T", "voucher[0][to_email]": "t@x.io", "voucher[0][voucher_theme_id]": "8",
+            "voucher[0][message]": "", "voucher[0][amount]": "5", "voucher[0][description]": "ignored"}
+    lacking = {k.replace("[0]", "[1]"): v for k, v in form.items() if not k.endswith("[message]")}
+    repeated = {k.replace("[0]", "[2]"): ("6" if k.endswith("[amount]") else v) for k, v in form.items()}
+    vouchers = bulk_vouchers({**form, **lacking, **repeated})
+    assert vouchers == [{"code": "a", "from_name": "F", "from_email": "f@x.io", "to_name": "T",
+                         "to_email": "t@x.io", "voucher_theme_id": "8", "message": "", "amount": "6"}]
