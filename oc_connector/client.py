@@ -2,7 +2,11 @@
 
 One transport (pooled session, limiter, retries) per client; the api_token is obtained lazily under
 a lock and shared by all threads; it is renewed proactively after ``token_max_idle`` seconds idle and
-reactively once when a route answers the permission error on a token that worked before.
+reactively, once per call, when a route answers the permission error on a token that was obtained
+before the call (whether or not it had worked yet); the call is then retried once on the renewed
+token. A token refused right after its login is dropped, so the next call logs in afresh instead of
+reusing a dead token. Only one thread renews; the others reuse the renewed token. A cart session
+(``stateful``) never re-logs in silently: its cart lives on its token.
 """
 
 from __future__ import annotations
@@ -98,7 +102,6 @@ class OpenCartClient:
         self.base_url = self.transport.base_url
         self._lock = threading.Lock()
         self._token: str | None = None
-        self._token_used_ok = False
         self._last_used = 0.0
         self.logins = 0
         self.relogins = 0
@@ -154,31 +157,40 @@ class OpenCartClient:
         """Log in now (normally lazy) and keep the token."""
         with self._lock:
             self._token = self._login_request()
-            self._token_used_ok = False
             self._last_used = self._clock()
 
-    def _current_token(self) -> str:
+    def _current_token(self) -> tuple[str, bool]:
+        """The token to send and whether it was minted just now (by this call)."""
         with self._lock:
             idle = self._clock() - self._last_used
-            if self._token is None or (idle > self.token_max_idle and not self._stateful):
-                if self._token is not None:
-                    self.relogins += 1
-                self._token = self._login_request()
-                self._token_used_ok = False
-                self._last_used = self._clock()
+            if self._token is not None and (idle <= self.token_max_idle or self._stateful):
+                return self._token, False
+            if self._token is not None:
+                self.relogins += 1
+            self._token = self._login_request()
+            self._last_used = self._clock()
+            return self._token, True
+
+    def _renew_after_denial(self, refused: str) -> str:
+        """A token to retry with after ``refused`` was denied: renewed once, shared by all threads.
+
+        Only the first thread to report ``refused`` logs in; a thread that finds the token already
+        replaced reuses the replacement.
+        """
+        with self._lock:
+            if self._token is not None and self._token != refused:
+                return self._token  # another thread already renewed it
+            self.relogins += 1
+            log.info("api_token refused on %s; logging in again", self.base_url)
+            self._token = self._login_request()
+            self._last_used = self._clock()
             return self._token
 
-    def _renew_after_denial(self, refused: str) -> bool:
+    def _drop(self, refused: str) -> None:
+        """Forget ``refused`` (unless already replaced) so the next call logs in afresh."""
         with self._lock:
-            if self._token != refused:
-                return True  # another thread already renewed it
-            if not self._token_used_ok or self._stateful:
-                return False
-            self.relogins += 1
-            self._token = self._login_request()
-            self._token_used_ok = False
-            self._last_used = self._clock()
-            return True
+            if self._token == refused and not self._stateful:
+                self._token = None
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -225,18 +237,29 @@ class OpenCartClient:
 
         Returns:
             The decoded JSON.
+
+        Raises:
+            PermissionDenied: the token was refused right after its login, or refused again after
+                one renewal (the token is then dropped: the next call logs in afresh), or a cart
+                session's token was refused (never renewed silently).
         """
-        token = self._current_token()
+        token, minted_now = self._current_token()
         try:
             data = self._send(route, token, query, form, method, safe)
         except PermissionDenied:
-            if not self._renew_after_denial(token):
+            if minted_now or self._stateful:
+                # a token refused right after its login (bad key, IP, API user disabled): no loop;
+                # a cart session's cart lives on its token: never silently replace it
+                self._drop(token)
                 raise
-            token = self._current_token()
-            data = self._send(route, token, query, form, method, safe)
+            token = self._renew_after_denial(token)
+            try:
+                data = self._send(route, token, query, form, method, safe)
+            except PermissionDenied:
+                self._drop(token)
+                raise
         with self._lock:
             if self._token == token:
-                self._token_used_ok = True
                 self._last_used = self._clock()
         return data
 
@@ -284,7 +307,6 @@ class OpenCartClient:
         other.__dict__.update(self.__dict__)
         other._lock = threading.Lock()
         other._token = None
-        other._token_used_ok = False
         other._last_used = 0.0
         other._stateful = True
         return CartSession(other)
