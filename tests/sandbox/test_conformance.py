@@ -25,11 +25,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from recorded_exchanges import Exchange, api_files, load
+from recorded_exchanges import RECORDED_DIR, Exchange, api_files, load
 
 from oc_connector.sandbox import Sandbox
 from oc_connector.sandbox.app import ROUTES
@@ -573,3 +574,38 @@ def test_bulk_order_info_is_exact_for_orders_1_to_60(outcomes: dict[str, str | N
     assert [ex.extra["order_id"] for ex in bulk] == list(range(1, 63))
     assert all(outcomes[ex.id] is None for ex in bulk), [outcomes[ex.id] for ex in bulk if outcomes[ex.id]]
     assert sum('"order":' in ex.body for ex in bulk) == 60
+
+
+def test_recorded_fixtures_hold_the_facts_index_md_lists() -> None:
+    with Sandbox.start(fixtures="recorded", api_key=KEY) as sb:
+        products = {r["product_id"]: r for r in sb.query("SELECT * FROM oc_product")}
+        assert sorted(products) == [*range(28, 37), *range(40, 50)]
+        assert (products[30]["quantity"], products[49]["quantity"], products[42]["minimum"]) == (100, 0, 2)
+        assert [p for p, r in products.items() if not r["shipping"]] == [35, 36, 43]
+        required = sb.query(
+            "SELECT COUNT(*) AS n FROM oc_product_option WHERE product_id = 42 AND required = 1"
+        )
+        assert required[0]["n"] == 9
+        coupons = {r["code"]: r for r in sb.query("SELECT * FROM oc_coupon")}
+        assert (coupons["APITEST10"]["type"], coupons["APITEST10"]["discount"]) == ("P", "10.0000")
+        assert (coupons["BIGSPEND25"]["type"], coupons["BIGSPEND25"]["total"]) == ("F", "500.0000")
+        assert coupons["LOGGEDONLY"]["logged"] == 1
+        assert [c for c, r in coupons.items() if not r["status"]] == ["2222", "3333", "1111", "DISABLED5"]
+        points = sb.query("SELECT customer_id, SUM(points) AS p FROM oc_customer_reward GROUP BY customer_id")
+        assert points == [{"customer_id": 1, "p": 1000}]
+        assert sb.query("SELECT order_id, amount FROM oc_voucher") == [{"order_id": 0, "amount": "50.0000"}]
+        assert sb.query("SELECT MIN(order_id) AS lo, MAX(order_id) AS hi, COUNT(*) AS n FROM oc_order") == [
+            {"lo": 1, "hi": 60, "n": 60}
+        ]
+        users = sb.query(
+            "SELECT a.api_id, username, status, ip FROM oc_api a JOIN oc_api_ip i USING (api_id)"
+        )
+        assert [(u["api_id"], u["username"], u["status"], u["ip"]) for u in users][:2] == [
+            (1, "Default", 1, "127.0.0.1"),
+            (2, "Disabled", 0, "127.0.0.1"),
+        ]
+
+
+def test_packaged_order_data_is_the_recording() -> None:
+    packaged = resources.files("oc_connector.sandbox").joinpath("data", "recorded_orders.json")
+    assert packaged.read_bytes() == (RECORDED_DIR / "bulk_order_info_all_orders.json").read_bytes()
