@@ -34,10 +34,11 @@ prints the plan and writes neither the shop nor the ledger.
 from __future__ import annotations
 
 import contextlib
+import csv
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -67,6 +68,8 @@ VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_emai
 COUPON_COLUMNS = ("code", "name", "type", "discount", "total", "logged", "shipping", "date_start",
                   "date_end", "uses_total", "uses_customer", "status")
 RESULT_COLUMNS = ("key", "state", "code", "order_id", "reason")
+
+T = TypeVar("T")
 
 
 def _admin(settings: ShopSettings) -> AdminClient:
@@ -105,6 +108,21 @@ def _voucher_ledger(*, dry_run: bool) -> VoucherLedger | None:
     """The voucher ledger (created unless a dry run), or None on a dry run before any ledger exists."""
     engine, has_ledger = _engine(create=not dry_run)
     return VoucherLedger(engine=engine) if has_ledger else None
+
+
+def _read_csv(path: Path, parse: Callable[[Iterable[Mapping[str, str | None]]], list[T]],
+              *, required: Sequence[str]) -> list[T]:
+    """Read and validate the input CSV.
+
+    A missing column, a malformed CSV or an unreadable file ends in a click error message naming the
+    file (non-zero exit), not in a traceback.
+    """
+    try:
+        return parse(read_rows(path, required=required))
+    except (OpenCartError, OSError) as exc:  # both name the file (ConfigurationError: missing columns)
+        raise click.ClickException(str(exc)) from exc
+    except csv.Error as exc:
+        raise click.ClickException(f"{path.name}: not a readable CSV file: {exc}") from exc
 
 
 def _write(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
@@ -197,7 +215,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
 def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
           **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
-    items = parse_voucher_rows(read_rows(file, required=VOUCHER_COLUMNS))
+    items = _read_csv(file, parse_voucher_rows, required=VOUCHER_COLUMNS)
     if channel == "order":
         try:
             _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options))
@@ -240,7 +258,7 @@ def coupons() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 def push(file: Path, dry_run: bool) -> None:
     """Upsert the coupons listed in FILE (CSV) by code."""
-    items = parse_coupon_rows(read_rows(file, required=("code",)))
+    items = _read_csv(file, parse_coupon_rows, required=("code",))
     try:
         store = coupon_store()
         if dry_run:

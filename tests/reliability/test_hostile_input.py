@@ -139,9 +139,6 @@ def test_voucher_csv_with_bom_and_crlf_is_read_and_missing_columns_refused(
     assert "missing CSV columns" in text and "to_email" in text
 
 
-@pytest.mark.xfail(strict=True, reason="cli/reverse.py reads the CSV (read_rows) outside its "
-                   "`except OpenCartError` block: a missing column ends in a Python traceback, not a "
-                   "click error message")
 def test_missing_csv_columns_end_in_a_clean_cli_error(cli_env: Sandbox, tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text("request_key,to_name\nk1,Ann\n", encoding="utf-8")

@@ -15,6 +15,7 @@ from http_shop import BASE, HttpShop
 from oc_connector.cli import reverse as cli_reverse
 from oc_connector.cli.reverse import coupons, vouchers
 from oc_connector.client import OpenCartClient
+from oc_connector.reverse.csvio import results_path
 from oc_connector.transport import Transport
 
 VOUCHERS = (
@@ -159,3 +160,35 @@ def test_vouchers_issue_check_redeemable(
     assert again.exit_code == 0, again.output
     rows = _results(tmp_path / "campaign.results.csv")
     assert [r["state"] for r in rows] == ["confirmed", "rejected", "confirmed"] and len(vstore.rows) == 2
+
+
+@pytest.mark.parametrize("args", [["issue", "--dry-run"], ["issue"], ["issue", "--channel", "order"]],
+                         ids=["dry-run", "admin", "order"])
+def test_voucher_csv_missing_columns_is_a_click_error_naming_file_and_columns(
+    tmp_path: Path, env: tuple[FakeStore, FakeStore, str], args: list[str]
+) -> None:
+    vstore, _, _ = env
+    src = tmp_path / "broken.csv"
+    src.write_text("request_key,to_name\nk1,Ann\n", encoding="utf-8")
+    result = CliRunner().invoke(vouchers, [args[0], str(src), *args[1:]])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output == ("Error: broken.csv: missing CSV columns: to_email, from_name, from_email, "
+                             "amount, voucher_theme_id, message\n")
+    assert vstore.writes == 0 and vstore.rows == {} and not results_path(src).exists()
+
+
+def test_coupon_csv_without_header_or_malformed_is_a_click_error(
+    tmp_path: Path, env: tuple[FakeStore, FakeStore, str]
+) -> None:
+    _, cstore, _ = env
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(coupons, ["push", str(empty)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output == "Error: empty.csv: missing CSV columns: code\n"
+    huge = tmp_path / "huge.csv"
+    huge.write_text("code,name\nX1," + "n" * (2 << 20) + "\n", encoding="utf-8")  # over the csv field limit
+    result = CliRunner().invoke(coupons, ["push", str(huge)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: huge.csv: not a readable CSV file: field larger than field limit")
+    assert cstore.writes == 0 and cstore.rows == {}
