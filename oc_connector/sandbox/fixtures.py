@@ -158,8 +158,24 @@ def _order_row(order: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# The demo's price tables; the base schema leaves them out, the cart prices from them when present.
+_PRICE_TABLES_DDL = (
+    "CREATE TABLE IF NOT EXISTS oc_product_special (product_special_id INTEGER PRIMARY KEY,"
+    " product_id INTEGER NOT NULL, customer_group_id INTEGER NOT NULL, priority INTEGER NOT NULL DEFAULT 1,"
+    " price TEXT NOT NULL, date_start TEXT NOT NULL, date_end TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS oc_product_discount (product_discount_id INTEGER PRIMARY KEY,"
+    " product_id INTEGER NOT NULL, customer_group_id INTEGER NOT NULL, quantity INTEGER NOT NULL,"
+    " priority INTEGER NOT NULL DEFAULT 1, price TEXT NOT NULL, date_start TEXT NOT NULL,"
+    " date_end TEXT NOT NULL)",
+)
+
+
 def _load_catalogue(state: ShopState) -> None:
     cat = read_data("demo_catalogue.json")
+    for ddl in _PRICE_TABLES_DDL:
+        state.db.execute(ddl)
+    _insert_rows(state, "oc_product_special", cat["product_special"])
+    _insert_rows(state, "oc_product_discount", cat["product_discount"])
     for product in cat["products"]:
         values = {k: v for k, v in product.items() if k != "name"}
         _insert_rows(state, "oc_product", [values])

@@ -2,7 +2,8 @@
 
 Compared per exchange: HTTP status, content type family, PHP warnings printed before the JSON (message,
 file, line), the JSON shape (keys and value types, recursively) and every message string (``success``,
-and every string inside ``error``). ``bulk_order_info_all_orders.json`` is compared byte-for-byte as JSON.
+and every string inside ``error``); ``api/cart/products`` also by every line's price/total and every total's
+title and text. ``bulk_order_info_all_orders.json`` is compared exactly (JSON-equal bodies).
 
 Preconditions: each recording file is replayed in order on one fresh shop and one session token
 (``<TOKEN>``); the named checkout flows (``coupon flow:`` ...) run on a token of their own in checkout
@@ -474,8 +475,17 @@ def _split(body: str) -> tuple[list[tuple[str, str, str]], str]:
     return WARNING_RE.findall(body[:start]), body[start:]
 
 
-def compare(ex: Exchange, got: tuple[int, str, str]) -> str | None:
-    """None when the sandbox answered like the real shop, else what differs."""
+def _money(value: Any) -> list[tuple[str, ...]]:
+    """Cart lines' prices and the totals of a cart/products answer (compared as text)."""
+    products = [(p["product_id"], p["quantity"], p["price"], p["total"]) for p in value.get("products", [])]
+    return products + [(t["title"], t["text"]) for t in value.get("totals", [])]
+
+
+def compare(ex: Exchange, got: tuple[int, str, str], codes: dict[str, str] | None = None) -> str | None:
+    """None when the sandbox answered like the real shop, else what differs.
+
+    ``codes`` maps gift-voucher codes the recording's orders issued to the sandbox's stand-ins.
+    """
     status, content_type, body = got
     if status != ex.status:
         return f"status {status} != {ex.status}: {body[:300]}"
@@ -497,6 +507,12 @@ def compare(ex: Exchange, got: tuple[int, str, str]) -> str | None:
         )
     if _shape(got_value) != _shape(want_value):
         return f"shape/messages differ: got {got_json[:400]} want {want_json[:400]}"
+    if ex.route == "api/cart/products" and isinstance(want_value, dict):
+        for recorded, ours in (codes or {}).items():
+            want_json = want_json.replace(recorded, ours)
+        got_money, want_money = _money(got_value), _money(json.loads(want_json))
+        if got_money != want_money:
+            return f"prices/totals differ: got {got_money} want {want_money}"
     return None
 
 
@@ -532,7 +548,7 @@ def outcomes() -> Iterator[dict[str, str | None]]:
                 if NOT_REPRODUCED.get(ex.id) == ROUTE_NOT_IMPLEMENTED:
                     continue
                 try:
-                    results[ex.id] = compare(ex, replayer.call(ex))
+                    results[ex.id] = compare(ex, replayer.call(ex), replayer.codes)
                 except Exception as exc:  # a crash is a finding for this exchange
                     results[ex.id] = f"{type(exc).__name__}: {exc}"
     yield results
