@@ -105,6 +105,16 @@ def _decode(text: Any) -> Any:
         return None
 
 
+def _stored_int(value: Any) -> int | None:
+    """The stored integer, or None when the column holds text (a corrupted row, MySQL non-strict)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def order_info(row: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
     """Build the ``order`` object of ``api/order/info`` from an ``oc_order`` row.
 
@@ -116,7 +126,7 @@ def order_info(row: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
         The object with exactly the keys of spec 4.11, DB values as strings.
     """
     out: dict[str, Any] = {}
-    status_id = int(row["order_status_id"])
+    status_id = _stored_int(row["order_status_id"])
     for key in ORDER_INFO_KEYS:
         if key in ("custom_field", "payment_custom_field", "shipping_custom_field"):
             out[key] = _decode(row[key])
@@ -127,7 +137,7 @@ def order_info(row: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
             pair = lookups.countries.get(int(row[f"{prefix}_country_id"]), ("", ""))
             out[key] = pair[0] if key.endswith("2") else pair[1]
         elif key == "order_status":
-            out[key] = lookups.statuses.get(status_id)
+            out[key] = None if status_id is None else lookups.statuses.get(status_id)
         elif key == "language_code":
             out[key] = lookups.languages.get(int(row["language_id"]), lookups.default_language)
         else:
