@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -141,12 +141,15 @@ def _local_to_utc(local: pd.Series, tz: str) -> pd.Series:
     return utc
 
 
-def _row(raw: Mapping[str, Any], *, shop: str) -> dict[str, Any]:
+def _row(raw: Mapping[str, Any], *, shop: str, requested: int | None) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ValueError(f"order is not an object: {type(raw).__name__}")
     order_id = _int(raw.get("order_id"), "order_id")
     if order_id is None:
         raise ValueError("order_id: missing")
+    if requested is not None and order_id != requested:
+        # loading it would overwrite another order's row with this body
+        raise ValueError(f"order_id: the shop answered order {order_id} when asked for {requested}")
     row: dict[str, Any] = {"shop": shop, "order_id": order_id}
     for name in INT_FIELDS:
         row[name] = _int(raw.get(name), name)
@@ -163,9 +166,12 @@ def _row(raw: Mapping[str, Any], *, shop: str) -> dict[str, Any]:
     return row
 
 
-def _entity_id(raw: Any) -> str:
-    if isinstance(raw, Mapping):
-        return str(raw.get("order_id", "?"))[:64]
+def _entity_id(raw: Any, requested: int | None) -> str:
+    """The quarantine key: the id the caller asked for; else the body's own id; else ``?``."""
+    if requested is not None:
+        return str(requested)
+    if isinstance(raw, Mapping) and raw.get("order_id") not in (None, ""):
+        return str(raw["order_id"])[:64]
     return "?"
 
 
@@ -177,7 +183,11 @@ def _raw_json(raw: Any) -> str:
 
 
 def normalize_orders(
-    raws: Iterable[Mapping[str, Any]], *, shop: str = "default", timezone: str = "UTC"
+    raws: Iterable[Mapping[str, Any]],
+    *,
+    shop: str = "default",
+    timezone: str = "UTC",
+    requested_ids: Sequence[int] | None = None,
 ) -> Normalized:
     """Turn raw ``order/info`` bodies (the ``order`` object) into a typed DataFrame.
 
@@ -190,18 +200,30 @@ def normalize_orders(
         raws: the order objects, as decoded from JSON.
         shop: the warehouse's shop key.
         timezone: IANA name of the shop's local timezone (for the ``*_utc`` columns).
+        requested_ids: the order id each body was fetched for, in the same order as ``raws``.
+            A bad body is then quarantined under the id that was asked for (a body without a
+            usable ``order_id`` would otherwise be keyed ``?``), and a body answering for another
+            id is quarantined instead of loaded over that other order.
 
     Returns:
         The frame of good rows and the list of quarantined rows, each with its reason.
+
+    Raises:
+        ValueError: ``requested_ids`` and ``raws`` differ in length.
     """
     ZoneInfo(timezone)  # an unknown zone fails here, before any row is read
+    pairs: Iterable[tuple[Any, int | None]] = (
+        zip(raws, requested_ids, strict=True) if requested_ids is not None else ((r, None) for r in raws)
+    )
     rows: list[dict[str, Any]] = []
     bad: list[QuarantinedRow] = []
-    for raw in raws:
+    for raw, requested in pairs:
         try:
-            rows.append(_row(raw, shop=shop))
+            rows.append(_row(raw, shop=shop, requested=requested))
         except ValueError as exc:
-            bad.append(QuarantinedRow(entity_id=_entity_id(raw), reason=str(exc), raw=_raw_json(raw)))
+            bad.append(
+                QuarantinedRow(entity_id=_entity_id(raw, requested), reason=str(exc), raw=_raw_json(raw))
+            )
     columns = [c for c in ORDER_COLUMNS if not c.endswith("_utc")]
     frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["shop"] = frame["shop"].astype(object)

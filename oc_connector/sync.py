@@ -396,9 +396,14 @@ class OrderSync:
     ) -> None:
         shop = self._opt.shop
         now = self._now()
-        found = [order for _, order in batch if order is not None]
+        found = [(oid, order) for oid, order in batch if order is not None]
         missing = [oid for oid, order in batch if order is None and oid in loaded]
-        norm = normalize_orders(found, shop=shop, timezone=self._opt.shop_timezone)
+        norm = normalize_orders(
+            [order for _, order in found],
+            shop=shop,
+            timezone=self._opt.shop_timezone,
+            requested_ids=[oid for oid, _ in found],
+        )
         admin_rows: list[dict[str, Any]] = []
         with self._engine.begin() as conn:
             counts = upsert_orders(conn, norm.frame, now=now)

@@ -278,8 +278,6 @@ def test_unexpected_types_and_missing_order_id_are_quarantined(
     assert set(_loaded(engine)) == {1, 5, 6}
 
 
-@pytest.mark.xfail(strict=True, reason="normalize._entity_id keys a body without order_id as '?', "
-                   "not the id the sync asked for: two such orders share one quarantine row")
 def test_an_order_without_order_id_is_quarantined_under_the_requested_id(
     order_json: tuple[dict[str, Any], str]
 ) -> None:

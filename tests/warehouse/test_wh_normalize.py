@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 from wh_fakes import recorded_orders
 
@@ -78,6 +79,32 @@ def test_bad_rows_quarantined_with_reasons_rest_loads() -> None:
     assert reasons["901"].startswith("total: not a number")
     assert reasons["902"].startswith("store_id: not an integer")
     assert json.loads(norm.quarantined[1].raw)["total"] == "12,5O"
+
+
+def test_bad_bodies_are_quarantined_under_the_requested_id() -> None:
+    good = recorded_orders()[0]
+    no_id = {k: v for k, v in good.items() if k != "order_id"}
+    raws = [dict(good, order_id="1"), no_id, dict(no_id), dict(good, order_id="abc"),
+            dict(good, order_id="3")]
+    norm = normalize_orders(raws, requested_ids=[1, 4, 5, 6, 7])
+    assert list(norm.frame["order_id"]) == [1]
+    reasons = {q.entity_id: q.reason for q in norm.quarantined}
+    assert reasons == {  # one row each: two bodies without order_id no longer share the key "?"
+        "4": "order_id: missing",
+        "5": "order_id: missing",
+        "6": "order_id: not an integer: 'abc'",
+        "7": "order_id: the shop answered order 3 when asked for 7",
+    }
+    assert "order_id" not in json.loads(norm.quarantined[0].raw)  # the body is kept as received
+
+
+def test_without_requested_ids_a_body_keeps_its_own_key() -> None:
+    good = recorded_orders()[0]
+    no_id = {k: v for k, v in good.items() if k != "order_id"}
+    norm = normalize_orders([no_id, dict(good, order_id="901", total="x")])
+    assert [q.entity_id for q in norm.quarantined] == ["?", "901"]
+    with pytest.raises(ValueError):
+        normalize_orders([good, good], requested_ids=[1])
 
 
 def test_chunks_cover_every_row_once() -> None:

@@ -132,6 +132,21 @@ def test_permission_denied_ends_run_and_rerun_completes(warehouse_engine: sa.Eng
     assert len(rows(warehouse_engine, opencart_orders)) == 60
 
 
+def test_bodies_without_order_id_are_quarantined_under_the_ids_asked_for(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    for oid in (7, 8):
+        del shop.orders[oid]["order_id"]
+    result = OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert result.quarantined == 2 and result.orders_inserted == 58 and result.hwm_after == 60
+    q = {r.entity_id: r.reason for r in rows(warehouse_engine, opencart_quarantine)}
+    assert q == {"7": "order_id: missing", "8": "order_id: missing"}
+    shop.orders[7]["order_id"] = "7"  # the shop is fixed: the held order loads and is resolved
+    OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    held = {r.entity_id: r.resolved for r in rows(warehouse_engine, opencart_quarantine)}
+    assert held == {"7": True, "8": False}
+    assert len(rows(warehouse_engine, opencart_orders)) == 59
+
+
 def test_bad_rows_go_to_quarantine_and_resolve(warehouse_engine: sa.Engine) -> None:
     shop = FakeShop()
     shop.orders[7]["total"] = "not-a-number"
