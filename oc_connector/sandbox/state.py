@@ -24,7 +24,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "config_order_status_id": 1,
     "config_processing_status": ["5", "1", "2", "12", "3"],
     "config_complete_status": ["5", "3"],
-    "config_fraud_status_id": 8,
+    "config_fraud_status_id": 0,  # unset in a fresh install: a failed confirmation keeps the status
     "config_voucher_min": 1,
     "config_voucher_max": 1000,
     "config_limit_admin": 20,
