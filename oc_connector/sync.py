@@ -9,6 +9,7 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from oc_connector.errors import ConfigurationError, NotFoundError
+from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, UnexpectedResponseError
 from oc_connector.load import (
     insert_history,
     mark_deleted,
@@ -30,7 +31,8 @@ from oc_connector.load import (
     upsert_orders,
     upsert_quarantine,
 )
-from oc_connector.normalize import normalize_orders
+from oc_connector.normalize import QuarantinedRow, normalize_orders
+from oc_connector.secret import redact
 from oc_connector.sync_history import admin_history_rows, observed_history_row
 from oc_connector.sync_state import acquire_lock, heartbeat, read_hwm, record_run, release_lock, set_hwm
 from warehouse.migrate import upgrade
@@ -69,6 +71,9 @@ class SyncOptions:
     lookback: timedelta = timedelta(days=30)
     full: bool = False
     shop_timezone: str = "UTC"
+    #: consecutive ids whose order/info stays unreadable (non-JSON, 5xx) after the client's retries
+    #: before the run stops: fewer are quarantined one by one, this many is an outage
+    max_consecutive_failures: int = 10
 
 
 @dataclass(frozen=True)
@@ -117,9 +122,25 @@ class _Tally:
     calls: int = 0
     ids_read: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+    #: unreadable answers not yet followed by a good one (held back: they may be an outage)
+    failing: list[tuple[int, _Unreadable]] = field(default_factory=list)
 
 
-Fetched = tuple[int, dict[str, Any] | None]
+@dataclass(frozen=True)
+class _Unreadable:
+    """order/info for one id stayed unreadable after the client's retries."""
+
+    error: UnexpectedResponseError | ServerError
+
+    def quarantined(self, order_id: int) -> QuarantinedRow:
+        err = self.error
+        http = f" [http={err.status}]" if err.status else ""
+        reason = redact(f"order/info unreadable: {err.message}{http}")
+        raw = json.dumps({"status": err.status, "body": redact(err.excerpt or "")}, ensure_ascii=False)
+        return QuarantinedRow(entity_id=str(order_id), reason=reason[:500], raw=raw)
+
+
+Fetched = tuple[int, "dict[str, Any] | _Unreadable | None"]
 
 
 def _utcnow() -> datetime:
@@ -152,8 +173,9 @@ class OrderSync:
         after_batch: Callable[[int], None] | None = None,
         lock_wait: timedelta = timedelta(seconds=5),
     ) -> None:
-        if options.workers < 1 or options.batch_size < 1 or options.gap_tolerance < 1:
-            raise ValueError("workers, batch_size and gap_tolerance must be at least 1")
+        o = options
+        if min(o.workers, o.batch_size, o.gap_tolerance, o.max_consecutive_failures) < 1:
+            raise ValueError("workers, batch_size, gap_tolerance, max_consecutive_failures must be >= 1")
         try:
             ZoneInfo(options.shop_timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -211,6 +233,8 @@ class OrderSync:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
             hwm_after = body(tally, hwm_before)
+            if tally.failing:  # no good answer came after them: they may be the start of an outage
+                raise tally.failing[-1][1].error
             stats_after = self._client_stats()
             result = SyncResult(
                 shop=self._opt.shop,
@@ -291,8 +315,27 @@ class OrderSync:
             body = self._client.order_info_raw(order_id)
         except NotFoundError:
             return order_id, None
+        except (UnexpectedResponseError, ServerError) as exc:  # the client's retries are exhausted
+            return order_id, _Unreadable(exc)
         inner = body.get("order") if isinstance(body, dict) else None
         return order_id, inner if isinstance(inner, dict) else body
+
+    def _accept(self, fetched: Fetched, tally: _Tally) -> list[Fetched]:
+        """What can go into a batch now, in id order.
+
+        An unreadable id is held back until a readable answer (an order or not-found) shows the shop
+        works, then quarantined; ``max_consecutive_failures`` unreadable ids in a row stop the run
+        with the error, so an outage is never quarantined. Transport errors are never caught.
+        """
+        oid, got = fetched
+        if isinstance(got, _Unreadable):
+            tally.failing.append((oid, got))
+            if len(tally.failing) >= self._opt.max_consecutive_failures:
+                raise got.error
+            return []
+        ready = [*tally.failing, fetched]
+        tally.failing.clear()
+        return ready
 
     def _window(self) -> int:
         """Fetches kept in flight: a whole batch ahead, so the pool keeps reading while a batch commits.
@@ -325,7 +368,7 @@ class OrderSync:
         with ThreadPoolExecutor(max_workers=self._opt.workers) as pool:
             for fetched in self._ordered(ids, pool):
                 tally.calls += 1
-                batch.append(fetched)
+                batch += self._accept(fetched, tally)
                 if len(batch) >= self._opt.batch_size:
                     self._commit(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
                     batch = []
@@ -333,8 +376,12 @@ class OrderSync:
                 self._commit(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
 
     def _probe(self, tally: _Tally, hwm: int) -> int:
-        """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark."""
-        state = {"last_found": hwm, "next": hwm + 1}
+        """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
+
+        An unreadable id counts as found (the shop answered with an error, not "not found"): the
+        probe looks beyond it and, once it is quarantined, the mark passes it.
+        """
+        state = {"last_found": hwm, "last_seen": hwm, "next": hwm + 1}
         window: deque[Future[Fetched]] = deque()
         batch: list[Fetched] = []
         limit = self._window()
@@ -344,17 +391,20 @@ class OrderSync:
                     # never ask beyond last_found + gap_tolerance: a quiet shop costs exactly
                     # gap_tolerance probes
                     while (
-                        len(window) < limit and state["next"] <= state["last_found"] + self._opt.gap_tolerance
+                        len(window) < limit and state["next"] <= state["last_seen"] + self._opt.gap_tolerance
                     ):
                         window.append(pool.submit(self._fetch, state["next"]))
                         state["next"] += 1
                     if not window:
                         break
-                    oid, order = window.popleft().result()
+                    fetched = window.popleft().result()
                     tally.calls += 1
-                    batch.append((oid, order))
-                    if order is not None:
-                        state["last_found"] = oid
+                    if fetched[1] is not None:
+                        state["last_seen"] = fetched[0]
+                    for oid, got in self._accept(fetched, tally):
+                        batch.append((oid, got))
+                        if got is not None:
+                            state["last_found"] = max(state["last_found"], oid)
                     if len(batch) >= self._opt.batch_size:
                         self._commit(
                             batch,
@@ -396,8 +446,9 @@ class OrderSync:
     ) -> None:
         shop = self._opt.shop
         now = self._now()
-        found = [(oid, order) for oid, order in batch if order is not None]
-        missing = [oid for oid, order in batch if order is None and oid in loaded]
+        found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
+        unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, _Unreadable)]
+        missing = [oid for oid, got in batch if got is None and oid in loaded]
         norm = normalize_orders(
             [order for _, order in found],
             shop=shop,
@@ -423,8 +474,9 @@ class OrderSync:
                             shop=shop, order_id=oid, rows=self._admin.order_history(oid), observed_at=now
                         )
             tally.history += insert_history(conn, history + admin_rows)
-            if norm.quarantined:
-                tally.quarantined += upsert_quarantine(conn, norm.quarantined, shop=shop, now=now)
+            held = norm.quarantined + unreadable
+            if held:
+                tally.quarantined += upsert_quarantine(conn, held, shop=shop, now=now)
             resolve_quarantine(conn, shop=shop, order_ids=[int(i) for i in norm.frame["order_id"]])
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
             if move_hwm:

@@ -15,9 +15,15 @@ import sqlalchemy as sa
 from wh_fakes import FakeShop
 
 from oc_connector.admin.records import AdminHistoryRow
-from oc_connector.errors import ConfigurationError, PermissionDenied
+from oc_connector.errors import (
+    ConfigurationError,
+    ConnectError,
+    PermissionDenied,
+    ServerError,
+    UnexpectedResponseError,
+)
 from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
-from oc_connector.sync_state import SyncLockedError, acquire_lock
+from oc_connector.sync_state import SyncLockedError, acquire_lock, read_hwm
 from warehouse.schema import (
     opencart_order_history,
     opencart_orders,
@@ -145,6 +151,46 @@ def test_bodies_without_order_id_are_quarantined_under_the_ids_asked_for(warehou
     held = {r.entity_id: r.resolved for r in rows(warehouse_engine, opencart_quarantine)}
     assert held == {"7": True, "8": False}
     assert len(rows(warehouse_engine, opencart_orders)) == 59
+
+
+def test_unreadable_orders_are_quarantined_and_resolve_once_the_shop_answers(
+    warehouse_engine: sa.Engine,
+) -> None:
+    shop = FakeShop()
+    shop.fail_on[20] = ServerError("HTTP 500", route="api/order/info", status=500, excerpt="PHP Fatal error")
+    shop.fail_on[21] = UnexpectedResponseError("not JSON", route="api/order/info", excerpt="<html>")
+    shop.fail_on[60] = UnexpectedResponseError("not JSON", route="api/order/info", excerpt="")  # the newest
+    result = OrderSync(shop, warehouse_engine, opts(max_consecutive_failures=3), now=clock).run()
+    assert result.hwm_after == 60 and result.quarantined == 3 and result.orders_inserted == 57
+    q = {r.entity_id: r for r in rows(warehouse_engine, opencart_quarantine)}
+    assert set(q) == {"20", "21", "60"}
+    assert q["20"].reason == "order/info unreadable: HTTP 500 [http=500]"
+    assert "PHP Fatal error" in q["20"].raw and not q["20"].resolved
+    shop.fail_on.clear()
+    OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert all(r.resolved for r in rows(warehouse_engine, opencart_quarantine))
+    assert len(rows(warehouse_engine, opencart_orders)) == 60
+
+
+def test_an_outage_stops_the_run_and_is_not_quarantined(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    for oid in range(30, 33):  # max_consecutive_failures ids in a row: the shop is down, not one order
+        shop.fail_on[oid] = ServerError("HTTP 503", route="api/order/info", status=503)
+    with pytest.raises(ServerError):
+        OrderSync(shop, warehouse_engine, opts(max_consecutive_failures=3, batch_size=5), now=clock).run()
+    assert rows(warehouse_engine, opencart_quarantine) == []
+    with warehouse_engine.connect() as conn:
+        assert read_hwm(conn, shop="s") < 30
+    shop.fail_on.clear()
+    assert OrderSync(shop, warehouse_engine, opts(), now=clock).run().hwm_after == 60
+
+
+def test_transport_errors_stop_the_run_at_once(warehouse_engine: sa.Engine) -> None:
+    shop = FakeShop()
+    shop.fail_on[30] = ConnectError("connection refused", route="api/order/info")
+    with pytest.raises(ConnectError):
+        OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    assert rows(warehouse_engine, opencart_quarantine) == []
 
 
 def test_bad_rows_go_to_quarantine_and_resolve(warehouse_engine: sa.Engine) -> None:
