@@ -169,7 +169,9 @@ def main() -> None:
 
     def admin_sample(tag: str) -> dict[str, Any]:
         its = items(sample, tag=tag)
-        return measure(shop, sample, lambda: [r.state for r in issue_vouchers_admin(its, store=store, ledger=ledger)])
+        return measure(
+            shop, sample, lambda: [r.state for r in issue_vouchers_admin(its, store=store, ledger=ledger)]
+        )
 
     order_rows: list[dict[str, Any]] = []
     admin_rows: list[dict[str, Any]] = []
@@ -186,8 +188,8 @@ def main() -> None:
                 issue_vouchers_order(its, client=client, ledger=ledger, settings=settings).values()))
             order_rows.append(row)
             done = step
-            print(f"order {n} (shop {row['shop_vouchers_before']}->): {row['calls_per_voucher']} calls/voucher, "
-                  f"{row['vouchers_per_s']}/s", flush=True)
+            print(f"order {n} (shop {row['shop_vouchers_before']}->): "
+                  f"{row['calls_per_voucher']} calls/voucher, {row['vouchers_per_s']}/s", flush=True)
             if step not in admin_at:
                 continue
             row = admin_sample(f"adm{step}")
