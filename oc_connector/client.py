@@ -2,11 +2,19 @@
 
 One transport (pooled session, limiter, retries) per client; the api_token is obtained lazily under
 a lock and shared by all threads; it is renewed proactively after ``token_max_idle`` seconds idle and
-reactively, once per call, when a route answers the permission error on a token that was obtained
-before the call (whether or not it had worked yet); the call is then retried once on the renewed
-token. A token refused right after its login is dropped, so the next call logs in afresh instead of
-reusing a dead token. Only one thread renews; the others reuse the renewed token. A cart session
-(``stateful``) never re-logs in silently: its cart lives on its token.
+reactively when a route answers the permission error (the shop deleted the session: idle purge, an
+admin, another client's cleanup). The refused call did not run on the shop, so it is sent again on
+the renewed token, writes included. Only one thread renews; the others reuse the renewed token.
+
+Two bounds keep a shop that never keeps its sessions from causing a login loop:
+
+- ``token_renewals``: renewals one call may go through before it raises ``PermissionDenied``;
+- ``dead_tokens``: fresh tokens in a row refused before they served a single answer; then every
+  call stops with ``PermissionDenied`` saying so (a token that served an answer resets the count).
+
+A revoked IP or a disabled API user shows at the renewal: the login itself fails
+(``IPNotAllowedError`` / ``AuthenticationError``), which is raised as it is, never retried. A cart
+session (``stateful``) never re-logs in silently: its cart lives on its token.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any, Literal, TypedDict
 import requests
 
 from oc_connector.decode import decode_body
-from oc_connector.errors import PermissionDenied, UnexpectedResponseError
+from oc_connector.errors import APIError, PermissionDenied, UnexpectedResponseError
 from oc_connector.ratelimit import RateLimit
 from oc_connector.records import Order
 from oc_connector.retry import RetryPolicy
@@ -60,6 +68,8 @@ class OpenCartClient:
             passed to :class:`~oc_connector.transport.Transport`.
         store_id: the store whose catalog API is called.
         token_max_idle: seconds of idleness after which the token is renewed before use.
+        token_renewals: renewals of a refused token one call may go through before it raises.
+        dead_tokens: fresh tokens in a row refused before serving any answer, after which calls stop.
         clock: monotonic clock (injectable for tests).
         transport: a ready transport (tests); the URL/TLS settings above are then ignored.
     """
@@ -80,6 +90,8 @@ class OpenCartClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         store_id: int = 0,
         token_max_idle: float = 20 * 60,
+        token_renewals: int = 5,
+        dead_tokens: int = 5,
         clock: Callable[[], float] = time.monotonic,
         transport: Transport | None = None,
     ) -> None:
@@ -88,6 +100,8 @@ class OpenCartClient:
         self.credentials_in = credentials_in
         self.store_id = store_id
         self.token_max_idle = token_max_idle
+        self.token_renewals = token_renewals
+        self.dead_tokens = dead_tokens
         self._clock = clock
         self.transport = transport or Transport(
             base_url,
@@ -102,6 +116,8 @@ class OpenCartClient:
         self.base_url = self.transport.base_url
         self._lock = threading.Lock()
         self._token: str | None = None
+        self._token_served = False  # the current token answered at least one call
+        self._dead_in_a_row = 0  # fresh tokens refused before serving an answer, in a row
         self._last_used = 0.0
         self.logins = 0
         self.relogins = 0
@@ -156,35 +172,58 @@ class OpenCartClient:
     def login(self) -> None:
         """Log in now (normally lazy) and keep the token."""
         with self._lock:
-            self._token = self._login_request()
-            self._last_used = self._clock()
+            self._install(self._login_request())
 
-    def _current_token(self) -> tuple[str, bool]:
-        """The token to send and whether it was minted just now (by this call)."""
+    def _install(self, token: str) -> str:
+        """Make ``token`` the shared token (caller holds the lock); returns it."""
+        self._token = token
+        self._token_served = False
+        self._last_used = self._clock()
+        return token
+
+    def _current_token(self) -> str:
+        """The token to send: the shared one, or a new login when there is none or it sat idle."""
         with self._lock:
             idle = self._clock() - self._last_used
             if self._token is not None and (idle <= self.token_max_idle or self._stateful):
-                return self._token, False
+                return self._token
             if self._token is not None:
                 self.relogins += 1
-            self._token = self._login_request()
-            self._last_used = self._clock()
-            return self._token, True
+            return self._install(self._login_request())
 
     def _renew_after_denial(self, refused: str) -> str:
-        """A token to retry with after ``refused`` was denied: renewed once, shared by all threads.
+        """A token to send again with after ``refused`` was denied; one login shared by all threads.
 
         Only the first thread to report ``refused`` logs in; a thread that finds the token already
         replaced reuses the replacement.
+
+        Raises:
+            PermissionDenied: ``dead_tokens`` fresh tokens in a row were refused before serving.
         """
         with self._lock:
             if self._token is not None and self._token != refused:
                 return self._token  # another thread already renewed it
+            if self._token == refused and not self._token_served:
+                self._dead_in_a_row += 1
+            if self._dead_in_a_row >= self.dead_tokens:
+                self._token = None
+                raise PermissionDenied(
+                    f"the shop refused {self._dead_in_a_row} new api_tokens in a row before they answered "
+                    "any call: it does not keep API sessions (check the session storage and the "
+                    "api_session table, or a proxy dropping the query string)",
+                    route="api/login",
+                )
             self.relogins += 1
             log.info("api_token refused on %s; logging in again", self.base_url)
-            self._token = self._login_request()
-            self._last_used = self._clock()
-            return self._token
+            return self._install(self._login_request())
+
+    def _served(self, token: str) -> None:
+        """``token`` got an answer other than the permission error: the shop keeps its session."""
+        with self._lock:
+            if self._token == token:
+                self._token_served = True
+                self._dead_in_a_row = 0
+                self._last_used = self._clock()
 
     def _drop(self, refused: str) -> None:
         """Forget ``refused`` (unless already replaced) so the next call logs in afresh."""
@@ -239,29 +278,31 @@ class OpenCartClient:
             The decoded JSON.
 
         Raises:
-            PermissionDenied: the token was refused right after its login, or refused again after
-                one renewal (the token is then dropped: the next call logs in afresh), or a cart
-                session's token was refused (never renewed silently).
+            PermissionDenied: the token was still refused after ``token_renewals`` renewals (it is
+                then dropped: the next call logs in afresh), ``dead_tokens`` new tokens in a row were
+                refused, or a cart session's token was refused (never renewed silently).
+            IPNotAllowedError, AuthenticationError: a renewal's login failed (IP revoked, user
+                disabled or key changed).
         """
-        token, minted_now = self._current_token()
-        try:
-            data = self._send(route, token, query, form, method, safe)
-        except PermissionDenied:
-            if minted_now or self._stateful:
-                # a token refused right after its login (bad key, IP, API user disabled): no loop;
-                # a cart session's cart lives on its token: never silently replace it
-                self._drop(token)
-                raise
-            token = self._renew_after_denial(token)
+        token = self._current_token()
+        renewals = 0
+        while True:
             try:
                 data = self._send(route, token, query, form, method, safe)
             except PermissionDenied:
-                self._drop(token)
+                if self._stateful:
+                    raise  # a cart session's cart lives on its token: never silently replace it
+                if renewals >= self.token_renewals:
+                    self._drop(token)
+                    raise
+                renewals += 1
+                token = self._renew_after_denial(token)
+            except APIError:
+                self._served(token)  # the shop answered on this token (not found, validation...)
                 raise
-        with self._lock:
-            if self._token == token:
-                self._last_used = self._clock()
-        return data
+            else:
+                self._served(token)
+                return data
 
     def order_info_raw(self, order_id: int) -> dict[str, Any]:
         """The ``order`` object of ``api/order/info`` as the shop sent it (strings).

@@ -104,12 +104,13 @@ def test_reactive_relogin_once_after_a_token_that_worked() -> None:
 
 
 @responses.activate
-def test_fresh_token_refused_raises_permission_denied() -> None:
+def test_a_shop_that_refuses_every_new_token_stops_after_dead_tokens_logins() -> None:
     responses.post(URL, body=LOGIN_OK % TOKEN1)
     responses.get(URL, body=DENIED)
-    with pytest.raises(errors.PermissionDenied):
-        make_client().order_info_raw(9)
-    assert len(responses.calls) == 2  # no re-login loop on a token that never worked
+    with pytest.raises(errors.PermissionDenied, match="refused 3 new api_tokens in a row"):
+        make_client(dead_tokens=3).order_info_raw(9)
+    routes = [query_of(c)["route"][0] for c in responses.calls]
+    assert routes == ["api/login", "api/order/info"] * 3  # three logins, then a clear stop, no loop
 
 
 @responses.activate

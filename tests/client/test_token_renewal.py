@@ -1,4 +1,4 @@
-"""The catalog client's api_token lifecycle under denials: renew once, retry once, never keep a dead token.
+"""The catalog client's api_token lifecycle under denials: renew, send again (bounded), drop dead tokens.
 
 Mocked shops (``responses``) pin the exact request sequence; one test runs against the sandbox's
 ``invalidate_token`` fault, which deletes the api session the way an admin or a session purge does.
@@ -84,7 +84,7 @@ def test_a_token_whose_calls_only_failed_so_far_is_still_renewed() -> None:
 
 
 @responses.activate
-def test_a_renewed_token_refused_too_raises_and_is_dropped_for_the_next_call() -> None:
+def test_a_renewed_token_refused_too_is_renewed_again_within_the_call() -> None:
     responses.post(URL, body=LOGIN_OK % TOKEN1)
     responses.get(URL, body=ORDER_BODY)
     responses.get(URL, body=DENIED)
@@ -94,32 +94,82 @@ def test_a_renewed_token_refused_too_raises_and_is_dropped_for_the_next_call() -
     responses.get(URL, body=ORDER_BODY)
     client = make_client()
     client.order_info_raw(9)
+    assert client.order_info_raw(9)["order_id"] == "9"  # TOKEN2 died too (a session purge): renewed again
+    assert sent(responses.calls)[1:] == [
+        ("api/order/info", TOKEN1),
+        ("api/order/info", TOKEN1), ("api/login", None), ("api/order/info", TOKEN2),
+        ("api/login", None), ("api/order/info", TOKEN3),
+    ]
+    assert client.stats["logins"] == 3 and client.stats["relogins"] == 2
+
+
+@responses.activate
+def test_a_call_stops_after_its_renewal_budget_and_the_next_call_logs_in_afresh() -> None:
+    responses.post(URL, body=LOGIN_OK % TOKEN1)
+    responses.get(URL, body=ORDER_BODY)
+    responses.get(URL, body=DENIED)
+    responses.post(URL, body=LOGIN_OK % TOKEN2)
+    responses.get(URL, body=DENIED)
+    responses.post(URL, body=LOGIN_OK % TOKEN3)
+    responses.get(URL, body=ORDER_BODY)
+    client = make_client(token_renewals=1)
+    client.order_info_raw(9)
     with pytest.raises(errors.PermissionDenied):
         client.order_info_raw(9)
-    assert len(responses.calls) == 5  # one renewal, one retry, no loop
+    assert len(responses.calls) == 5  # one renewal, one resend, then the error: no loop
     assert client.order_info_raw(9)["order_id"] == "9"  # logs in afresh, never reuses TOKEN2
     assert sent(responses.calls)[1:] == [
         ("api/order/info", TOKEN1),
         ("api/order/info", TOKEN1), ("api/login", None), ("api/order/info", TOKEN2),
         ("api/login", None), ("api/order/info", TOKEN3),
     ]
-    assert client.stats["logins"] == 3
 
 
 @responses.activate
-def test_a_fresh_token_refused_is_not_reused_by_the_next_call() -> None:
+def test_a_fresh_token_refused_is_renewed_within_the_call() -> None:
     responses.post(URL, body=LOGIN_OK % TOKEN1)
     responses.get(URL, body=DENIED)
     responses.post(URL, body=LOGIN_OK % TOKEN2)
     responses.get(URL, body=ORDER_BODY)
     client = make_client()
-    with pytest.raises(errors.PermissionDenied):
-        client.order_info_raw(9)
-    assert len(responses.calls) == 2  # no re-login loop on a token refused right after its login
     assert client.order_info_raw(9)["order_id"] == "9"
     assert sent(responses.calls) == [
         ("api/login", None), ("api/order/info", TOKEN1), ("api/login", None), ("api/order/info", TOKEN2),
     ]
+
+
+@responses.activate
+def test_dead_tokens_count_only_tokens_that_never_served_and_reset_on_an_answer() -> None:
+    # TOKEN1 dies unused, TOKEN2 answers "not found" (the shop kept its session) then dies: the
+    # count of dead tokens restarts, so a dead_tokens=2 client still goes on with TOKEN3.
+    responses.post(URL, body=LOGIN_OK % TOKEN1)
+    responses.get(URL, body=DENIED)
+    responses.post(URL, body=LOGIN_OK % TOKEN2)
+    responses.get(URL, body=NOT_FOUND)
+    responses.get(URL, body=DENIED)
+    responses.post(URL, body=LOGIN_OK % TOKEN3)
+    responses.get(URL, body=ORDER_BODY)
+    client = make_client(dead_tokens=2)
+    with pytest.raises(errors.NotFoundError):
+        client.order_info_raw(99)
+    assert client.order_info_raw(9)["order_id"] == "9"
+    tokens = [t for r, t in sent(responses.calls) if r == "api/order/info"]
+    assert tokens == [TOKEN1, TOKEN2, TOKEN2, TOKEN3]
+
+
+@responses.activate
+def test_a_renewal_whose_login_fails_raises_the_login_error_at_once() -> None:
+    ip_refused = next(e.body for e in load("api_login.json") if '"ip"' in e.body)
+    responses.post(URL, body=LOGIN_OK % TOKEN1)
+    responses.get(URL, body=ORDER_BODY)
+    responses.get(URL, body=DENIED)
+    responses.post(URL, body=ip_refused)
+    client = make_client()
+    client.order_info_raw(9)
+    with pytest.raises(errors.IPNotAllowedError):
+        client.order_info_raw(9)  # the IP was revoked mid-run: the renewal's login says so
+    routes = [r for r, _ in sent(responses.calls)]
+    assert routes == ["api/login", "api/order/info", "api/order/info", "api/login"]
 
 
 @responses.activate
@@ -208,13 +258,23 @@ def test_an_invalidated_api_session_is_renewed_against_the_sandbox() -> None:
         client.close()
 
 
-def test_a_fresh_token_invalidated_at_once_costs_one_call_not_every_later_one() -> None:
+def test_a_fresh_token_invalidated_at_once_is_renewed_within_the_call() -> None:
     faults = FaultSchedule([FaultRule("invalidate_token", route="api/order/info", count=1)], seed=1)
     with Sandbox.start(orders=5, faults=faults) as sb:
         client = OpenCartClient(sb.url, api_key=sb.api_key, api_username=sb.api_username,
                                 allow_insecure_http=True, rate_limit=FAST, retry=QUICK_RETRY)
-        with pytest.raises(errors.PermissionDenied):
-            client.order_info_raw(1)  # refused right after its lazy login: reported, not looped
         assert [client.order_info_raw(i)["order_id"] for i in (1, 2)] == ["1", "2"]
-        assert sb.request_count("api/login") == 2
+        assert sb.request_count("api/login") == 2 and sb.request_count("api/order/info") == 3
+        client.close()
+
+
+def test_a_revoked_ip_mid_run_ends_with_the_ip_error_after_one_renewal() -> None:
+    with Sandbox.start(orders=5) as sb:
+        client = OpenCartClient(sb.url, api_key=sb.api_key, api_username=sb.api_username,
+                                allow_insecure_http=True, rate_limit=FAST, retry=QUICK_RETRY)
+        assert client.order_info_raw(1)["order_id"] == "1"
+        sb.revoke_ip()
+        with pytest.raises(errors.IPNotAllowedError):
+            client.order_info_raw(2)
+        assert sb.request_count("api/login") == 2  # one renewal attempt, no loop
         client.close()
