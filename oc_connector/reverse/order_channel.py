@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
-from oc_connector.errors import ConfigurationError, NotFoundError, OpenCartError, OutcomeUnknown
+from oc_connector.errors import (
+    ConfigurationError,
+    NotFoundError,
+    OpenCartError,
+    OutcomeUnknown,
+    PermissionDenied,
+)
 from oc_connector.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, unsettled_requests
 from oc_connector.reverse.ports import StepHook
@@ -160,6 +166,9 @@ class OrderChannelSettings:
         notify: e-mail the customer when completing.
         scan_from: first order id to scan when the ledger knows none.
         scan_misses: consecutive missing order ids that end a reconciliation scan.
+        checkout_attempts: checkouts of one batch in a run; a checkout whose session the shop
+            drops (``PermissionDenied``: the refused call did not run, the cart is gone) is started
+            again on a new login.
     """
 
     issuer: Issuer = field(default_factory=Issuer)
@@ -171,10 +180,13 @@ class OrderChannelSettings:
     notify: bool = False
     scan_from: int = 1
     scan_misses: int = 20
+    checkout_attempts: int = 5
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 500:
             raise ConfigurationError(f"batch_size must be 1..500, got {self.batch_size}")
+        if self.checkout_attempts < 1:
+            raise ConfigurationError(f"checkout_attempts must be at least 1, got {self.checkout_attempts}")
         if self.complete_status_id not in self.complete_status_ids:
             raise ConfigurationError(
                 f"complete_status_id {self.complete_status_id} is not among the complete statuses "
@@ -329,6 +341,22 @@ def _run_batch(
 
 def _send(batch_id: str, batch: Sequence[VoucherRequest], *, client: OrderClientLike,
           settings: OrderChannelSettings) -> int:
+    """Check the batch out; a dropped session starts the checkout again on a new login."""
+    attempt = 1
+    while True:
+        try:
+            return _checkout(batch_id, batch, client=client, settings=settings)
+        except PermissionDenied as exc:
+            if attempt >= settings.checkout_attempts:
+                raise
+            attempt += 1
+            log.warning("batch %s: the shop dropped the checkout session (%s); checking out again on "
+                        "a new login (attempt %d of %d)", batch_id, exc.route, attempt,
+                        settings.checkout_attempts)
+
+
+def _checkout(batch_id: str, batch: Sequence[VoucherRequest], *, client: OrderClientLike,
+              settings: OrderChannelSettings) -> int:
     issuer = settings.issuer
     session = client.session()
     session.set_customer(firstname=issuer.firstname, lastname=issuer.lastname, email=issuer.email,
