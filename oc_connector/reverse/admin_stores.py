@@ -4,16 +4,23 @@ They turn the admin forms (:class:`~oc_connector.admin.CouponForm`,
 :class:`~oc_connector.admin.VoucherForm`) into the flat field maps the operations compare and
 merge, and back. The admin client itself is typed structurally here, so this module only needs
 its documented methods.
+
+Lookups by code go through a per-store :class:`~oc_connector.reverse.code_index.CodeIndex`: the
+admin list is scanned once per store instance (use one store per run), then a known code costs one
+edit-form read, a create is resolved by probing the next auto-increment ids, and a miss costs nothing
+while it can be trusted (the rule is in :mod:`oc_connector.reverse.code_index`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
 from oc_connector.admin.records import CouponForm, CouponRow, VoucherForm, VoucherRow
+from oc_connector.errors import AdminFormError
+from oc_connector.reverse.code_index import CodeIndex
 
 __all__ = ["AdminCouponStore", "AdminLike", "AdminVoucherStore", "coupon_form_fields", "voucher_form_fields"]
 
@@ -21,8 +28,8 @@ __all__ = ["AdminCouponStore", "AdminLike", "AdminVoucherStore", "coupon_form_fi
 class AdminLike(Protocol):
     """The part of ``oc_connector.admin.AdminClient`` the reverse ETL uses."""
 
-    def find_coupon(self, code: str) -> CouponRow | None:
-        """Coupon list row by code, or None."""
+    def iter_coupons(self) -> Iterable[CouponRow]:
+        """Every coupon list row, all pages."""
         ...
 
     def coupon_form(self, coupon_id: int) -> CouponForm:
@@ -37,8 +44,8 @@ class AdminLike(Protocol):
         """Post the edit form."""
         ...
 
-    def find_voucher(self, code: str) -> VoucherRow | None:
-        """Voucher list row by code, or None."""
+    def iter_vouchers(self) -> Iterable[VoucherRow]:
+        """Every voucher list row, all pages."""
         ...
 
     def voucher_form(self, voucher_id: int) -> VoucherForm:
@@ -114,25 +121,47 @@ def _coupon_form(fields: Mapping[str, str]) -> CouponForm:
 
 
 class AdminVoucherStore:
-    """:class:`~oc_connector.reverse.ports.VoucherStore` over the admin client."""
+    """:class:`~oc_connector.reverse.ports.VoucherStore` over the admin client.
 
-    def __init__(self, *, admin: AdminLike) -> None:
+    Codes are looked up in a per-instance index (one list scan, then one form read per known
+    code, id probes after our creates). A miss is answered without a request only while it is
+    trusted: the index was scanned by this instance and every create sent since was resolved to
+    an id or refused by the shop; after a create with an unknown outcome the next ids are probed
+    and, failing that, the list is rescanned before None is returned (so a lost answer never
+    leads to a second voucher). Use one instance per run: the index lives as long as it does.
+    """
+
+    def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
         self.admin = admin
+        self.index: CodeIndex[VoucherForm] = CodeIndex(
+            kind="voucher", scan=self._scan, form=admin.voucher_form, code_of=_form_code, probes=probes,
+        )
+
+    def _scan(self) -> Iterator[tuple[int, str]]:
+        return ((row.voucher_id, row.code) for row in self.admin.iter_vouchers())
 
     def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(voucher_id, fields)`` read from the list and the edit form, or None."""
-        row = self.admin.find_voucher(code)
-        if row is None:
+        """``(voucher_id, fields)`` of the voucher with this code (from its edit form), or None."""
+        found = self.index.find(code)
+        if found is None:
             return None
-        return row.voucher_id, voucher_form_fields(self.admin.voucher_form(row.voucher_id))
+        return found[0], voucher_form_fields(found[1])
 
     def create(self, fields: Mapping[str, str]) -> None:
-        """Post the add form."""
-        self.admin.create_voucher(_voucher_form(fields))
+        """Post the add form (the index resolves the new id on the next lookup)."""
+        form = _voucher_form(fields)
+        self.index.creating(form.code)
+        try:
+            self.admin.create_voucher(form)
+        except AdminFormError:
+            self.index.refused(form.code)
+            raise
 
     def update(self, voucher_id: int, fields: Mapping[str, str]) -> None:
         """Post the full edit form."""
-        self.admin.update_voucher(voucher_id, _voucher_form(fields))
+        form = _voucher_form(fields)
+        self.index.updated(voucher_id, form.code)
+        self.admin.update_voucher(voucher_id, form)
 
     def send(self, voucher_id: int) -> None:
         """E-mail the voucher."""
@@ -140,22 +169,44 @@ class AdminVoucherStore:
 
 
 class AdminCouponStore:
-    """:class:`~oc_connector.reverse.ports.CouponStore` over the admin client."""
+    """:class:`~oc_connector.reverse.ports.CouponStore` over the admin client.
 
-    def __init__(self, *, admin: AdminLike) -> None:
+    Same code index as :class:`AdminVoucherStore` (coupon ids are auto-increment too, the list
+    has no code filter, the edit form of a missing id is empty, a duplicate code is refused).
+    """
+
+    def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
         self.admin = admin
+        self.index: CodeIndex[CouponForm] = CodeIndex(
+            kind="coupon", scan=self._scan, form=admin.coupon_form, code_of=_form_code, probes=probes,
+        )
+
+    def _scan(self) -> Iterator[tuple[int, str]]:
+        return ((row.coupon_id, row.code) for row in self.admin.iter_coupons())
 
     def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(coupon_id, fields)`` read from the list and the edit form, or None."""
-        row = self.admin.find_coupon(code)
-        if row is None:
+        """``(coupon_id, fields)`` of the coupon with this code (from its edit form), or None."""
+        found = self.index.find(code)
+        if found is None:
             return None
-        return row.coupon_id, coupon_form_fields(self.admin.coupon_form(row.coupon_id))
+        return found[0], coupon_form_fields(found[1])
 
     def create(self, fields: Mapping[str, str]) -> None:
-        """Post the add form."""
-        self.admin.create_coupon(_coupon_form(fields))
+        """Post the add form (the index resolves the new id on the next lookup)."""
+        form = _coupon_form(fields)
+        self.index.creating(form.code)
+        try:
+            self.admin.create_coupon(form)
+        except AdminFormError:
+            self.index.refused(form.code)
+            raise
 
     def update(self, coupon_id: int, fields: Mapping[str, str]) -> None:
         """Post the full edit form."""
-        self.admin.update_coupon(coupon_id, _coupon_form(fields))
+        form = _coupon_form(fields)
+        self.index.updated(coupon_id, form.code)
+        self.admin.update_coupon(coupon_id, form)
+
+
+def _form_code(form: VoucherForm | CouponForm) -> str:
+    return form.code

@@ -2,8 +2,10 @@
 
 The admin channel is reached through :class:`VoucherStore` and :class:`CouponStore`: plain
 field maps keyed by code. An adapter over ``oc_connector.admin.AdminClient`` implements them
-(``find_voucher`` + ``voucher_form`` -> :meth:`VoucherStore.find`, ``create_voucher``,
-``update_voucher``, ``send_voucher``; the coupon ones likewise). Writes raise
+(a per-run code index over ``iter_vouchers`` + ``voucher_form`` -> :meth:`VoucherStore.find`,
+``create_voucher``, ``update_voucher``, ``send_voucher``; the coupon ones likewise). ``find``
+returning None makes the operations create, so it must be authoritative (no false None after a
+write whose outcome was unknown). Writes raise
 :class:`~oc_connector.errors.OutcomeUnknown` when the outcome is unknown and
 :class:`~oc_connector.errors.AdminFormError` when the shop refuses the form.
 """

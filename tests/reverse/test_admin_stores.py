@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from oc_connector.admin.records import CouponForm, CouponRow, VoucherForm, VoucherRow
+from oc_connector.errors import AdminError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 
 
@@ -16,15 +17,15 @@ class FakeAdmin:
         self.vouchers: dict[int, VoucherForm] = {}
         self.sent: list[int] = []
 
-    def find_coupon(self, code: str) -> CouponRow | None:
-        for cid, f in self.coupons.items():
-            if f.code.lower() == code.lower():
-                return CouponRow(coupon_id=cid, name=f.name, code=f.code, discount=f.discount,
-                                 date_start=f.date_start or date.min, date_end=f.date_end or date.min,
-                                 status=f.status)
-        return None
+    def iter_coupons(self) -> list[CouponRow]:
+        return [CouponRow(coupon_id=cid, name=f.name, code=f.code, discount=f.discount,
+                          date_start=f.date_start or date.min, date_end=f.date_end or date.min,
+                          status=f.status)
+                for cid, f in sorted(self.coupons.items(), key=lambda kv: kv[1].code.lower())]
 
     def coupon_form(self, coupon_id: int) -> CouponForm:
+        if coupon_id not in self.coupons:
+            raise AdminError(f"coupon {coupon_id} does not exist")
         return self.coupons[coupon_id]
 
     def create_coupon(self, form: CouponForm) -> None:
@@ -33,14 +34,14 @@ class FakeAdmin:
     def update_coupon(self, coupon_id: int, form: CouponForm) -> None:
         self.coupons[coupon_id] = form
 
-    def find_voucher(self, code: str) -> VoucherRow | None:
-        for vid, f in self.vouchers.items():
-            if f.code.lower() == code.lower():
-                return VoucherRow(voucher_id=vid, code=f.code, from_name=f.from_name, to_name=f.to_name,
-                                  amount=f.amount, theme="Birthday", status=f.status, date_added=date.min)
-        return None
+    def iter_vouchers(self) -> list[VoucherRow]:
+        return [VoucherRow(voucher_id=vid, code=f.code, from_name=f.from_name, to_name=f.to_name,
+                           amount=f.amount, theme="Birthday", status=f.status, date_added=date.min)
+                for vid, f in sorted(self.vouchers.items(), key=lambda kv: kv[1].code.lower())]
 
     def voucher_form(self, voucher_id: int) -> VoucherForm:
+        if voucher_id not in self.vouchers:
+            raise AdminError(f"voucher {voucher_id} does not exist")
         return self.vouchers[voucher_id]
 
     def create_voucher(self, form: VoucherForm) -> None:
