@@ -1,9 +1,15 @@
-"""Coupon (``marketing/coupon``) and gift voucher (``sale/voucher``) pages of the sandbox admin."""
+"""Coupon (``marketing/coupon``) and gift voucher (``sale/voucher``) pages of the sandbox admin.
+
+Both are the same list / add / edit pages over one table; what differs is described by an
+:class:`_Entity` (route, id key, table, fields, casts, list query and the page renderers), and
+:func:`_entity_handlers` answers the pages of any entity.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -23,7 +29,9 @@ if TYPE_CHECKING:
 
 Answer = tuple[str, list[tuple[str, str]], str]
 Handler = Callable[["_Request", str, bool], Answer]
+Validator = Callable[..., tuple[dict[str, str], str | None]]
 
+LIMIT = 20
 COUPON_SORTS = {"name", "code", "discount", "date_start", "date_end", "status"}
 VOUCHER_SORTS = {"v.code", "v.from_name", "v.to_name", "v.amount", "theme", "v.status", "v.date_added"}
 COUPON_FIELDS = (
@@ -64,6 +72,54 @@ def _num(text: str) -> float:
         return 0.0
 
 
+def _count(text: str) -> int:
+    return int(_num(text))
+
+
+def _flag(text: str) -> int:
+    return int(text == "1")
+
+
+@dataclass(frozen=True)
+class _Link:
+    """Ids tied to an item through a link table, posted as ``coupon_<kind>[]``."""
+
+    kind: str  # posted as ``coupon_<kind>[]``
+    kwarg: str  # the form renderer's keyword for the (id, name) pairs
+    table: str  # the link table (``<key>``, ``<column>``)
+    column: str
+    names: str  # the description table holding the names
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """What the list / add / edit pages of one admin entity differ in."""
+
+    route: str
+    key: str
+    table: str
+    noun: str  # form titles: "Add <noun>" / "Edit <noun>"
+    fields: tuple[str, ...]
+    casts: Mapping[str, Callable[[str], object]]  # posted text -> stored value (others as posted)
+    decimals: tuple[str, ...]  # shown as ``%.4f`` on the edit form
+    flash: str
+    validate: Validator
+    sorts: set[str]
+    default_sort: str
+    default_order: str
+    list_sql: str  # ``SELECT ... FROM ...``; ordering and paging are appended
+    list_item: Callable[[Sequence[Any]], object]
+    render_list: Callable[..., str]
+    render_form: Callable[..., str]
+    defaults: Callable[[date], dict[str, str]]  # a new item's form values (given today)
+    links: tuple[_Link, ...] = ()
+    list_links: tuple[tuple[str, str], ...] = ()  # list renderer keyword -> route (no paging kept)
+    choices: tuple[tuple[str, str, str], ...] = ()  # form keyword, description table, id column
+    insert_constants: tuple[tuple[str, object], ...] = ()  # columns set only on insert
+    missing_is_add: bool = False  # editing an unknown id shows the add form
+    redirect_keeps_paging: bool = False
+
+
 def _paging(
     request: _Request, sorts: set[str], default: str, default_order: str
 ) -> tuple[str, str, int, str]:
@@ -75,301 +131,243 @@ def _paging(
     return sort, order, page, keep
 
 
-def coupon_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, str], Handler]:
-    """Handlers of ``marketing/coupon`` (list, add, edit)."""
+def _entity_handlers(entity: _Entity, state: AdminShopState, app: AdminApp) -> dict[tuple[str, str], Handler]:
+    """Handlers of ``entity``'s list (``index``), ``add`` and ``edit`` pages."""
     db = state.db
+    key, table = entity.key, entity.table
 
-    def listing(request: _Request, token: str, can_modify: bool, success: str | None = None) -> Answer:
-        sort, order, page, keep = _paging(request, COUPON_SORTS, "name", "ASC")
-        total = int(db.execute("SELECT COUNT(*) FROM oc_coupon").fetchone()[0])
+    def index(request: _Request, token: str, can_modify: bool) -> Answer:
+        flash = request.session.pop("flash", None)
+        sort, order, page, keep = _paging(request, entity.sorts, entity.default_sort, entity.default_order)
+        total = int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
         rows = db.execute(
-            "SELECT coupon_id, name, code, discount, date_start, date_end, status FROM oc_coupon "
-            f"ORDER BY {sort} COLLATE NOCASE {order} LIMIT ? OFFSET ?",
+            f"{entity.list_sql} ORDER BY {sort} COLLATE NOCASE {order} LIMIT ? OFFSET ?",
             (LIMIT, (page - 1) * LIMIT),
         ).fetchall()
-        items = [
-            CouponListItem(
-                int(r[0]), str(r[1]), str(r[2]), f"{Decimal(str(r[3])):.4f}", _d(r[4]), _d(r[5]), bool(r[6])
-            )
-            for r in rows
-        ]
-        flash = success
+        links = {kwarg: app._url(request, route, token) for kwarg, route in entity.list_links}
         return app._html(
-            render_coupon_list(
-                rows=items,
-                url=app._url(request, "marketing/coupon", token, keep),
-                edit_url=app._url(request, "marketing/coupon/edit", token, keep),
+            entity.render_list(
+                rows=[entity.list_item(r) for r in rows],
+                url=app._url(request, entity.route, token, keep),
+                edit_url=app._url(request, f"{entity.route}/edit", token, keep),
                 page=page,
                 total=total,
                 success=flash,
+                **links,
             )
         )
 
     def form_page(
         request: _Request,
         token: str,
-        coupon_id: int | None,
+        item_id: int | None,
         values: dict[str, str],
-        products: list[int],
-        categories: list[int],
+        related: Mapping[str, list[int]],
         errors: dict[str, str],
         warning: str | None,
     ) -> Answer:
-        names_p = [(p, _name(db, "oc_product_description", "product_id", p)) for p in products]
-        names_c = [(c, _name(db, "oc_category_description", "category_id", c)) for c in categories]
-        suffix = f"&amp;coupon_id={coupon_id}" if coupon_id is not None else ""
-        route = "marketing/coupon/edit" if coupon_id is not None else "marketing/coupon/add"
+        extra: dict[str, Any] = {
+            link.kwarg: [(i, _name(db, link.names, link.column, i)) for i in related.get(link.kind, [])]
+            for link in entity.links
+        }
+        for kwarg, names, column in entity.choices:
+            extra[kwarg] = [
+                (int(r[0]), str(r[1]))
+                for r in db.execute(f"SELECT {column}, name FROM {names} WHERE language_id = 1 ORDER BY name")
+            ]
+        suffix = f"&amp;{key}={item_id}" if item_id is not None else ""
+        page = "edit" if item_id is not None else "add"
         return app._html(
-            render_coupon_form(
-                title="Edit Coupon" if coupon_id is not None else "Add Coupon",
-                action=app._url(request, route, token, suffix),
+            entity.render_form(
+                title=f"{page.capitalize()} {entity.noun}",
+                action=app._url(request, f"{entity.route}/{page}", token, suffix),
                 values=values,
-                products=names_p,
-                categories=names_c,
                 errors=errors,
                 warning=warning,
+                **extra,
             )
         )
 
-    def save(request: _Request, token: str, can_modify: bool, coupon_id: int | None) -> Answer:
-        values = {k: request.value(k) for k in COUPON_FIELDS}
-        products = [int(v) for k, v in request.form if k.startswith("coupon_product[") and v.isdigit()]
-        categories = [int(v) for k, v in request.form if k.startswith("coupon_category[") and v.isdigit()]
+    def save(request: _Request, token: str, can_modify: bool, item_id: int | None) -> Answer:
+        values = {k: request.value(k) for k in entity.fields}
+        related = {
+            link.kind: [
+                int(v) for k, v in request.form if k.startswith(f"coupon_{link.kind}[") and v.isdigit()
+            ]
+            for link in entity.links
+        }
         with state.lock:
             found = db.execute(
-                "SELECT coupon_id FROM oc_coupon WHERE LOWER(code) = LOWER(?)", (values["code"],)
+                f"SELECT {key} FROM {table} WHERE LOWER(code) = LOWER(?)", (values["code"],)
             ).fetchone()
-            errors, warning = validate_coupon(
+            errors, warning = entity.validate(
                 values,
                 can_modify=can_modify,
                 existing_id=int(found[0]) if found else None,
-                editing_id=coupon_id,
+                editing_id=item_id,
             )
             if errors or warning:
-                return form_page(request, token, coupon_id, values, products, categories, errors, warning)
-            row = (
-                values["name"],
-                values["code"],
-                values["type"],
-                _num(values["discount"]),
-                int(values["logged"] == "1"),
-                int(values["shipping"] == "1"),
-                _num(values["total"]),
-                values["date_start"],
-                values["date_end"],
-                int(_num(values["uses_total"])),
-                int(_num(values["uses_customer"])),
-                int(values["status"] == "1"),
-            )
-            if coupon_id is None:
+                return form_page(request, token, item_id, values, related, errors, warning)
+            row = tuple(entity.casts.get(k, str)(values[k]) for k in entity.fields)
+            if item_id is None:
+                columns = (*(c for c, _ in entity.insert_constants), *entity.fields, "date_added")
+                stamp = state.clock().isoformat(sep=" ", timespec="seconds")
                 cur = db.execute(
-                    "INSERT INTO oc_coupon (name, code, type, discount, logged, shipping, total, date_start, "
-                    "date_end, uses_total, uses_customer, status, date_added) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*row, state.clock().isoformat(sep=" ", timespec="seconds")),
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    (*(v for _, v in entity.insert_constants), *row, stamp),
                 )
-                coupon_id = int(cur.lastrowid or 0)
+                item_id = int(cur.lastrowid or 0)
             else:
-                db.execute(
-                    "UPDATE oc_coupon SET name=?, code=?, type=?, discount=?, logged=?, shipping=?, total=?, "
-                    "date_start=?, date_end=?, uses_total=?, uses_customer=?, status=? WHERE coupon_id=?",
-                    (*row, coupon_id),
+                assignments = ", ".join(f"{k}=?" for k in entity.fields)
+                db.execute(f"UPDATE {table} SET {assignments} WHERE {key}=?", (*row, item_id))
+            for link in entity.links:
+                db.execute(f"DELETE FROM {link.table} WHERE {key} = ?", (item_id,))
+                db.executemany(
+                    f"INSERT INTO {link.table} ({key}, {link.column}) VALUES (?, ?)",
+                    [(item_id, i) for i in related[link.kind]],
                 )
-            db.execute("DELETE FROM oc_coupon_product WHERE coupon_id = ?", (coupon_id,))
-            db.execute("DELETE FROM oc_coupon_category WHERE coupon_id = ?", (coupon_id,))
-            db.executemany(
-                "INSERT INTO oc_coupon_product (coupon_id, product_id) VALUES (?, ?)",
-                [(coupon_id, p) for p in products],
-            )
-            db.executemany(
-                "INSERT INTO oc_coupon_category (coupon_id, category_id) VALUES (?, ?)",
-                [(coupon_id, c) for c in categories],
-            )
             db.commit()
-        request.session["flash"] = "Success: You have modified coupons!"
-        keep = "".join(f"&{k}={request.query[k]}" for k in ("sort", "order", "page") if k in request.query)
-        return app._redirect(f"{request.base}?route=marketing/coupon&user_token={token}{keep}")
-
-    def index(request: _Request, token: str, can_modify: bool) -> Answer:
-        flash = request.session.pop("flash", None)
-        return listing(request, token, can_modify, flash)
+        request.session["flash"] = entity.flash
+        keep = ""
+        if entity.redirect_keeps_paging:
+            keep = "".join(
+                f"&{k}={request.query[k]}" for k in ("sort", "order", "page") if k in request.query
+            )
+        return app._redirect(f"{request.base}?route={entity.route}&user_token={token}{keep}")
 
     def add(request: _Request, token: str, can_modify: bool) -> Answer:
         if request.method == "POST":
             return save(request, token, can_modify, None)
-        today = state.clock().date()
-        values = {
-            "date_start": today.isoformat(),
-            "date_end": _plus_month(today).isoformat(),
-            "uses_total": "1",
-            "uses_customer": "1",
-            "status": "1",
-        }
-        return form_page(request, token, None, values, [], [], {}, None)
+        return form_page(request, token, None, entity.defaults(state.clock().date()), {}, {}, None)
 
     def edit(request: _Request, token: str, can_modify: bool) -> Answer:
-        coupon_id = int(request.query.get("coupon_id") or 0)
+        item_id = int(request.query.get(key) or 0)
         if request.method == "POST":
-            return save(request, token, can_modify, coupon_id)
+            return save(request, token, can_modify, item_id)
         row = db.execute(
-            f"SELECT {', '.join(COUPON_FIELDS)} FROM oc_coupon WHERE coupon_id = ?", (coupon_id,)
+            f"SELECT {', '.join(entity.fields)} FROM {table} WHERE {key} = ?", (item_id,)
         ).fetchone()
         if row is None:
-            return add(request, token, can_modify)
-        values = {k: str(v) for k, v in zip(COUPON_FIELDS, row, strict=True)}
-        for key in ("discount", "total"):
-            values[key] = f"{Decimal(values[key]):.4f}"
-        products = [
-            int(r[0])
-            for r in db.execute(
-                "SELECT product_id FROM oc_coupon_product WHERE coupon_id = ? ORDER BY product_id",
-                (coupon_id,),
-            )
-        ]
-        categories = [
-            int(r[0])
-            for r in db.execute(
-                "SELECT category_id FROM oc_coupon_category WHERE coupon_id = ? ORDER BY category_id",
-                (coupon_id,),
-            )
-        ]
-        return form_page(request, token, coupon_id, values, products, categories, {}, None)
+            shown_id = None if entity.missing_is_add else item_id
+            return form_page(request, token, shown_id, entity.defaults(state.clock().date()), {}, {}, None)
+        values = {k: str(v) for k, v in zip(entity.fields, row, strict=True)}
+        for name in entity.decimals:
+            values[name] = f"{Decimal(values[name]):.4f}"
+        related = {
+            link.kind: [
+                int(r[0])
+                for r in db.execute(
+                    f"SELECT {link.column} FROM {link.table} WHERE {key} = ? ORDER BY {link.column}",
+                    (item_id,),
+                )
+            ]
+            for link in entity.links
+        }
+        return form_page(request, token, item_id, values, related, {}, None)
 
+    return {(entity.route, "index"): index, (entity.route, "add"): add, (entity.route, "edit"): edit}
+
+
+def _coupon_item(r: Sequence[Any]) -> CouponListItem:
+    return CouponListItem(
+        int(r[0]), str(r[1]), str(r[2]), f"{Decimal(str(r[3])):.4f}", _d(r[4]), _d(r[5]), bool(r[6])
+    )
+
+
+def _voucher_item(r: Sequence[Any]) -> VoucherListItem:
+    amount = f"${Decimal(str(r[4])):.2f}"
+    return VoucherListItem(
+        int(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        amount,
+        str(r[5] or ""),
+        bool(r[6]),
+        _d(r[7]),
+        int(r[8]) or None,
+    )
+
+
+def _coupon_defaults(today: date) -> dict[str, str]:
     return {
-        ("marketing/coupon", "index"): index,
-        ("marketing/coupon", "add"): add,
-        ("marketing/coupon", "edit"): edit,
+        "date_start": today.isoformat(),
+        "date_end": _plus_month(today).isoformat(),
+        "uses_total": "1",
+        "uses_customer": "1",
+        "status": "1",
     }
+
+
+COUPON = _Entity(
+    route="marketing/coupon",
+    key="coupon_id",
+    table="oc_coupon",
+    noun="Coupon",
+    fields=COUPON_FIELDS,
+    casts={
+        "discount": _num,
+        "total": _num,
+        "logged": _flag,
+        "shipping": _flag,
+        "uses_total": _count,
+        "uses_customer": _count,
+        "status": _flag,
+    },
+    decimals=("discount", "total"),
+    flash="Success: You have modified coupons!",
+    validate=validate_coupon,
+    sorts=COUPON_SORTS,
+    default_sort="name",
+    default_order="ASC",
+    list_sql="SELECT coupon_id, name, code, discount, date_start, date_end, status FROM oc_coupon",
+    list_item=_coupon_item,
+    render_list=render_coupon_list,
+    render_form=render_coupon_form,
+    defaults=_coupon_defaults,
+    links=(
+        _Link("product", "products", "oc_coupon_product", "product_id", "oc_product_description"),
+        _Link("category", "categories", "oc_coupon_category", "category_id", "oc_category_description"),
+    ),
+    missing_is_add=True,
+    redirect_keeps_paging=True,
+)
+
+VOUCHER = _Entity(
+    route="sale/voucher",
+    key="voucher_id",
+    table="oc_voucher",
+    noun="Gift Voucher",
+    fields=VOUCHER_FIELDS,
+    casts={"voucher_theme_id": _count, "amount": _num, "status": _flag},
+    decimals=("amount",),
+    flash="Success: You have modified vouchers!",
+    validate=validate_voucher,
+    sorts=VOUCHER_SORTS,
+    default_sort="v.date_added",
+    default_order="DESC",
+    list_sql=(
+        "SELECT v.voucher_id, v.code, v.from_name, v.to_name, v.amount, t.name AS theme, v.status, "
+        "v.date_added, v.order_id FROM oc_voucher v LEFT JOIN oc_voucher_theme_description t "
+        "ON v.voucher_theme_id = t.voucher_theme_id AND t.language_id = 1"
+    ),
+    list_item=_voucher_item,
+    render_list=render_voucher_list,
+    render_form=render_voucher_form,
+    defaults=lambda today: {"status": "1"},
+    list_links=(("order_url", "sale/order/info"),),
+    choices=(("themes", "oc_voucher_theme_description", "voucher_theme_id"),),
+    insert_constants=(("order_id", 0),),
+)
+
+
+def coupon_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, str], Handler]:
+    """Handlers of ``marketing/coupon`` (list, add, edit)."""
+    return _entity_handlers(COUPON, state, app)
 
 
 def voucher_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, str], Handler]:
     """Handlers of ``sale/voucher`` (list, add, edit, send)."""
-    db = state.db
-
-    def themes() -> list[tuple[int, str]]:
-        return [
-            (int(r[0]), str(r[1]))
-            for r in db.execute(
-                "SELECT voucher_theme_id, name FROM oc_voucher_theme_description "
-                "WHERE language_id = 1 ORDER BY name"
-            )
-        ]
-
-    def index(request: _Request, token: str, can_modify: bool) -> Answer:
-        flash = request.session.pop("flash", None)
-        sort, order, page, keep = _paging(request, VOUCHER_SORTS, "v.date_added", "DESC")
-        total = int(db.execute("SELECT COUNT(*) FROM oc_voucher").fetchone()[0])
-        rows = db.execute(
-            "SELECT v.voucher_id, v.code, v.from_name, v.to_name, v.amount, t.name AS theme, v.status, "
-            "v.date_added, v.order_id FROM oc_voucher v LEFT JOIN oc_voucher_theme_description t "
-            "ON v.voucher_theme_id = t.voucher_theme_id AND t.language_id = 1 "
-            f"ORDER BY {sort} COLLATE NOCASE {order} LIMIT ? OFFSET ?",
-            (LIMIT, (page - 1) * LIMIT),
-        ).fetchall()
-        items = [
-            VoucherListItem(
-                int(r[0]),
-                str(r[1]),
-                str(r[2]),
-                str(r[3]),
-                f"${Decimal(str(r[4])):.2f}",
-                str(r[5] or ""),
-                bool(r[6]),
-                _d(r[7]),
-                int(r[8]) or None,
-            )
-            for r in rows
-        ]
-        return app._html(
-            render_voucher_list(
-                rows=items,
-                url=app._url(request, "sale/voucher", token, keep),
-                edit_url=app._url(request, "sale/voucher/edit", token, keep),
-                order_url=app._url(request, "sale/order/info", token),
-                page=page,
-                total=total,
-                success=flash,
-            )
-        )
-
-    def form_page(
-        request: _Request,
-        token: str,
-        voucher_id: int | None,
-        values: dict[str, str],
-        errors: dict[str, str],
-        warning: str | None,
-    ) -> Answer:
-        suffix = f"&amp;voucher_id={voucher_id}" if voucher_id is not None else ""
-        route = "sale/voucher/edit" if voucher_id is not None else "sale/voucher/add"
-        return app._html(
-            render_voucher_form(
-                title="Edit Gift Voucher" if voucher_id is not None else "Add Gift Voucher",
-                action=app._url(request, route, token, suffix),
-                values=values,
-                themes=themes(),
-                errors=errors,
-                warning=warning,
-            )
-        )
-
-    def save(request: _Request, token: str, can_modify: bool, voucher_id: int | None) -> Answer:
-        values = {k: request.value(k) for k in VOUCHER_FIELDS}
-        with state.lock:
-            found = db.execute(
-                "SELECT voucher_id FROM oc_voucher WHERE LOWER(code) = LOWER(?)", (values["code"],)
-            ).fetchone()
-            errors, warning = validate_voucher(
-                values,
-                can_modify=can_modify,
-                existing_id=int(found[0]) if found else None,
-                editing_id=voucher_id,
-            )
-            if errors or warning:
-                return form_page(request, token, voucher_id, values, errors, warning)
-            row = (
-                values["code"],
-                values["from_name"],
-                values["from_email"],
-                values["to_name"],
-                values["to_email"],
-                int(_num(values["voucher_theme_id"])),
-                values["message"],
-                _num(values["amount"]),
-                int(values["status"] == "1"),
-            )
-            if voucher_id is None:
-                db.execute(
-                    "INSERT INTO oc_voucher (order_id, code, from_name, from_email, to_name, to_email, "
-                    "voucher_theme_id, message, amount, status, date_added) VALUES (0,?,?,?,?,?,?,?,?,?,?)",
-                    (*row, state.clock().isoformat(sep=" ", timespec="seconds")),
-                )
-            else:
-                db.execute(
-                    "UPDATE oc_voucher SET code=?, from_name=?, from_email=?, to_name=?, to_email=?, "
-                    "voucher_theme_id=?, message=?, amount=?, status=? WHERE voucher_id=?",
-                    (*row, voucher_id),
-                )
-            db.commit()
-        request.session["flash"] = "Success: You have modified vouchers!"
-        return app._redirect(f"{request.base}?route=sale/voucher&user_token={token}")
-
-    def add(request: _Request, token: str, can_modify: bool) -> Answer:
-        if request.method == "POST":
-            return save(request, token, can_modify, None)
-        return form_page(request, token, None, {"status": "1"}, {}, None)
-
-    def edit(request: _Request, token: str, can_modify: bool) -> Answer:
-        voucher_id = int(request.query.get("voucher_id") or 0)
-        if request.method == "POST":
-            return save(request, token, can_modify, voucher_id)
-        row = db.execute(
-            f"SELECT {', '.join(VOUCHER_FIELDS)} FROM oc_voucher WHERE voucher_id = ?", (voucher_id,)
-        ).fetchone()
-        values = {k: str(v) for k, v in zip(VOUCHER_FIELDS, row, strict=True)} if row else {"status": "1"}
-        if row:
-            values["amount"] = f"{Decimal(values['amount']):.4f}"
-        return form_page(request, token, voucher_id, values, {}, None)
 
     def send(request: _Request, token: str, can_modify: bool) -> Answer:
         body: Any = []
@@ -383,15 +381,7 @@ def voucher_handlers(state: AdminShopState, app: AdminApp) -> dict[tuple[str, st
             )
         return "200 OK", [("Content-Type", "application/json")], json.dumps(body)
 
-    return {
-        ("sale/voucher", "index"): index,
-        ("sale/voucher", "add"): add,
-        ("sale/voucher", "edit"): edit,
-        ("sale/voucher", "send"): send,
-    }
-
-
-LIMIT = 20
+    return {**_entity_handlers(VOUCHER, state, app), ("sale/voucher", "send"): send}
 
 
 def _name(db: Any, table: str, key: str, item_id: int) -> str:
