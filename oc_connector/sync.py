@@ -9,16 +9,15 @@ loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -31,88 +30,37 @@ from oc_connector.load import (
     upsert_orders,
     upsert_quarantine,
 )
-from oc_connector.normalize import QuarantinedRow, normalize_orders
-from oc_connector.secret import redact
+from oc_connector.normalize import normalize_orders
 from oc_connector.sync_history import admin_history_rows, observed_history_row
-from oc_connector.sync_state import acquire_lock, heartbeat, read_hwm, record_run, release_lock, set_hwm
+from oc_connector.sync_locks import RangeLock, ShopLock, SyncLock
+from oc_connector.sync_state import begin_write, read_hwm, record_run, set_hwm
+from oc_connector.sync_types import (
+    DEFAULT_FINAL_STATUSES,
+    AdminHistoryReader,
+    OrderReader,
+    SyncOptions,
+    SyncProgress,
+    SyncResult,
+)
+from oc_connector.sync_unreadable import FailureGate, Fetched, Unreadable
 from warehouse.migrate import upgrade
 from warehouse.orders_schema import opencart_orders, opencart_quarantine
 
-__all__ = ["OrderSync", "SyncOptions", "SyncProgress", "SyncResult"]
-
-DEFAULT_FINAL_STATUSES = frozenset({5, 7, 8, 9, 10, 11, 12, 13, 14, 16})
-
-
-class OrderReader(Protocol):
-    """What the sync needs from :class:`oc_connector.client.OpenCartClient`."""
-
-    def order_info_raw(self, order_id: int) -> dict[str, Any]:
-        """The raw ``order`` object; raises NotFoundError when the id does not exist."""
-        ...
-
-
-class AdminHistoryReader(Protocol):
-    """What the sync needs from :class:`oc_connector.admin.AdminClient`."""
-
-    def order_history(self, order_id: int) -> list[Any]:
-        """The order's full history rows (date_added, comment, status, notified)."""
-        ...
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """How a sync runs."""
-
-    shop: str = "default"
-    workers: int = 4
-    gap_tolerance: int = 50
-    batch_size: int = 200
-    final_statuses: frozenset[int] = DEFAULT_FINAL_STATUSES
-    lookback: timedelta = timedelta(days=30)
-    full: bool = False
-    shop_timezone: str = "UTC"
-    #: consecutive ids whose order/info stays unreadable (non-JSON, 5xx) after the client's retries
-    #: before the run stops: fewer are quarantined one by one, this many is an outage
-    max_consecutive_failures: int = 10
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Progress report for a UI: phase ('reread' | 'probe'), ids read so far, current id, HWM."""
-
-    phase: str
-    ids_read: int
-    total_hint: int | None
-    current_id: int
-    hwm: int
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What a run did."""
-
-    shop: str
-    orders_inserted: int = 0
-    orders_updated: int = 0
-    orders_unchanged: int = 0
-    orders_deleted: int = 0
-    history_rows: int = 0
-    quarantined: int = 0
-    api_calls: int = 0
-    retries: int = 0
-    rate_limit_wait_s: float = 0.0
-    hwm_before: int = 0
-    hwm_after: int = 0
-    ids_read: int = 0
-    duration_s: float = 0.0
-
-    def as_metadata(self) -> dict[str, int | float | str]:
-        """The result as a flat dict (for Dagster output metadata or logs)."""
-        return dict(asdict(self))
+__all__ = [
+    "DEFAULT_FINAL_STATUSES",
+    "AdminHistoryReader",
+    "OrderReader",
+    "OrderSync",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncResult",
+]
 
 
 @dataclass
 class _Tally:
+    lock: SyncLock
+    gate: FailureGate
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -121,26 +69,9 @@ class _Tally:
     quarantined: int = 0
     calls: int = 0
     ids_read: int = 0
-    extra: dict[str, float] = field(default_factory=dict)
-    #: unreadable answers not yet followed by a good one (held back: they may be an outage)
-    failing: list[tuple[int, _Unreadable]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Unreadable:
-    """order/info for one id stayed unreadable after the client's retries."""
-
-    error: UnexpectedResponseError | ServerError
-
-    def quarantined(self, order_id: int) -> QuarantinedRow:
-        err = self.error
-        http = f" [http={err.status}]" if err.status else ""
-        reason = redact(f"order/info unreadable: {err.message}{http}")
-        raw = json.dumps({"status": err.status, "body": redact(err.excerpt or "")}, ensure_ascii=False)
-        return QuarantinedRow(entity_id=str(order_id), reason=reason[:500], raw=raw)
-
-
-Fetched = tuple[int, "dict[str, Any] | _Unreadable | None"]
+_DEFAULT_OPTIONS = SyncOptions()
 
 
 def _utcnow() -> datetime:
@@ -165,7 +96,7 @@ class OrderSync:
         self,
         client: OrderReader,
         engine: sa.Engine,
-        options: SyncOptions = SyncOptions(),
+        options: SyncOptions = _DEFAULT_OPTIONS,
         *,
         admin: AdminHistoryReader | None = None,
         progress: Callable[[SyncProgress], None] | None = None,
@@ -198,12 +129,35 @@ class OrderSync:
         Returns:
             The run's statistics.
         """
-        return self._locked(self._run_body)
+        lock = ShopLock(self._engine, self._opt.shop, self._holder, self._now, self._lock_wait)
+        return self._locked(self._run_body, lock)
 
     def backfill(self, first_id: int, last_id: int) -> SyncResult:
-        """Read exactly ids ``first_id..last_id`` and upsert them; the HWM is not moved."""
+        """Read exactly ids ``first_id..last_id`` and upsert them; the HWM is not moved.
+
+        A backfill holds only the lock of its id range (``opencart_sync_range_lock``), not the
+        shop's: backfills of disjoint ranges run at the same time; one whose range overlaps a
+        range held by a live backfill waits up to ``lock_wait``, then raises ``SyncLockedError``
+        naming the holder and its range. A backfill and ``run()`` may also overlap in time: both
+        only upsert (orders by key, history rows ignored when their event exists, quarantine by
+        key), and a backfill never moves the mark, so together they leave the same rows as one
+        after the other (``_last_synced_at`` aside).
+
+        Args:
+            first_id: first order id to read (inclusive).
+            last_id: last order id to read (inclusive).
+
+        Returns:
+            The backfill's statistics (``hwm_before == hwm_after``).
+
+        Raises:
+            SyncLockedError: an overlapping range stayed held for ``lock_wait``.
+        """
         if first_id > last_id:
             raise ValueError("first_id must not exceed last_id")
+        lock = RangeLock(
+            self._engine, self._opt.shop, self._holder, self._now, self._lock_wait, first_id, last_id
+        )
 
         def body(tally: _Tally, hwm: int) -> int:
             known = self._loaded_ids(first_id, last_id)
@@ -217,24 +171,21 @@ class OrderSync:
             )
             return hwm
 
-        return self._locked(body)
+        return self._locked(body, lock)
 
     # -- orchestration ------------------------------------------------------------------------
 
-    def _locked(self, body: Callable[[_Tally, int], int]) -> SyncResult:
+    def _locked(self, body: Callable[[_Tally, int], int], lock: SyncLock) -> SyncResult:
         started = time.monotonic()
         upgrade(self._engine)
-        acquire_lock(
-            self._engine, shop=self._opt.shop, holder=self._holder, now=self._now, wait=self._lock_wait
-        )
-        tally = _Tally()
+        lock.acquire()
+        tally = _Tally(lock=lock, gate=FailureGate(self._opt.max_consecutive_failures))
         stats_before = self._client_stats()
         try:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
             hwm_after = body(tally, hwm_before)
-            if tally.failing:  # no good answer came after them: they may be the start of an outage
-                raise tally.failing[-1][1].error
+            tally.gate.check_done()
             stats_after = self._client_stats()
             result = SyncResult(
                 shop=self._opt.shop,
@@ -257,7 +208,7 @@ class OrderSync:
             record_run(self._engine, shop=self._opt.shop, finished_at=self._now(), stats=result.as_metadata())
             return result
         finally:
-            release_lock(self._engine, shop=self._opt.shop, holder=self._holder)
+            lock.release()
 
     def _run_body(self, tally: _Tally, hwm: int) -> int:
         reread = self._reread_ids(hwm)
@@ -316,26 +267,9 @@ class OrderSync:
         except NotFoundError:
             return order_id, None
         except (UnexpectedResponseError, ServerError) as exc:  # the client's retries are exhausted
-            return order_id, _Unreadable(exc)
+            return order_id, Unreadable(exc)
         inner = body.get("order") if isinstance(body, dict) else None
         return order_id, inner if isinstance(inner, dict) else body
-
-    def _accept(self, fetched: Fetched, tally: _Tally) -> list[Fetched]:
-        """What can go into a batch now, in id order.
-
-        An unreadable id is held back until a readable answer (an order or not-found) shows the shop
-        works, then quarantined; ``max_consecutive_failures`` unreadable ids in a row stop the run
-        with the error, so an outage is never quarantined. Transport errors are never caught.
-        """
-        oid, got = fetched
-        if isinstance(got, _Unreadable):
-            tally.failing.append((oid, got))
-            if len(tally.failing) >= self._opt.max_consecutive_failures:
-                raise got.error
-            return []
-        ready = [*tally.failing, fetched]
-        tally.failing.clear()
-        return ready
 
     def _window(self) -> int:
         """Fetches kept in flight: a whole batch ahead, so the pool keeps reading while a batch commits.
@@ -368,7 +302,7 @@ class OrderSync:
         with ThreadPoolExecutor(max_workers=self._opt.workers) as pool:
             for fetched in self._ordered(ids, pool):
                 tally.calls += 1
-                batch += self._accept(fetched, tally)
+                batch += tally.gate.accept(fetched)
                 if len(batch) >= self._opt.batch_size:
                     self._commit(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
                     batch = []
@@ -401,35 +335,23 @@ class OrderSync:
                     tally.calls += 1
                     if fetched[1] is not None:
                         state["last_seen"] = fetched[0]
-                    for oid, got in self._accept(fetched, tally):
+                    for oid, got in tally.gate.accept(fetched):
                         batch.append((oid, got))
                         if got is not None:
                             state["last_found"] = max(state["last_found"], oid)
                     if len(batch) >= self._opt.batch_size:
-                        self._commit(
-                            batch,
-                            tally,
-                            phase="probe",
-                            hwm=state["last_found"],
-                            loaded=set(),
-                            total=None,
-                            move_hwm=True,
-                        )
+                        self._commit_probe(batch, tally, state["last_found"])
                         batch = []
                 if batch:
-                    self._commit(
-                        batch,
-                        tally,
-                        phase="probe",
-                        hwm=state["last_found"],
-                        loaded=set(),
-                        total=None,
-                        move_hwm=True,
-                    )
+                    self._commit_probe(batch, tally, state["last_found"])
             finally:
                 for fut in window:
                     fut.cancel()
         return state["last_found"]
+
+    def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int) -> None:
+        """Commit a probe batch, moving the mark to the highest id found so far."""
+        self._commit(batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -447,7 +369,7 @@ class OrderSync:
         shop = self._opt.shop
         now = self._now()
         found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
-        unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, _Unreadable)]
+        unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, Unreadable)]
         missing = [oid for oid, got in batch if got is None and oid in loaded]
         norm = normalize_orders(
             [order for _, order in found],
@@ -456,7 +378,7 @@ class OrderSync:
             requested_ids=[oid for oid, _ in found],
         )
         admin_rows: list[dict[str, Any]] = []
-        with self._engine.begin() as conn:
+        with begin_write(self._engine) as conn:
             counts = upsert_orders(conn, norm.frame, now=now)
             touched = set(counts.new_ids) | set(counts.changed_ids)
             history: list[dict[str, Any]] = []
@@ -481,7 +403,7 @@ class OrderSync:
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
             if move_hwm:
                 set_hwm(conn, shop=shop, hwm=hwm)
-            heartbeat(conn, shop=shop, holder=self._holder, now=now)
+            tally.lock.heartbeat(conn, now=now)
         tally.inserted += counts.inserted
         tally.updated += counts.updated
         tally.unchanged += counts.unchanged

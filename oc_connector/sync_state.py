@@ -6,7 +6,8 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,9 +18,13 @@ from oc_connector.load import upsert
 from warehouse.orders_schema import opencart_sync_state
 
 __all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
     "SyncLockedError",
     "acquire_lock",
+    "begin_write",
+    "ensure_state_row",
     "heartbeat",
+    "holder_is_dead",
     "read_hwm",
     "record_run",
     "release_lock",
@@ -31,7 +36,31 @@ class SyncLockedError(OpenCartError):
     """Another sync of the same shop holds the lock (the message names the holder and since when)."""
 
 
-def _ensure_row(conn: sa.Connection, shop: str) -> None:
+SQLITE_BUSY_TIMEOUT_MS = 120_000
+"""How long a sync's write on SQLite waits for another writer (the file has one writer at a time).
+
+A batch transaction can hold the write lock for a while (with admin credentials it reads each
+changed order's history inside it), and parallel backfills or a backfill beside ``run()`` write
+the same file: they must wait rather than fail with "database is locked" after pysqlite's 5 s.
+"""
+
+
+@contextmanager
+def begin_write(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """``engine.begin()``; on SQLite the connection first waits up to :data:`SQLITE_BUSY_TIMEOUT_MS`.
+
+    The busy timeout is only ever raised (an engine created with a longer ``timeout`` keeps it).
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            current = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+            if current < SQLITE_BUSY_TIMEOUT_MS:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+        yield conn
+
+
+def ensure_state_row(conn: sa.Connection, shop: str) -> None:
+    """Create the shop's state row if missing (a write: on SQLite it takes the file's write lock)."""
     upsert(conn, opencart_sync_state, [{"shop": shop, "high_water_mark": 0}], keys=("shop",), update=())
 
 
@@ -53,8 +82,8 @@ def acquire_lock(
     t = opencart_sync_state
     deadline = time.monotonic() + wait.total_seconds()
     while True:
-        with engine.begin() as conn:
-            _ensure_row(conn, shop)
+        with begin_write(engine) as conn:
+            ensure_state_row(conn, shop)
             current = now()
             taken = conn.execute(
                 t.update()
@@ -117,7 +146,7 @@ def heartbeat(conn: sa.Connection, *, shop: str, holder: str, now: datetime) -> 
 def release_lock(engine: sa.Engine, *, shop: str, holder: str) -> None:
     """Release the lock if ``holder`` still owns it."""
     t = opencart_sync_state
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(
             t.update()
             .where(t.c.shop == shop, t.c.lock_holder == holder)
@@ -135,14 +164,14 @@ def read_hwm(conn: sa.Connection, *, shop: str) -> int:
 def set_hwm(conn: sa.Connection, *, shop: str, hwm: int) -> None:
     """Move the mark (only ever upward), in the caller's transaction with the data it describes."""
     t = opencart_sync_state
-    _ensure_row(conn, shop)
+    ensure_state_row(conn, shop)
     conn.execute(t.update().where(t.c.shop == shop, t.c.high_water_mark < hwm).values(high_water_mark=hwm))
 
 
 def record_run(engine: sa.Engine, *, shop: str, finished_at: datetime, stats: dict[str, Any]) -> None:
     """Store the finished run's end time and statistics."""
     t = opencart_sync_state
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         conn.execute(
             t.update()
             .where(t.c.shop == shop)

@@ -145,3 +145,15 @@ opencart_quarantine = sa.Table(
     sa.Column("last_seen_at", TS, nullable=False),
     sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
 )
+
+opencart_sync_range_lock = sa.Table(
+    "opencart_sync_range_lock",
+    metadata,
+    # one row per id range a backfill holds; overlapping ranges of a shop are refused while the
+    # holder lives (oc_connector/sync_range_lock.py), disjoint ones run in parallel
+    sa.Column("shop", sa.String(64), primary_key=True),
+    sa.Column("first_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("last_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("locked_at", TS, nullable=False),
+)

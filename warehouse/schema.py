@@ -10,11 +10,16 @@ from warehouse.orders_schema import (
     opencart_order_history,
     opencart_orders,
     opencart_quarantine,
+    opencart_sync_range_lock,
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 1
-"""Bump when a table or column is added; migrate.upgrade() applies additive changes."""
+SCHEMA_VERSION = 2
+"""Bump when a table or column is added; migrate.upgrade() applies additive changes.
+
+1: orders, history, sync state, quarantine (and the ledger tables).
+2: ``opencart_sync_range_lock`` (per-range backfill locks).
+"""
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -24,12 +29,19 @@ __all__ = [
     "opencart_order_history",
     "opencart_orders",
     "opencart_quarantine",
+    "opencart_sync_range_lock",
     "opencart_sync_state",
     "orders_schema",
 ]
 
 
-ORDER_TABLES = (opencart_order_history, opencart_quarantine, opencart_sync_state, opencart_orders)
+ORDER_TABLES = (
+    opencart_order_history,
+    opencart_quarantine,
+    opencart_sync_range_lock,
+    opencart_sync_state,
+    opencart_orders,
+)
 """The tables the order sync writes, all keyed by ``shop``."""
 
 
