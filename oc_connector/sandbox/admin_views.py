@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 
 from oc_connector.sandbox.admin_pages import _document, pagination_block
 
 __all__ = [
     "CouponListItem",
+    "ListFrame",
     "VoucherListItem",
     "render_coupon_form",
     "render_coupon_list",
@@ -73,18 +75,19 @@ def _cell(value: object, align: str = "left") -> str:
     return f'<td class="text-{align}">{value}</td>'
 
 
-def _list(
-    *,
-    form_id: str,
-    headers: Sequence[str],
-    body_rows: Sequence[str],
-    url: str,
-    page: int,
-    total: int,
-    limit: int,
-    success: str | None,
-    warning: str | None,
-) -> str:
+class ListFrame(TypedDict):
+    """What every list page takes besides its rows: its URLs, paging and alerts."""
+
+    url: str
+    edit_url: str  # the row's ``&amp;<id key>=N`` is appended
+    page: int
+    total: int
+    limit: NotRequired[int]  # 20 if not given
+    success: NotRequired[str | None]
+    warning: NotRequired[str | None]
+
+
+def _list(*, form_id: str, headers: Sequence[str], body_rows: Sequence[str], frame: ListFrame) -> str:
     head = "".join(_cell(h) for h in headers)
     if not body_rows:
         body_rows = [f'<tr><td class="text-center" colspan="{len(headers) + 1}">No results!</td></tr>']
@@ -94,73 +97,51 @@ def _list(
         f'<thead><tr><td style="width: 1px;" class="text-center"></td>{head}</tr></thead>\n'
         "<tbody>\n" + "\n".join(body_rows) + "\n</tbody></table></div></form>\n"
     )
+    paging = pagination_block(
+        url=frame["url"], page=frame["page"], total=frame["total"], limit=frame.get("limit", 20)
+    )
     return _document(
         "Admin",
         '<div class="container-fluid">\n'
-        + _alerts(success, warning)
+        + _alerts(frame.get("success"), frame.get("warning"))
         + table
-        + pagination_block(url=url, page=page, total=total, limit=limit)
+        + paging
         + "</div>",
     )
 
 
-def _checkbox(row_id: int) -> str:
-    return f'<td class="text-center"><input type="checkbox" name="selected[]" value="{row_id}" /></td>'
+def _row(row_id: int, cells: Sequence[str]) -> str:
+    checkbox = f'<td class="text-center"><input type="checkbox" name="selected[]" value="{row_id}" /></td>'
+    return "<tr>" + checkbox + "".join(cells) + "</tr>"
 
 
-def render_coupon_list(
-    *,
-    rows: Sequence[CouponListItem],
-    url: str,
-    edit_url: str,
-    page: int,
-    total: int,
-    limit: int = 20,
-    success: str | None = None,
-    warning: str | None = None,
-) -> str:
+def _edit_link(edit_url: str, key: str, row_id: int) -> str:
+    return f'<a href="{edit_url}&amp;{key}={row_id}" title="Edit" class="btn btn-primary"></a>'
+
+
+def render_coupon_list(*, rows: Sequence[CouponListItem], **frame: Unpack[ListFrame]) -> str:
     """The ``marketing/coupon`` list page; ``edit_url`` gets ``&amp;coupon_id=N`` appended."""
     body = [
-        "<tr>"
-        + _checkbox(r.coupon_id)
-        + _cell(r.name)
-        + _cell(r.code)
-        + _cell(r.discount, "right")
-        + _cell(r.date_start)
-        + _cell(r.date_end)
-        + _cell("Enabled" if r.status else "Disabled")
-        + _cell(
-            f'<a href="{edit_url}&amp;coupon_id={r.coupon_id}" title="Edit" class="btn btn-primary"></a>',
-            "right",
+        _row(
+            r.coupon_id,
+            [
+                _cell(r.name),
+                _cell(r.code),
+                _cell(r.discount, "right"),
+                _cell(r.date_start),
+                _cell(r.date_end),
+                _cell("Enabled" if r.status else "Disabled"),
+                _cell(_edit_link(frame["edit_url"], "coupon_id", r.coupon_id), "right"),
+            ],
         )
-        + "</tr>"
         for r in rows
     ]
     headers = ["Coupon Name", "Code", "Discount", "Date Start", "Date End", "Status", "Action"]
-    return _list(
-        form_id="form-coupon",
-        headers=headers,
-        body_rows=body,
-        url=url,
-        page=page,
-        total=total,
-        limit=limit,
-        success=success,
-        warning=warning,
-    )
+    return _list(form_id="form-coupon", headers=headers, body_rows=body, frame=frame)
 
 
 def render_voucher_list(
-    *,
-    rows: Sequence[VoucherListItem],
-    url: str,
-    edit_url: str,
-    order_url: str,
-    page: int,
-    total: int,
-    limit: int = 20,
-    success: str | None = None,
-    warning: str | None = None,
+    *, rows: Sequence[VoucherListItem], order_url: str, **frame: Unpack[ListFrame]
 ) -> str:
     """The ``sale/voucher`` list page (a View Order link for vouchers sold in an order)."""
     body = []
@@ -169,32 +150,12 @@ def render_voucher_list(
         if r.order_id:
             link = f"{order_url}&amp;order_id={r.order_id}"
             action = f'<a href="{link}" title="View Order" class="btn btn-info"></a> '
-        action += (
-            f'<a href="{edit_url}&amp;voucher_id={r.voucher_id}" title="Edit" class="btn btn-primary"></a>'
-        )
-        body.append(
-            "<tr>"
-            + _checkbox(r.voucher_id)
-            + "".join(_cell(v) for v in (r.code, r.from_name, r.to_name))
-            + _cell(r.amount, "right")
-            + _cell(r.theme)
-            + _cell("Enabled" if r.status else "Disabled")
-            + _cell(r.date_added)
-            + _cell(action, "right")
-            + "</tr>"
-        )
+        action += _edit_link(frame["edit_url"], "voucher_id", r.voucher_id)
+        cells = [_cell(v) for v in (r.code, r.from_name, r.to_name)]
+        cells += [_cell(r.amount, "right"), _cell(r.theme), _cell("Enabled" if r.status else "Disabled")]
+        body.append(_row(r.voucher_id, [*cells, _cell(r.date_added), _cell(action, "right")]))
     headers = ["Code", "From", "To", "Amount", "Theme", "Status", "Date Added", "Action"]
-    return _list(
-        form_id="form-voucher",
-        headers=headers,
-        body_rows=body,
-        url=url,
-        page=page,
-        total=total,
-        limit=limit,
-        success=success,
-        warning=warning,
-    )
+    return _list(form_id="form-voucher", headers=headers, body_rows=body, frame=frame)
 
 
 def _text_input(name: str, values: Mapping[str, str], errors: Mapping[str, str]) -> str:
