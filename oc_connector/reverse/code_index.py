@@ -2,28 +2,34 @@
 
 OpenCart 3.0's admin lists (``sale/voucher``, ``marketing/coupon``) cannot be filtered by code, so
 finding one code means reading list pages. :class:`CodeIndex` reads the whole list **once** and then
-answers lookups with one edit-form read, keeping itself current from the shop's auto-increment ids.
+answers lookups from the shop's auto-increment ids and edit forms:
+
+* a known code: one edit-form read, verified (the form's code must be the asked code, else the index
+  is stale and the list is rescanned once);
+* after our own create: the ids after the highest known one are probed (up to ``probes`` missing
+  ids) until the new code shows up, else the list is rescanned;
+* an unknown code: one probe of the next id ("catch-up": records anyone added since are indexed;
+  an immediately repeated miss of the same code, with no write in between, reuses it).
 
 When a miss is trusted (the rule the exactly-once issuance relies on, since a ``None`` from a
 store's ``find`` makes the caller create):
 
 * the index was built by a full list scan made by this instance (in this run), **and**
 * every create sent through this instance since then has been resolved: either its id was found
-  (by probing the ids after the highest one known, or by a rescan) or the shop refused it with a
-  form error (nothing written), **and**
-* no create was refused for a code the index did not know (the list is then known to be stale).
+  (by probing or by a rescan) or the shop refused it with a form error (nothing written), **and**
+* no create was refused for a code the index did not know (the index is then known to be stale).
 
-Otherwise a miss first probes the next ids and, if a create is still unresolved, rescans the whole
-list before answering None. A create whose answer was lost (``OutcomeUnknown``, a transport error,
-any error but a form refusal) therefore never yields a false None: if the shop committed it, the
-probe or the rescan finds it. Hits are always verified against the edit form (its code must equal
-the asked code, else the index is stale and the list is rescanned once).
+Otherwise a lookup first probes the next ids and, while a create is still unresolved (or the
+index is stale), rescans the whole list before answering None. A create whose answer was lost
+(``OutcomeUnknown``, a transport error, any error but a form refusal) therefore never yields a
+false None: if the shop committed it, the probe or the rescan finds it.
 
-Not covered (as before, with per-lookup scans): a record another user adds *after* our last probe
-or scan is unseen until our next create is resolved (then the probe walks over it and indexes it);
-a create by someone else with exactly our code in that window is refused by the shop (duplicate code
--> form error), which marks the index stale. A rescan pages with offsets, so a record deleted by
-someone else during the scan can hide one row from it.
+Not covered (as with the former per-lookup scans): a record someone else adds between our miss
+and our create (the shop refuses a duplicate code with a form error, which marks the index
+stale); a record of someone else's behind a gap in the ids (a deleted newest record) is unseen
+until the next rescan; a rescan pages with offsets, so a record deleted by someone else during the
+scan can hide one row from it; a create still running in the shop after its answer was lost
+(e.g. a client timeout) may not be visible yet.
 """
 
 from __future__ import annotations
@@ -66,11 +72,12 @@ class CodeIndex(Generic[F]):
         self._pending: set[str] = set()
         self._stale = False
         self._fresh: dict[int, F] = {}
+        self._last_miss: str | None = None
         self.scans = 0
 
     @property
     def trusted(self) -> bool:
-        """True when a miss needs no request (see the module docstring for the rule)."""
+        """True when a miss is answered without a list rescan (see the module docstring for the rule)."""
         return self._ids is not None and not self._pending and not self._stale
 
     def find(self, code: str) -> tuple[int, F] | None:
@@ -81,15 +88,27 @@ class CodeIndex(Generic[F]):
         """
         key = code.casefold()
         self._fresh = {}
+        # a repeated miss of the same code with no write in between needs no new catch-up probe
+        at_tail, self._last_miss = self._last_miss == key, None
         try:
             if self._ids is None:
                 self._rescan()
-            if self._pending:
-                self._resolve()
+                at_tail = True
+            elif self._pending:
+                at_tail = self._probe(misses=self._probes)
+                if self._pending:
+                    self._rescan_because(f"{len(self._pending)} create(s) not found by probing ids")
+                    at_tail = True
             found = self._lookup(key)
             if found is None and self._stale:
-                self._rescan()
+                self._rescan_because("a create was refused for a code it did not know")
                 found = self._lookup(key)
+                at_tail = True
+            if found is None and not at_tail:
+                self._probe(misses=1)
+                found = self._lookup(key)
+            if found is None:
+                self._last_miss = key
             return found
         finally:
             self._fresh = {}
@@ -97,6 +116,7 @@ class CodeIndex(Generic[F]):
     def creating(self, code: str) -> None:
         """Note a create about to be sent: misses are untrusted until it is resolved."""
         self._pending.add(code.casefold())
+        self._last_miss = None
 
     def refused(self, code: str) -> None:
         """The shop refused the create (form error): nothing was written for it.
@@ -106,11 +126,13 @@ class CodeIndex(Generic[F]):
         """
         key = code.casefold()
         self._pending.discard(key)
+        self._last_miss = None
         if self._ids is not None and key not in self._ids:
             self._stale = True
 
     def updated(self, record_id: int, code: str) -> None:
         """Note an edit that may have set this code on ``record_id`` (verified on the next hit)."""
+        self._last_miss = None
         if self._ids is not None:
             self._ids[code.casefold()] = record_id
 
@@ -137,24 +159,30 @@ class CodeIndex(Generic[F]):
         self._fresh[record_id] = form
         return form
 
-    def _resolve(self) -> None:
-        """Find our unresolved creates by probing the ids after the highest known; else rescan."""
+    def _rescan_because(self, why: str) -> None:
+        log.info("%s index: %s; rescanning the list", self.kind, why)
+        self._rescan()
+
+    def _probe(self, *, misses: int) -> bool:
+        """Index the records after the highest known id, until ``misses`` ids were missing.
+
+        While creates of ours are unresolved, stops as soon as the last of them is found.
+        Returns True when it ended on a missing id (the tail was seen).
+        """
         assert self._ids is not None  # noqa: S101 - built before
-        misses, next_id = 0, self._max_id + 1
-        while self._pending and misses < self._probes:
+        resolving = bool(self._pending)
+        missing, next_id = 0, self._max_id + 1
+        while missing < misses and not (resolving and not self._pending):
             form = self._load(next_id)
             if form is None:
-                misses += 1
+                missing += 1
             else:
                 key = self._code_of(form).casefold()
                 self._ids.setdefault(key, next_id)
                 self._max_id = next_id
                 self._pending.discard(key)
             next_id += 1
-        if self._pending:
-            log.info("%s index: %d create(s) not found by probing ids; rescanning the list",
-                     self.kind, len(self._pending))
-            self._rescan()
+        return missing > 0
 
     def _lookup(self, key: str) -> tuple[int, F] | None:
         assert self._ids is not None  # noqa: S101 - built before
@@ -168,7 +196,6 @@ class CodeIndex(Generic[F]):
             if form is not None and self._code_of(form).casefold() == key:
                 return record_id, form
             if attempt == 0:
-                log.info("%s index: id %d no longer holds the code; rescanning", self.kind, record_id)
-                self._rescan()
+                self._rescan_because(f"id {record_id} no longer holds the code")
                 self._fresh = {}
         raise AdminError(f"{self.kind} list and edit form disagree on a code even after a rescan")
