@@ -8,8 +8,9 @@ answers lookups from the shop's auto-increment ids and edit forms:
   is stale and the list is rescanned once);
 * after our own create: the ids after the highest known one are probed (up to ``probes`` missing
   ids) until the new code shows up, else the list is rescanned;
-* an unknown code: one probe of the next id ("catch-up": records anyone added since are indexed;
-  an immediately repeated miss of the same code, with no write in between, reuses it).
+* an unknown code: one probe of the next id ("catch-up": records anyone added since are indexed,
+  up to ``walk`` of them, else the list is rescanned; an immediately repeated miss of the same
+  code, with no write in between, reuses it).
 
 When a miss is trusted (the rule the exactly-once issuance relies on, since a ``None`` from a
 store's ``find`` makes the caller create):
@@ -56,17 +57,20 @@ class CodeIndex(Generic[F]):
             does not exist.
         code_of: the code shown in a form.
         probes: how many missing ids after the highest known one are probed before a rescan.
+        walk: how many records added after the highest known id are read one by one (edit forms)
+            before a list rescan is preferred (many records added by others since the scan).
     """
 
     def __init__(
         self, *, kind: str, scan: Callable[[], Iterable[tuple[int, str]]], form: Callable[[int], F],
-        code_of: Callable[[F], str], probes: int = 3,
+        code_of: Callable[[F], str], probes: int = 3, walk: int = 20,
     ) -> None:
         self.kind = kind
         self._scan = scan
         self._form = form
         self._code_of = code_of
         self._probes = probes
+        self._walk = walk
         self._ids: dict[str, int] | None = None
         self._max_id = 0
         self._pending: set[str] = set()
@@ -105,7 +109,8 @@ class CodeIndex(Generic[F]):
                 found = self._lookup(key)
                 at_tail = True
             if found is None and not at_tail:
-                self._probe(misses=1)
+                if not self._probe(misses=1):
+                    self._rescan_because(f"more than {self._walk} records were added since the scan")
                 found = self._lookup(key)
             if found is None:
                 self._last_miss = key
@@ -167,12 +172,13 @@ class CodeIndex(Generic[F]):
         """Index the records after the highest known id, until ``misses`` ids were missing.
 
         While creates of ours are unresolved, stops as soon as the last of them is found.
-        Returns True when it ended on a missing id (the tail was seen).
+        Gives up after reading ``walk`` records. Returns True when it ended on a missing id (the
+        tail was seen).
         """
         assert self._ids is not None  # noqa: S101 - built before
         resolving = bool(self._pending)
-        missing, next_id = 0, self._max_id + 1
-        while missing < misses and not (resolving and not self._pending):
+        missing, walked, next_id = 0, 0, self._max_id + 1
+        while missing < misses and walked < self._walk and not (resolving and not self._pending):
             form = self._load(next_id)
             if form is None:
                 missing += 1
@@ -181,6 +187,7 @@ class CodeIndex(Generic[F]):
                 self._ids.setdefault(key, next_id)
                 self._max_id = next_id
                 self._pending.discard(key)
+                walked += 1
             next_id += 1
         return missing > 0
 

@@ -229,3 +229,22 @@ def test_coupons_scan_the_list_once_and_survive_lost_answers(sb: Sandbox, engine
     assert delta["marketing/coupon"] == ceil(held / 20) and store.index.scans == 1
     assert delta["marketing/coupon/add"] == 9
     assert delta["marketing/coupon/edit"] <= 3 * 10
+
+
+def test_many_records_added_since_the_scan_are_rescanned_not_walked_one_by_one(sb: Sandbox) -> None:
+    _seed_vouchers(sb, 40)
+    store = AdminVoucherStore(admin=_admin(sb))
+    assert store.find("NOPE0001") is None and store.index.scans == 1
+    for i in range(3):
+        sb.add_voucher(code=f"FEW{i:03d}")
+    counts = _counts(sb)
+    found = store.find("few002")  # a few new records: walked by id (3 forms + the missing id after them)
+    assert found is not None and found[1]["code"] == "FEW002"
+    assert _delta(sb, counts) == {LIST: 0, EDIT: 4, ADD: 0, "common/login": 0}
+    for i in range(30):
+        sb.add_voucher(code=f"MANY{i:03d}")
+    counts = _counts(sb)
+    found = store.find("many029")  # more than the walk limit (20): one rescan instead of 30 forms
+    assert found is not None and found[1]["code"] == "MANY029"
+    assert store.index.scans == 2
+    assert _delta(sb, counts) == {LIST: ceil(_vouchers(sb) / 20), EDIT: 20 + 1, ADD: 0, "common/login": 0}
