@@ -7,8 +7,9 @@ its documented methods.
 
 Lookups by code go through a per-store :class:`~oc_connector.reverse.code_index.CodeIndex`: the
 admin list is scanned once per store instance (use one store per run), then a known code costs one
-edit-form read, a create is resolved by probing the next auto-increment ids, and a miss costs nothing
-while it can be trusted (the rule is in :mod:`oc_connector.reverse.code_index`).
+edit-form read, a create is resolved by probing the next auto-increment ids, and a miss costs one
+probe of the next id while it can be trusted, a rescan otherwise (the rule is in
+:mod:`oc_connector.reverse.code_index`).
 """
 
 from __future__ import annotations
@@ -124,11 +125,16 @@ class AdminVoucherStore:
     """:class:`~oc_connector.reverse.ports.VoucherStore` over the admin client.
 
     Codes are looked up in a per-instance index (one list scan, then one form read per known
-    code, id probes after our creates). A miss is answered without a request only while it is
-    trusted: the index was scanned by this instance and every create sent since was resolved to
-    an id or refused by the shop; after a create with an unknown outcome the next ids are probed
-    and, failing that, the list is rescanned before None is returned (so a lost answer never
-    leads to a second voucher). Use one instance per run: the index lives as long as it does.
+    code, id probes after our creates, one probe of the next id per miss). A miss is answered
+    without a rescan only while it is trusted: the index was scanned by this instance and every
+    create sent since was resolved to an id or refused by the shop; after a create with an
+    unknown outcome the next ids are probed and, failing that, the list is rescanned before None
+    is returned (so a lost answer never leads to a second voucher). Use one instance per run: the
+    index lives as long as it does.
+
+    Args:
+        admin: the admin client.
+        probes: missing ids probed after our create before the list is rescanned.
     """
 
     def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
@@ -173,6 +179,10 @@ class AdminCouponStore:
 
     Same code index as :class:`AdminVoucherStore` (coupon ids are auto-increment too, the list
     has no code filter, the edit form of a missing id is empty, a duplicate code is refused).
+
+    Args:
+        admin: the admin client.
+        probes: missing ids probed after our create before the list is rescanned.
     """
 
     def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
