@@ -2,58 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urlencode
 
 import pytest
+from sandbox_helpers import DENIED, MODIFIED, WsgiClient
 
 from oc_connector.sandbox import Sandbox
 from oc_connector.sandbox.forms import option_json, parse_form, php_gt
-
-MODIFIED = {"success": "Success: You have modified your shopping cart!"}
-DENIED = "Warning: You do not have permission to access the API!"
-
-
-class Client:
-    """One API token driving the in-process WSGI app."""
-
-    def __init__(self, sb: Sandbox) -> None:
-        self.sb = sb
-        self.token = ""
-        self.token = str(json.loads(self.raw("api/login", [("key", sb.api_key)]))["api_token"])
-
-    def raw(
-        self, route: str, form: list[tuple[str, str]] | dict[str, str] | None = None, **query: str
-    ) -> str:
-        params = {"route": route, **({"api_token": self.token} if self.token else {}), **query}
-        body = urlencode(list(form.items()) if isinstance(form, dict) else form or []).encode()
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/index.php",
-            "QUERY_STRING": urlencode(params),
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(body),
-        }
-        resp = self.sb.app.handle(environ)
-        assert resp.status.startswith("200")
-        return resp.body.decode()
-
-    def call(self, route: str, form: list[tuple[str, str]] | dict[str, str] | None = None) -> Any:
-        return json.loads(self.raw(route, form))
-
-    def session(self) -> dict[str, Any]:
-        row = self.sb.query("SELECT data FROM oc_session WHERE session_id = ?", (self.token,))
-        return dict(json.loads(row[0]["data"]))
-
-    def patch(self, **values: Any) -> None:
-        data = {**self.session(), **values}
-        self.sb.execute("UPDATE oc_session SET data = ? WHERE session_id = ?", (json.dumps(data), self.token))
 
 
 def add_options(sb: Sandbox, product_id: int) -> dict[str, int]:
@@ -104,8 +61,8 @@ def sb() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sb: Sandbox) -> Client:
-    return Client(sb)
+def client(sb: Sandbox) -> WsgiClient:
+    return WsgiClient(sb)
 
 
 # -- forms -----------------------------------------------------------------------------------------
@@ -129,8 +86,7 @@ def test_parse_form_builds_php_post() -> None:
 
 # -- permission shapes -----------------------------------------------------------------------------
 def test_permission_error_shapes(sb: Sandbox) -> None:
-    anon = Client.__new__(Client)
-    anon.sb, anon.token = sb, "nosuchtoken"
+    anon = WsgiClient(sb, token="nosuchtoken")
     for route in ("api/cart/add", "api/cart/products"):
         assert anon.call(route) == {"error": {"warning": DENIED}}
     for route in ("api/cart/edit", "api/cart/remove"):
@@ -138,7 +94,7 @@ def test_permission_error_shapes(sb: Sandbox) -> None:
 
 
 # -- add -------------------------------------------------------------------------------------------
-def test_single_add_validates_store_and_required_options(sb: Sandbox, client: Client) -> None:
+def test_single_add_validates_store_and_required_options(sb: Sandbox, client: WsgiClient) -> None:
     pid = sb.add_product(name="Optioned", price="10.0000")
     ids = add_options(sb, pid)
     assert client.call("api/cart/add", {"product_id": "999999", "quantity": "1"}) == {
@@ -206,7 +162,7 @@ def test_single_add_validates_store_and_required_options(sb: Sandbox, client: Cl
     assert sb.query("SELECT quantity FROM oc_cart WHERE product_id = ?", (plain,))[0]["quantity"] == 1
 
 
-def test_bulk_add_clears_cart_skips_checks_and_warns(sb: Sandbox, client: Client) -> None:
+def test_bulk_add_clears_cart_skips_checks_and_warns(sb: Sandbox, client: WsgiClient) -> None:
     first = sb.add_product(name="First", price="5.0000")
     second = sb.add_product(name="Second", price="7.0000")
     client.call("api/cart/add", {"product_id": str(first), "quantity": "3"})
@@ -232,7 +188,7 @@ def test_bulk_add_clears_cart_skips_checks_and_warns(sb: Sandbox, client: Client
 
 
 # -- edit / remove ---------------------------------------------------------------------------------
-def test_edit_and_remove(sb: Sandbox, client: Client) -> None:
+def test_edit_and_remove(sb: Sandbox, client: WsgiClient) -> None:
     pid = sb.add_product(name="Editable", price="10.0000")
     client.call("api/cart/add", {"product_id": str(pid), "quantity": "1"})
     cart_id = client.call("api/cart/products")["products"][0]["cart_id"]
@@ -265,10 +221,10 @@ def test_edit_and_remove(sb: Sandbox, client: Client) -> None:
     assert list(client.session()["vouchers"]) == ["KEEP"]
 
 
-def test_other_token_and_customer_lines_are_invisible(sb: Sandbox, client: Client) -> None:
+def test_other_token_and_customer_lines_are_invisible(sb: Sandbox, client: WsgiClient) -> None:
     pid = sb.add_product(name="Mine")
     client.call("api/cart/add", {"product_id": str(pid)})
-    other = Client(sb)
+    other = WsgiClient(sb)
     assert other.call("api/cart/products")["products"] == []
     cart_id = client.call("api/cart/products")["products"][0]["cart_id"]
     other.call("api/cart/remove", {"key": cart_id})
@@ -279,7 +235,7 @@ def test_other_token_and_customer_lines_are_invisible(sb: Sandbox, client: Clien
 
 
 # -- products --------------------------------------------------------------------------------------
-def test_products_stock_minimum_tax_and_vouchers(sb: Sandbox, client: Client) -> None:
+def test_products_stock_minimum_tax_and_vouchers(sb: Sandbox, client: WsgiClient) -> None:
     sold_out = sb.add_product(name="Sold Out", price="20.0000", quantity=0, reward=10)
     taxed = sb.add_product(name="Taxed", price="100.0000", tax_class_id=9, minimum=3, points=50)
     client.call("api/cart/add", {"product_id": str(taxed), "quantity": "2"})
@@ -324,7 +280,7 @@ def test_products_stock_minimum_tax_and_vouchers(sb: Sandbox, client: Client) ->
         sb.state.settings["config_stock_checkout"] = 0
 
 
-def test_lines_expire_one_hour_after_adding(sb: Sandbox, client: Client) -> None:
+def test_lines_expire_one_hour_after_adding(sb: Sandbox, client: WsgiClient) -> None:
     pid = sb.add_product(name="Old")
     client.call("api/cart/add", {"product_id": str(pid)})
     old = (sb.state.clock.now() - timedelta(minutes=61)).strftime("%Y-%m-%d %H:%M:%S")
@@ -336,7 +292,7 @@ def test_lines_expire_one_hour_after_adding(sb: Sandbox, client: Client) -> None
     }
 
 
-def test_quantity_discount_then_special_price(sb: Sandbox, client: Client) -> None:
+def test_quantity_discount_then_special_price(sb: Sandbox, client: WsgiClient) -> None:
     """Like the demo Apple Cinema: discounts by summed cart quantity, a special overrides them."""
     sb.execute(
         "CREATE TABLE IF NOT EXISTS oc_product_special (product_special_id INTEGER PRIMARY KEY, "

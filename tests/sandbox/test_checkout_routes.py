@@ -14,23 +14,13 @@ from typing import Any
 import pytest
 import requests
 from recorded_exchanges import load
+from sandbox_helpers import GB_ADDRESS, GIFT_VOUCHER, GUEST_ALICE, HttpApi, session_voucher
 
 from oc_connector.sandbox import Sandbox
 from oc_connector.sandbox.totals import compute_totals, format_money
 
 OK_ORDER = "Success: You have modified orders!"
 STOCK = "Warning: Products marked with *** are not available in the desired quantity or not in stock!"
-GB = {
-    "firstname": "Alice",
-    "lastname": "Archer",
-    "company": "",
-    "address_1": "1 Test Street",
-    "address_2": "",
-    "city": "Manchester",
-    "postcode": "M1 1AA",
-    "country_id": "222",
-    "zone_id": "3563",
-}
 US = {
     "firstname": "Bob",
     "lastname": "Baker",
@@ -42,76 +32,21 @@ US = {
     "country_id": "223",
     "zone_id": "3624",
 }
-
-
-class Shop:
-    """One logged-in API token against a sandbox."""
-
-    def __init__(self, sb: Sandbox, http: requests.Session) -> None:
-        self.sb, self.http = sb, http
-        self.token = self.login()
-
-    def login(self) -> str:
-        resp = self.http.post(self.sb.url + "index.php?route=api/login", data={"key": self.sb.api_key})
-        return str(resp.json()["api_token"])
-
-    def call(self, route: str, data: dict[str, str] | None = None, **query: Any) -> Any:
-        params = {"route": route, "api_token": self.token, **{k: str(v) for k, v in query.items()}}
-        resp = self.http.post(self.sb.url + "index.php", params=params, data=data or {})
-        assert resp.status_code == 200
-        return resp.json()
-
-    def session(self) -> dict[str, Any]:
-        row = self.sb.query("SELECT data FROM oc_session WHERE session_id = ?", (self.token,))
-        return dict(json.loads(row[0]["data"]))
-
-    def patch(self, **values: Any) -> None:
-        data = self.session()
-        data.update(values)
-        self.sb.execute("UPDATE oc_session SET data = ? WHERE session_id = ?", (json.dumps(data), self.token))
-
-    def add_to_cart(self, product_id: int, quantity: int = 1) -> None:
-        self.sb.execute(
-            "INSERT INTO oc_cart (api_id, customer_id, session_id, product_id, recurring_id, option, "
-            "quantity, date_added) VALUES (1, 0, ?, ?, 0, '[]', ?, ?)",
-            (self.token, product_id, quantity, self.sb.state.clock.stamp()),
-        )
-
-    def set_customer(self, customer_id: int = 0) -> None:
-        self.patch(
-            customer={
-                "customer_id": customer_id,
-                "customer_group_id": "1",
-                "firstname": "Carl",
-                "lastname": "Customer",
-                "email": "carl@example.com",
-                "telephone": "0123456",
-                "custom_field": [],
-            }
-        )
-
-
-def _voucher(amount: str = "25", to_name: str = "Vera") -> dict[str, Any]:
-    return {
-        "code": "SESSION1",
-        "description": f"${amount} Gift Certificate for {to_name}",
-        "to_name": to_name,
-        "to_email": "vera@example.com",
-        "from_name": "Carl",
-        "from_email": "carl@example.com",
-        "voucher_theme_id": "8",
-        "message": "enjoy",
-        "amount": float(amount),
+# What api/payment/methods offers for a cart with nothing to ship (gift vouchers only).
+BANK_TRANSFER_ONLY = {
+    "payment_methods": {
+        "bank_transfer": {"code": "bank_transfer", "title": "Bank Transfer", "terms": "", "sort_order": "2"}
     }
+}
 
 
 @pytest.fixture
-def shop() -> Iterator[Shop]:
+def shop() -> Iterator[HttpApi]:
     with Sandbox.start(test_mode=True) as sb, requests.Session() as http:
-        yield Shop(sb, http)
+        yield HttpApi(sb, http)
 
 
-def test_physical_flow_with_flat_shipping_and_cod(shop: Shop) -> None:
+def test_physical_flow_with_flat_shipping_and_cod(shop: HttpApi) -> None:
     sb = shop.sb
     pid = sb.add_product(name="Lamp", model="L-1", price="100.0000", reward=10)
     shop.add_to_cart(pid, 2)
@@ -201,22 +136,13 @@ def test_physical_flow_with_flat_shipping_and_cod(shop: Shop) -> None:
     assert shop.call("api/order/add") == {"error": STOCK}
 
 
-def test_voucher_only_order_with_bank_transfer_and_repeat(shop: Shop) -> None:
+def test_voucher_only_order_with_bank_transfer_and_repeat(shop: HttpApi) -> None:
     sb = shop.sb
     shop.set_customer()
-    shop.patch(vouchers={"SESSION1": _voucher("25")})
-    assert shop.call("api/shipping/address", GB) == []  # nothing ships
-    shop.call("api/payment/address", GB)
-    assert shop.call("api/payment/methods") == {
-        "payment_methods": {
-            "bank_transfer": {
-                "code": "bank_transfer",
-                "title": "Bank Transfer",
-                "terms": "",
-                "sort_order": "2",
-            }
-        }
-    }
+    shop.patch(vouchers={"SESSION1": session_voucher("25")})
+    assert shop.call("api/shipping/address", GB_ADDRESS) == []  # nothing ships
+    shop.call("api/payment/address", GB_ADDRESS)
+    assert shop.call("api/payment/methods") == BANK_TRANSFER_ONLY
     assert shop.call("api/payment/method", {"payment_method": "cod"}) == {
         "error": "Warning: Payment method required!"
     }
@@ -239,7 +165,7 @@ def test_voucher_only_order_with_bank_transfer_and_repeat(shop: Shop) -> None:
     assert "vouchers" in shop.session() and "shipping_address" not in shop.session()
 
 
-def test_order_add_error_precedence(shop: Shop) -> None:
+def test_order_add_error_precedence(shop: HttpApi) -> None:
     sb = shop.sb
     # Empty session: every check fails, the last one (empty cart) is reported.
     assert shop.call("api/order/add") == {"error": STOCK}
@@ -251,7 +177,7 @@ def test_order_add_error_precedence(shop: Shop) -> None:
     digital = sb.add_product(name="E-book", price="10.0000", shipping=0)
     shop.add_to_cart(digital)
     assert shop.call("api/order/add") == {"error": "Warning: Payment method required!"}
-    shop.call("api/payment/address", GB)
+    shop.call("api/payment/address", GB_ADDRESS)
     shop.call("api/payment/methods")
     assert shop.call("api/order/add", {"payment_method": "cod"}) == {
         "error": "Warning: Payment method required!"
@@ -262,8 +188,8 @@ def test_order_add_error_precedence(shop: Shop) -> None:
     shop.token = shop.login()
     shop.add_to_cart(physical)
     shop.set_customer()
-    shop.call("api/payment/address", GB)
-    shop.call("api/shipping/address", GB)
+    shop.call("api/payment/address", GB_ADDRESS)
+    shop.call("api/shipping/address", GB_ADDRESS)
     # The payment failure skips the posted shipping method; "shipping method required" wins.
     assert shop.call("api/order/add", {"shipping_method": "flat.flat"}) == {
         "error": "Warning: Shipping method required!"
@@ -308,12 +234,12 @@ def test_order_add_error_precedence(shop: Shop) -> None:
     assert order == [{"order_status_id": 2, "affiliate_id": 0}]
 
 
-def test_order_edit_voids_and_recreates_vouchers(shop: Shop) -> None:
+def test_order_edit_voids_and_recreates_vouchers(shop: HttpApi) -> None:
     sb = shop.sb
     assert shop.call("api/order/edit", order_id=999) == {"error": "Warning: Order could not be found!"}
     shop.set_customer()
-    shop.patch(vouchers={"SESSION1": _voucher("40")})
-    shop.call("api/payment/address", GB)
+    shop.patch(vouchers={"SESSION1": session_voucher("40")})
+    shop.call("api/payment/address", GB_ADDRESS)
     shop.call("api/payment/methods")
     shop.call("api/payment/method", {"payment_method": "bank_transfer"})
     oid = shop.call("api/order/add", {"comment": "original"})["order_id"]
@@ -349,12 +275,12 @@ def test_order_edit_voids_and_recreates_vouchers(shop: Shop) -> None:
     ]
 
 
-def _redeemable(shop: Shop, code: str) -> bool:
+def _redeemable(shop: HttpApi, code: str) -> bool:
     session = {**shop.session(), "voucher": code}
     return any(t.code == "voucher" for t in compute_totals(shop.sb.app, session, shop.token))
 
 
-def test_gb_totals_with_vat_eco_tax_and_coupon(shop: Shop) -> None:
+def test_gb_totals_with_vat_eco_tax_and_coupon(shop: HttpApi) -> None:
     sb = shop.sb
     pid = sb.add_product(name="Kettle", price="101.0000", tax_class_id=9)
     shop.add_to_cart(pid)
@@ -367,15 +293,15 @@ def test_gb_totals_with_vat_eco_tax_and_coupon(shop: Shop) -> None:
             (t.title, format_money(app, session, t.value)) for t in compute_totals(app, session, shop.token)
         ]
 
-    # No address yet: the store address (GB) drives the tax.
+    # No address yet: the store address (GB_ADDRESS) drives the tax.
     assert titles() == [
         ("Sub-Total", "$101.00"),
         ("Eco Tax (-2.00)", "$2.00"),
         ("VAT (20%)", "$20.20"),
         ("Total", "$123.20"),
     ]
-    shop.call("api/payment/address", GB)
-    shop.call("api/shipping/address", GB)
+    shop.call("api/payment/address", GB_ADDRESS)
+    shop.call("api/shipping/address", GB_ADDRESS)
     quote = shop.call("api/shipping/methods")["shipping_methods"]["flat"]["quote"]["flat"]
     assert quote["text"] == "$8.00"
     shop.call("api/shipping/method", {"shipping_method": "flat.flat"})
@@ -402,14 +328,14 @@ def test_gb_totals_with_vat_eco_tax_and_coupon(shop: Shop) -> None:
     assert titles() == [("Sub-Total", "$101.00"), ("Total", "$101.00")]
 
 
-def test_voucher_covering_everything_offers_free_checkout(shop: Shop) -> None:
+def test_voucher_covering_everything_offers_free_checkout(shop: HttpApi) -> None:
     sb = shop.sb
     sb.add_voucher(code="GIFTADM50", amount="500.0000")
     pid = sb.add_product(name="Mug", price="80.0000", tax_class_id=9, shipping=0)
     shop.add_to_cart(pid)
     shop.set_customer()
     shop.patch(voucher="GIFTADM50")
-    shop.call("api/payment/address", GB)
+    shop.call("api/payment/address", GB_ADDRESS)
     assert list(shop.call("api/payment/methods")["payment_methods"]) == ["free_checkout", "bank_transfer"]
     shop.call("api/payment/method", {"payment_method": "free_checkout"})
     oid = shop.call("api/order/add")["order_id"]
@@ -424,18 +350,18 @@ def test_voucher_covering_everything_offers_free_checkout(shop: Shop) -> None:
     assert used == [{"amount": "-98.0000"}]
 
 
-def test_address_validation_and_permission_shapes(shop: Shop) -> None:
+def test_address_validation_and_permission_shapes(shop: HttpApi) -> None:
     shop.sb.add_product(name="Box")
-    assert shop.call("api/payment/address", {**GB, "postcode": "M"}) == {
+    assert shop.call("api/payment/address", {**GB_ADDRESS, "postcode": "M"}) == {
         "error": {"postcode": "Postcode must be between 2 and 10 characters for this country!"}
     }
-    assert shop.call("api/payment/address", {**GB, "city": "M"}) == {
+    assert shop.call("api/payment/address", {**GB_ADDRESS, "city": "M"}) == {
         "error": {"city": "City must be between 3 and 128 characters!"}
     }
-    assert shop.call("api/payment/address", {**GB, "city": "x" * 33})["error"] == {
+    assert shop.call("api/payment/address", {**GB_ADDRESS, "city": "x" * 33})["error"] == {
         "city": "City must be between 3 and 128 characters!"
     }
-    assert shop.call("api/payment/address", {**GB, "country_id": "9999", "zone_id": "0"}) == {
+    assert shop.call("api/payment/address", {**GB_ADDRESS, "country_id": "9999", "zone_id": "0"}) == {
         "success": "Success: Payment address has been set!"
     }
     assert shop.session()["payment_address"]["country"] == ""
@@ -444,15 +370,15 @@ def test_address_validation_and_permission_shapes(shop: Shop) -> None:
     }
     assert shop.call("api/shipping/method", {"shipping_method": "flat.flat"}) == []
     shop.token = "0" * 26
-    assert shop.call("api/payment/address", GB) == {
+    assert shop.call("api/payment/address", GB_ADDRESS) == {
         "error": {"warning": "Warning: You do not have permission to access the API!"}
     }
-    assert shop.call("api/shipping/address", GB) == []
+    assert shop.call("api/shipping/address", GB_ADDRESS) == []
     for route in ("api/payment/methods", "api/shipping/methods", "api/order/add", "api/order/edit"):
         assert shop.call(route) == {"error": "Warning: You do not have permission to access the API!"}
 
 
-def test_reward_points_discount_reduces_vat(shop: Shop) -> None:
+def test_reward_points_discount_reduces_vat(shop: HttpApi) -> None:
     pid = shop.sb.add_product(name="Phone", price="100.0000", tax_class_id=9, points=200)
     shop.add_to_cart(pid)
     rita = shop.sb.add_customer(firstname="Rita", lastname="Reward", reward_points=1000)
@@ -479,7 +405,7 @@ def test_reward_points_discount_reduces_vat(shop: Shop) -> None:
     ]
 
 
-def test_order_add_keeps_the_request_start_tax_address(shop: Shop) -> None:
+def test_order_add_keeps_the_request_start_tax_address(shop: HttpApi) -> None:
     """A stale US shipping address still drives tax in the order/add that drops it (nothing ships)."""
     sb = shop.sb
     physical = sb.add_product(name="Crate", price="10.0000")
@@ -488,14 +414,14 @@ def test_order_add_keeps_the_request_start_tax_address(shop: Shop) -> None:
     shop.call("api/shipping/address", US)
     sb.execute("DELETE FROM oc_cart WHERE session_id = ?", (shop.token,))
     shop.add_to_cart(sb.add_product(name="Licence", price="100.0000", tax_class_id=9, shipping=0))
-    shop.call("api/payment/address", GB)
+    shop.call("api/payment/address", GB_ADDRESS)
     shop.call("api/payment/methods")
     oid = shop.call("api/order/add", {"payment_method": "bank_transfer"})["order_id"]
     assert sb.query("SELECT total FROM oc_order WHERE order_id = ?", (oid,)) == [{"total": "100.0000"}]
     assert "shipping_address" not in shop.session()
 
 
-def test_recorded_coupon_flow_reproduces_order_2(shop: Shop) -> None:
+def test_recorded_coupon_flow_reproduces_order_2(shop: HttpApi) -> None:
     """The recorded 'coupon flow' (iPhone 101.00 + MacBook Air 1000.00, APITEST10, GB, cod) -> order/info."""
     sb = shop.sb
     sb.add_product(name="iPhone", product_id=40, price="101.0000", tax_class_id=9)
@@ -504,19 +430,11 @@ def test_recorded_coupon_flow_reproduces_order_2(shop: Shop) -> None:
     shop.add_to_cart(40)
     shop.add_to_cart(44)
     shop.patch(
-        customer={
-            "customer_id": "0",
-            "customer_group_id": "1",
-            "firstname": "Alice",
-            "lastname": "Archer",
-            "email": "alice.archer@example.com",
-            "telephone": "0161000000",
-            "custom_field": [],
-        },
+        customer={**GUEST_ALICE, "custom_field": []},
         coupon="APITEST10",
     )
-    assert shop.call("api/payment/address", GB)["success"]
-    assert shop.call("api/shipping/address", GB)["success"]
+    assert shop.call("api/payment/address", GB_ADDRESS)["success"]
+    assert shop.call("api/shipping/address", GB_ADDRESS)["success"]
     quote = shop.call("api/shipping/methods")["shipping_methods"]["flat"]["quote"]["flat"]
     assert quote["text"] == "$8.00"
     shop.call("api/shipping/method", {"shipping_method": "flat.flat"})
@@ -544,11 +462,11 @@ def test_recorded_coupon_flow_reproduces_order_2(shop: Shop) -> None:
     ]
 
 
-def test_order_status_zero_leaves_a_missing_order(shop: Shop) -> None:
+def test_order_status_zero_leaves_a_missing_order(shop: HttpApi) -> None:
     sb = shop.sb
     shop.set_customer()
-    shop.patch(vouchers={"S": _voucher("10")})
-    shop.call("api/payment/address", GB)
+    shop.patch(vouchers={"S": session_voucher("10")})
+    shop.call("api/payment/address", GB_ADDRESS)
     shop.call("api/payment/methods")
     shop.call("api/payment/method", {"payment_method": "bank_transfer"})
     oid = shop.call("api/order/add", {"order_status_id": ""})["order_id"]
@@ -560,7 +478,7 @@ def test_order_status_zero_leaves_a_missing_order(shop: Shop) -> None:
     ]
 
 
-def test_recorded_repeat_order_flow_over_the_real_routes(shop: Shop) -> None:
+def test_recorded_repeat_order_flow_over_the_real_routes(shop: HttpApi) -> None:
     """customer + voucher/add, bank transfer, order/add twice: one gift voucher sold twice (orders 67/68)."""
     sb = shop.sb
     customer = {
@@ -572,29 +490,12 @@ def test_recorded_repeat_order_flow_over_the_real_routes(shop: Shop) -> None:
         "telephone": "0161999999",
     }
     assert shop.call("api/customer", customer) == {"success": "You have successfully modified customers"}
-    voucher = {
-        "from_name": "Gina Giver",
-        "from_email": "gina.giver@example.com",
-        "to_name": "Rex Receiver",
-        "to_email": "rex.receiver@example.com",
-        "voucher_theme_id": "8",
-        "message": "twice?",
-        "amount": "15",
-    }
+    voucher = {**GIFT_VOUCHER, "message": "twice?", "amount": "15"}
     assert shop.call("api/voucher/add", voucher) == {
         "success": "Success: You have modified your shopping cart!"
     }
-    assert shop.call("api/payment/address", GB)["success"]
-    assert shop.call("api/payment/methods") == {
-        "payment_methods": {
-            "bank_transfer": {
-                "code": "bank_transfer",
-                "title": "Bank Transfer",
-                "terms": "",
-                "sort_order": "2",
-            }
-        }
-    }
+    assert shop.call("api/payment/address", GB_ADDRESS)["success"]
+    assert shop.call("api/payment/methods") == BANK_TRANSFER_ONLY
     assert shop.call("api/payment/method", {"payment_method": "bank_transfer"})["success"]
     first = shop.call("api/order/add", {"comment": "first order"})["order_id"]
     cart = shop.call("api/cart/products")
@@ -642,7 +543,7 @@ def test_recorded_flows_on_the_recorded_shop(flow: str, recorded_order: str) -> 
     ]
     steps = [e for f in files for e in load(f) if e.case.startswith(flow + ":")]
     with Sandbox.start(test_mode=True, fixtures="recorded") as sb, requests.Session() as http:
-        shop = Shop(sb, http)
+        shop = HttpApi(sb, http)
         order_id = None
         for step in steps:
             got = shop.call(step.route, step.form or {})

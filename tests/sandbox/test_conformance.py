@@ -21,7 +21,6 @@ registered in ``ROUTES`` yet (computed), plus :data:`KNOWN_GAPS`.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from urllib.parse import urlencode
 
 import pytest
 from recorded_exchanges import RECORDED_DIR, Exchange, api_files, load
+from sandbox_helpers import GB_ADDRESS, GUEST_ALICE, wsgi_environ, wsgi_login
 
 from oc_connector.sandbox import Sandbox
 from oc_connector.sandbox.app import ROUTES
@@ -84,17 +84,7 @@ _RITA: Step = (
         "telephone": "0207000001",
     },
 )
-_GB = {
-    "firstname": "Alice",
-    "lastname": "Archer",
-    "company": "",
-    "address_1": "1 Test Street",
-    "address_2": "",
-    "city": "Manchester",
-    "postcode": "M1 1AA",
-    "country_id": "222",
-    "zone_id": "3563",
-}
+_GB = GB_ADDRESS
 _DE = {**_GB, "city": "Berlin", "postcode": "10115", "country_id": "81", "zone_id": "1256"}
 _US = {**_GB, "city": "Los Angeles", "postcode": "90001", "country_id": "223", "zone_id": "3624"}
 
@@ -109,17 +99,7 @@ def _cart(*product_ids: int, quantity: int = 1) -> Step:
 
 
 _SHIPPABLE, _NO_SHIPPING, _EMPTY = _cart(40), _cart(35), _cart(99999)
-_GUEST: Step = (
-    "api/customer",
-    {
-        "customer_id": "0",
-        "customer_group_id": "1",
-        "firstname": "Alice",
-        "lastname": "Archer",
-        "email": "alice.archer@example.com",
-        "telephone": "0161000000",
-    },
-)
+_GUEST: Step = ("api/customer", GUEST_ALICE)
 _ADDRESSES: tuple[Step, ...] = (("api/payment/address", _GB), ("api/shipping/address", _GB))
 _METHODS: tuple[Step, ...] = (
     ("api/shipping/methods", {}),
@@ -312,25 +292,6 @@ NOT_REPRODUCED = not_reproduced()
 
 
 # -- talking to the shop --------------------------------------------------------------------------
-def _environ(method: str, query: str, body: bytes, *, form: bool, ip: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": "/index.php",
-        "QUERY_STRING": query,
-        "CONTENT_TYPE": "application/x-www-form-urlencoded" if form else "",
-        "CONTENT_LENGTH": str(len(body)),
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_X_SANDBOX_REMOTE_ADDR": ip,
-        "wsgi.input": io.BytesIO(body),
-    }
-
-
-def _login(sb: Sandbox, key: str = KEY, username: str = "Default") -> str:
-    body = urlencode({"username": username, "key": key}).encode()
-    resp = sb.app.handle(_environ("POST", "route=api/login", body, form=True, ip="127.0.0.1"))
-    return str(json.loads(resp.body)["api_token"])
-
-
 @dataclass
 class Replayer:
     """One shop and the placeholder values of one recording's session."""
@@ -356,8 +317,8 @@ class Replayer:
         if placeholder == "<TOKEN_OF_API_USER_DISABLED_AFTER_LOGIN>":
             self.sb.enable_api_user("Secondary")
             secondary = self.sb.query("SELECT key FROM oc_api WHERE username = 'Secondary'")[0]["key"]
-            return _login(self.sb, str(secondary), "Secondary")
-        return _login(self.sb)  # <TOKEN>, <EXPIRED_TOKEN>, <IDLE_EXPIRED_TOKEN>
+            return wsgi_login(self.sb, key=str(secondary), username="Secondary")
+        return wsgi_login(self.sb, key=KEY)  # <TOKEN>, <EXPIRED_TOKEN>, <IDLE_EXPIRED_TOKEN>
 
     def prepare(self, ex: Exchange) -> None:
         """Put the shop into the state the case describes (aged token, disabled user)."""
@@ -382,7 +343,7 @@ class Replayer:
         """Send the exchange's :data:`SETUP` steps on the session token."""
         for route, form in SETUP.get(f"{ex.file.removesuffix('.json')}[{ex.index}]", ()):
             if route == "login":
-                self.subs["<TOKEN>"] = _login(self.sb)
+                self.subs["<TOKEN>"] = wsgi_login(self.sb, key=KEY)
                 continue
             if route == "backdate-cart":  # recorded by backdating oc_cart.date_added by 61 minutes
                 stamp = (self.sb.clock.now() - timedelta(minutes=61)).strftime("%Y-%m-%d %H:%M:%S")
@@ -413,7 +374,7 @@ class Replayer:
     def _side_order(self, ex: Exchange, amounts: list[str]) -> int:
         """Sell gift vouchers in one pending bank-transfer order on a token of its own; its id."""
         session_token = self.subs.get("<TOKEN>")
-        self.subs["<TOKEN>"] = _login(self.sb)
+        self.subs["<TOKEN>"] = wsgi_login(self.sb, key=KEY)
         form = dict(load("api_voucher_add.json")[7].form or {})
         self._post(ex, "api/customer", _GUEST[1])
         for amount in amounts:
@@ -440,7 +401,7 @@ class Replayer:
     def _post(self, ex: Exchange, route: str, form: dict[str, str]) -> Any:
         query = urlencode({"route": route, "api_token": self.value("<TOKEN>", ex)})
         body = urlencode(form).encode()
-        resp = self.sb.app.handle(_environ("POST", query, body, form=True, ip="127.0.0.1"))
+        resp = self.sb.app.handle(wsgi_environ("POST", query, body, form=True, ip="127.0.0.1"))
         return json.loads(_split(resp.body.decode())[1] or "null")
 
     def call(self, ex: Exchange) -> tuple[int, str, str]:
@@ -460,7 +421,9 @@ class Replayer:
         query = urlencode({k: self.value(v, ex) for k, v in params.items()})
         form = {k: self.codes.get(v, self.value(v, ex)) for k, v in (ex.form or {}).items()}
         body = urlencode(form).encode()
-        resp = self.sb.app.handle(_environ(ex.method, query, body, form=ex.form is not None, ip=ex.client_ip))
+        resp = self.sb.app.handle(
+            wsgi_environ(ex.method, query, body, form=ex.form is not None, ip=ex.client_ip)
+        )
         text = resp.body.decode("utf-8", "replace")
         self._learn_order_id(ex.body, text)
         return int(resp.status.split()[0]), resp.content_type, text

@@ -4,68 +4,25 @@ keep ``status = 1`` and are redeemable only while the order is complete, corrupt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from sandbox_helpers import GB_ADDRESS, HttpApi, carl, session_voucher
 
 from oc_connector.sandbox import Sandbox
 
 OK = "Success: You have modified orders!"
-ADDRESS = {
-    "firstname": "Alice",
-    "lastname": "Archer",
-    "company": "",
-    "address_1": "1 Test Street",
-    "address_2": "",
-    "city": "Manchester",
-    "postcode": "M1 1AA",
-    "country_id": "222",
-    "zone_id": "3563",
-}
 
 
-class Api:
-    """One logged-in API token; session state is put in place directly."""
-
-    def __init__(self, sb: Sandbox, http: requests.Session) -> None:
-        self.sb, self.http = sb, http
-        resp = http.post(sb.url + "index.php?route=api/login", data={"key": sb.api_key})
-        self.token = str(resp.json()["api_token"])
-
-    def call(self, route: str, data: dict[str, str] | None = None, **query: Any) -> Any:
-        params = {"route": route, "api_token": self.token, **{k: str(v) for k, v in query.items()}}
-        resp = self.http.post(self.sb.url + "index.php", params=params, data=data or {})
-        assert resp.status_code == 200
-        return resp.json()
-
-    def patch(self, **values: Any) -> None:
-        row = self.sb.query("SELECT data FROM oc_session WHERE session_id = ?", (self.token,))
-        data = {**json.loads(row[0]["data"]), **values}
-        self.sb.execute("UPDATE oc_session SET data = ? WHERE session_id = ?", (json.dumps(data), self.token))
-
-    def add_to_cart(self, product_id: int, quantity: int, option: dict[str, str] | None = None) -> None:
-        self.sb.execute(
-            "INSERT INTO oc_cart (api_id, customer_id, session_id, product_id, recurring_id, option, "
-            "quantity, date_added) VALUES (1, 0, ?, ?, 0, ?, ?, ?)",
-            (self.token, product_id, json.dumps(option or []), quantity, self.sb.state.clock.stamp()),
-        )
+class Api(HttpApi):
+    """One logged-in API token that checks out and moves orders along."""
 
     def checkout(self, vouchers: dict[str, Any] | None = None, **data: str) -> int:
         """Customer, payment address and method in place, then ``api/order/add``; returns order_id."""
-        customer = {
-            "customer_id": 0,
-            "customer_group_id": "1",
-            "firstname": "Carl",
-            "lastname": "Customer",
-            "email": "carl@example.com",
-            "telephone": "0123456",
-            "custom_field": [],
-        }
-        self.patch(customer=customer, **({"vouchers": vouchers} if vouchers else {}))
-        assert "success" in self.call("api/payment/address", ADDRESS)
+        self.patch(customer=carl(), **({"vouchers": vouchers} if vouchers else {}))
+        assert "success" in self.call("api/payment/address", GB_ADDRESS)
         self.call("api/payment/methods")
         assert "success" in self.call("api/payment/method", {"payment_method": "bank_transfer"})
         resp = self.call("api/order/add", data)
@@ -169,18 +126,7 @@ def test_order_placed_outside_processing_moves_no_stock(api: Api) -> None:
 
 def test_sold_voucher_is_usable_only_while_the_order_is_complete(api: Api) -> None:
     sb = api.sb
-    sold = {
-        "code": "SESSION1",
-        "description": "$30 Gift Certificate for Vera",
-        "to_name": "Vera",
-        "to_email": "vera@example.com",
-        "from_name": "Carl",
-        "from_email": "carl@example.com",
-        "voucher_theme_id": "8",
-        "message": "enjoy",
-        "amount": 30.0,
-    }
-    order_id = api.checkout(vouchers={"SESSION1": sold})
+    order_id = api.checkout(vouchers={"SESSION1": session_voucher("30")})
     [voucher] = sb.query("SELECT code, status FROM oc_voucher WHERE order_id = ?", (order_id,))
     code = voucher["code"]
 

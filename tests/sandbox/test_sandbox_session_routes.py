@@ -2,73 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlencode
 
 import pytest
+from sandbox_helpers import DENIED, GIFT_VOUCHER, GUEST_ALICE, MODIFIED, WsgiClient
 
 from oc_connector.sandbox import Sandbox
 
-DENIED = "Warning: You do not have permission to access the API!"
-MODIFIED = {"success": "Success: You have modified your shopping cart!"}
 COUPON_BAD = {"error": "Warning: Coupon is either invalid, expired or reached it's usage limit!"}
 VOUCHER_BAD = {"error": "Warning: Gift Voucher is either invalid or the balance has been used up!"}
-ALICE = {
-    "customer_id": "0",
-    "customer_group_id": "1",
-    "firstname": "Alice",
-    "lastname": "Archer",
-    "email": "alice.archer@example.com",
-    "telephone": "0161000000",
-}
-GIFT = {
-    "from_name": "Gina Giver",
-    "from_email": "gina.giver@example.com",
-    "to_name": "Rex Receiver",
-    "to_email": "rex.receiver@example.com",
-    "voucher_theme_id": "8",
-    "message": "Happy testing",
-    "amount": "25",
-}
-
-
-class Client:
-    """One API token driving the in-process WSGI app."""
-
-    def __init__(self, sb: Sandbox, token: str | None = None) -> None:
-        self.sb = sb
-        self.token = ""
-        self.token = token or str(json.loads(self.raw("api/login", [("key", sb.api_key)]))["api_token"])
-
-    def raw(self, route: str, form: list[tuple[str, str]] | dict[str, str] | None = None) -> str:
-        params = {"route": route, "api_token": self.token}
-        body = urlencode(list(form.items()) if isinstance(form, dict) else form or []).encode()
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/index.php",
-            "QUERY_STRING": urlencode(params),
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(body),
-        }
-        resp = self.sb.app.handle(environ)
-        assert resp.status.startswith("200"), resp.status
-        return resp.body.decode()
-
-    def call(self, route: str, form: list[tuple[str, str]] | dict[str, str] | None = None) -> Any:
-        return json.loads(self.raw(route, form))
-
-    def session(self) -> dict[str, Any]:
-        row = self.sb.query("SELECT data FROM oc_session WHERE session_id = ?", (self.token,))
-        return dict(json.loads(row[0]["data"]))
-
-    def patch(self, **values: Any) -> None:
-        data = {**self.session(), **values}
-        self.sb.execute("UPDATE oc_session SET data = ? WHERE session_id = ?", (json.dumps(data), self.token))
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +20,12 @@ def sb() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def client(sb: Sandbox) -> Client:
-    return Client(sb)
+def client(sb: Sandbox) -> WsgiClient:
+    return WsgiClient(sb)
 
 
 def test_permission_shapes_and_keys_dropped_before_the_check(sb: Sandbox) -> None:
-    anon = Client(sb, token="nosuchtoken")
+    anon = WsgiClient(sb, token="nosuchtoken")
     for route in ("api/customer", "api/voucher/add"):
         assert anon.call(route) == {"error": {"warning": DENIED}}
     for route in (
@@ -98,7 +40,7 @@ def test_permission_shapes_and_keys_dropped_before_the_check(sb: Sandbox) -> Non
 
 
 # -- customer --------------------------------------------------------------------------------------
-def test_customer_validation_guest_and_login(sb: Sandbox, client: Client) -> None:
+def test_customer_validation_guest_and_login(sb: Sandbox, client: WsgiClient) -> None:
     assert client.call("api/customer") == {
         "error": {
             "firstname": "First Name must be between 1 and 32 characters!",
@@ -107,42 +49,44 @@ def test_customer_validation_guest_and_login(sb: Sandbox, client: Client) -> Non
             "telephone": "Telephone must be between 3 and 32 characters!",
         }
     }
-    assert client.call("api/customer", {**ALICE, "email": "not-an-email", "telephone": "1"}) == {
+    assert client.call("api/customer", {**GUEST_ALICE, "email": "not-an-email", "telephone": "1"}) == {
         "error": {
             "email": "E-Mail Address does not appear to be valid!",
             "telephone": "Telephone must be between 3 and 32 characters!",
         }
     }
-    assert client.call("api/customer", {**ALICE, "customer_id": "9999"}) == {
+    assert client.call("api/customer", {**GUEST_ALICE, "customer_id": "9999"}) == {
         "error": {"warning": "You must select a customer!"}
     }
-    assert client.call("api/customer", {**ALICE, "firstname": "X" * 33}) == {
+    assert client.call("api/customer", {**GUEST_ALICE, "firstname": "X" * 33}) == {
         "error": {"firstname": "First Name must be between 1 and 32 characters!"}
     }
     ok = {"success": "You have successfully modified customers"}
-    assert client.call("api/customer", {**ALICE, "customer_group_id": "77", "custom_field[1]": "x"}) == ok
+    assert (
+        client.call("api/customer", {**GUEST_ALICE, "customer_group_id": "77", "custom_field[1]": "x"}) == ok
+    )
     customer = client.session()["customer"]
     assert customer["customer_group_id"] == 1 and customer["custom_field"] == {"1": "x"}
     assert "customer_id" not in client.session()
     cid = sb.add_customer(firstname="Carl", reward_points=1000)
-    assert client.call("api/customer", {**ALICE, "customer_id": str(cid)}) == ok
+    assert client.call("api/customer", {**GUEST_ALICE, "customer_id": str(cid)}) == ok
     assert client.session()["customer_id"] == cid
     assert sb.query("SELECT ip FROM oc_customer WHERE customer_id = ?", (cid,))[0]["ip"] == "127.0.0.1"
     # A guest afterwards does not log the customer out.
-    assert client.call("api/customer", ALICE) == ok
+    assert client.call("api/customer", GUEST_ALICE) == ok
     assert client.session()["customer_id"] == cid
     assert client.call("api/reward/available") == {"points": "1000"}
     # A failed attempt removes the session customer.
-    client.call("api/customer", {**ALICE, "email": ""})
+    client.call("api/customer", {**GUEST_ALICE, "email": ""})
     assert "customer" not in client.session()
     disabled = sb.add_customer(status=0)
-    assert client.call("api/customer", {**ALICE, "customer_id": str(disabled)})["error"] == {
+    assert client.call("api/customer", {**GUEST_ALICE, "customer_id": str(disabled)})["error"] == {
         "warning": "You must select a customer!"
     }
 
 
 # -- coupon ----------------------------------------------------------------------------------------
-def test_coupon_rules(sb: Sandbox, client: Client) -> None:
+def test_coupon_rules(sb: Sandbox, client: WsgiClient) -> None:
     sb.add_coupon(code="SESS10")
     sb.add_coupon(code="SESSBIG", total="500.0000")
     sb.add_coupon(code="SESSOFF", status=0)
@@ -165,7 +109,7 @@ def test_coupon_rules(sb: Sandbox, client: Client) -> None:
 
 
 # -- voucher redeem --------------------------------------------------------------------------------
-def test_voucher_redeem(sb: Sandbox, client: Client) -> None:
+def test_voucher_redeem(sb: Sandbox, client: WsgiClient) -> None:
     sb.add_voucher(code="SESSGIFT")
     sb.add_voucher(code="SESSNOTHEME", voucher_theme_id=999)
     ok = {"success": "Success: Your gift voucher discount has been applied!"}
@@ -178,12 +122,12 @@ def test_voucher_redeem(sb: Sandbox, client: Client) -> None:
 
 
 # -- reward ----------------------------------------------------------------------------------------
-def test_reward_checks_last_error_wins(sb: Sandbox, client: Client) -> None:
+def test_reward_checks_last_error_wins(sb: Sandbox, client: WsgiClient) -> None:
     assert client.call("api/reward/available") == {"points": None}
     assert client.call("api/reward/maximum") == {"maximum": 0}
     pid = sb.add_product(name="Pointy", points=200)
     cid = sb.add_customer(reward_points=1000)
-    client.call("api/customer", {**ALICE, "customer_id": str(cid)})
+    client.call("api/customer", {**GUEST_ALICE, "customer_id": str(cid)})
     client.call("api/cart/add", {"product_id": str(pid)})
     assert client.call("api/reward/maximum") == {"maximum": 200}
     assert client.call("api/reward", {"reward": "0"}) == {
@@ -206,7 +150,7 @@ def test_reward_checks_last_error_wins(sb: Sandbox, client: Client) -> None:
         '{"error":"Warning: Please enter the amount of reward points to use!"}'
     )
     assert "reward" not in client.session()
-    guest = Client(sb)
+    guest = WsgiClient(sb)
     guest.call("api/cart/add", {"product_id": str(pid)})
     assert guest.call("api/reward", {"reward": "50"}) == {
         "error": "Warning: You don't have 50 reward points!"
@@ -214,7 +158,7 @@ def test_reward_checks_last_error_wins(sb: Sandbox, client: Client) -> None:
 
 
 # -- currency --------------------------------------------------------------------------------------
-def test_currency(sb: Sandbox, client: Client) -> None:
+def test_currency(sb: Sandbox, client: WsgiClient) -> None:
     ok = {"success": "Success: Your currency has been changed!"}
     client.patch(shipping_method={"code": "flat.flat"}, payment_method={"code": "cod"})
     assert client.call("api/currency", {"currency": "EUR"}) == ok
@@ -232,7 +176,7 @@ def test_currency(sb: Sandbox, client: Client) -> None:
 
 
 # -- voucher/add -----------------------------------------------------------------------------------
-def test_voucher_add_single_form(sb: Sandbox, client: Client) -> None:
+def test_voucher_add_single_form(sb: Sandbox, client: WsgiClient) -> None:
     assert client.call("api/voucher/add") == {
         "error": {
             "from_name": "Your Name must be between 1 and 64 characters!",
@@ -242,19 +186,19 @@ def test_voucher_add_single_form(sb: Sandbox, client: Client) -> None:
             "amount": "Amount must be between $1.00 and $1,000.00!",
         }
     }
-    assert client.call("api/voucher/add", {**GIFT, "from_email": "x", "to_email": "y@"}) == {
+    assert client.call("api/voucher/add", {**GIFT_VOUCHER, "from_email": "x", "to_email": "y@"}) == {
         "error": {
             "from_email": "E-Mail Address does not appear to be valid!",
             "to_email": "E-Mail Address does not appear to be valid!",
         }
     }
     for amount in ("0.5", "5000"):
-        assert client.call("api/voucher/add", {**GIFT, "amount": amount}) == {
+        assert client.call("api/voucher/add", {**GIFT_VOUCHER, "amount": amount}) == {
             "error": {"amount": "Amount must be between $1.00 and $1,000.00!"}
         }
     client.patch(payment_methods={"cod": {}})
-    assert client.call("api/voucher/add", GIFT) == MODIFIED
-    assert client.call("api/voucher/add", {**GIFT, "amount": "10"}) == MODIFIED
+    assert client.call("api/voucher/add", GIFT_VOUCHER) == MODIFIED
+    assert client.call("api/voucher/add", {**GIFT_VOUCHER, "amount": "10"}) == MODIFIED
     assert "payment_methods" not in client.session()
     cart = client.call("api/cart/products")
     assert [v["description"] for v in cart["vouchers"]] == [
@@ -269,15 +213,15 @@ def test_voucher_add_single_form(sb: Sandbox, client: Client) -> None:
     assert len(client.call("api/cart/products")["vouchers"]) == 1
 
 
-def test_voucher_add_bulk_form(sb: Sandbox, client: Client) -> None:
-    client.call("api/voucher/add", GIFT)
+def test_voucher_add_bulk_form(sb: Sandbox, client: WsgiClient) -> None:
+    client.call("api/voucher/add", GIFT_VOUCHER)
     form = []
     for i, (code, name, amount) in enumerate(
         (("API-ARR-1", "Ann One", "200"), ("API-ARR-2", "Ben Two", "99999"))
     ):
         form += [
             (f"voucher[{i}][{k}]", v)
-            for k, v in {**GIFT, "code": code, "to_name": name, "amount": amount}.items()
+            for k, v in {**GIFT_VOUCHER, "code": code, "to_name": name, "amount": amount}.items()
         ]
     assert client.call("api/voucher/add", form) == MODIFIED
     vouchers = client.call("api/cart/products")["vouchers"]
@@ -292,7 +236,7 @@ def test_voucher_add_bulk_form(sb: Sandbox, client: Client) -> None:
     ]
     assert client.call("api/voucher/add", incomplete) == MODIFIED
     assert client.call("api/cart/products")["vouchers"] == []
-    client.call("api/voucher/add", GIFT)
+    client.call("api/voucher/add", GIFT_VOUCHER)
     assert client.raw("api/voucher/add", {"voucher": "notanarray"}) == (
         "<b>Warning</b>: foreach() argument must be of type array|object, string given in "
         "<b><OC_ROOT>/catalog/controller/api/voucher.php</b> on line <b>65</b>"
@@ -301,9 +245,9 @@ def test_voucher_add_bulk_form(sb: Sandbox, client: Client) -> None:
     assert client.session()["vouchers"] == {}
 
 
-def test_voucher_amount_converted_from_session_currency(sb: Sandbox, client: Client) -> None:
+def test_voucher_amount_converted_from_session_currency(sb: Sandbox, client: WsgiClient) -> None:
     client.call("api/currency", {"currency": "EUR"})
-    assert client.call("api/voucher/add", {**GIFT, "amount": "25"}) == MODIFIED
+    assert client.call("api/voucher/add", {**GIFT_VOUCHER, "amount": "25"}) == MODIFIED
     voucher = client.call("api/cart/products")["vouchers"][0]
     assert voucher["description"] == "25.00\u20ac Gift Certificate for Rex Receiver"
     assert abs(voucher["amount"] - 25 / 0.7846) < 1e-6
