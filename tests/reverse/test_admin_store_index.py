@@ -8,13 +8,17 @@ found (never created twice).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
 from math import ceil
 
 import pytest
 import sqlalchemy as sa
+from test_admin_stores import FakeAdmin
 
 from oc_connector.admin import AdminClient
-from oc_connector.errors import AdminFormError
+from oc_connector.admin.records import VoucherForm, VoucherRow
+from oc_connector.errors import AdminError, AdminFormError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.codes import derive_code
 from oc_connector.reverse.coupons import push_coupons
@@ -248,3 +252,32 @@ def test_many_records_added_since_the_scan_are_rescanned_not_walked_one_by_one(s
     assert found is not None and found[1]["code"] == "MANY029"
     assert store.index.scans == 2
     assert _delta(sb, counts) == {LIST: ceil(_vouchers(sb) / 20), EDIT: 20 + 1, ADD: 0, "common/login": 0}
+
+
+def _fields(code: str) -> dict[str, str]:
+    return {"code": code, "from_name": "Shop", "from_email": "s@x.io", "to_name": "Ann", "to_email": "a@x.io",
+            "voucher_theme_id": "8", "message": "", "amount": "3.0000", "status": "1"}
+
+
+def test_an_edit_that_changes_a_code_moves_it_in_the_index() -> None:
+    admin = FakeAdmin()
+    store = AdminVoucherStore(admin=admin)
+    assert store.find("OLDCODE1") is None
+    store.create(_fields("OLDCODE1"))
+    found = store.find("oldcode1")
+    assert found is not None and found[0] == 1
+    store.update(1, _fields("NEWCODE1"))
+    assert store.find("newcode1") == (1, _fields("NEWCODE1")) and store.index.scans == 1
+    assert store.find("OLDCODE1") is None and store.index.scans == 2  # verified, stale, rescanned
+
+
+def test_a_list_that_contradicts_the_forms_even_after_a_rescan_is_an_error() -> None:
+    class Liar(FakeAdmin):
+        def iter_vouchers(self) -> list[VoucherRow]:
+            return [replace(row, code="GHOST001") for row in super().iter_vouchers()]
+
+    admin = Liar()
+    admin.vouchers[1] = VoucherForm(code="REAL0001", from_name="S", from_email="s@x.io", to_name="A",
+                                    to_email="a@x.io", voucher_theme_id=8, message="", amount=Decimal("1"))
+    with pytest.raises(AdminError, match="disagree"):
+        AdminVoucherStore(admin=admin).find("ghost001")
