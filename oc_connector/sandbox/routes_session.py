@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from oc_connector.sandbox import cart
@@ -119,31 +120,39 @@ def api_customer(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
 
 
 # -- coupon / voucher redeem ----------------------------------------------------------------------
+def _redeem(
+    session: dict[str, Any], req: Request, key: str, valid: Callable[[str], bool], bad: str, ok: str
+) -> Any:
+    """``api/coupon`` / ``api/voucher``: forget the code, then store the posted ``key`` if ``valid``."""
+    session.pop(key, None)
+    if "api_id" not in session:
+        return {"error": NO_PERMISSION}
+    code = req.p(key) or ""
+    if not valid(code):
+        return {"error": bad}
+    session[key] = code
+    return {"success": ok}
+
+
 @route("api/coupon")
 def api_coupon(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
     """Spec 4.6 and 6.1."""
-    session.pop("coupon", None)
-    if "api_id" not in session:
-        return {"error": NO_PERMISSION}
-    code = req.p("coupon") or ""
-    lines = cart.cart_lines(app, session, token_of(req))
-    if not code or _coupon(app, {**session, "coupon": code}, lines) is None:
-        return {"error": COUPON_BAD}
-    session["coupon"] = code
-    return {"success": COUPON_OK}
+
+    def valid(code: str) -> bool:
+        lines = cart.cart_lines(app, session, token_of(req))  # read (and purged) even for an empty code
+        return bool(code) and _coupon(app, {**session, "coupon": code}, lines) is not None
+
+    return _redeem(session, req, "coupon", valid, COUPON_BAD, COUPON_OK)
 
 
 @route("api/voucher")
 def api_voucher(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
     """Spec 4.23 and 6.2."""
-    session.pop("voucher", None)
-    if "api_id" not in session:
-        return {"error": NO_PERMISSION}
-    code = req.p("voucher") or ""
-    if not code or _voucher_balance(app, {"voucher": code}) is None:
-        return {"error": VOUCHER_BAD}
-    session["voucher"] = code
-    return {"success": VOUCHER_OK}
+
+    def valid(code: str) -> bool:
+        return bool(code) and _voucher_balance(app, {"voucher": code}) is not None
+
+    return _redeem(session, req, "voucher", valid, VOUCHER_BAD, VOUCHER_OK)
 
 
 # -- reward ---------------------------------------------------------------------------------------
