@@ -67,14 +67,17 @@ class Pacer:
 
 
 class _PacedStore:
-    """Find, create and update of a store (vouchers or coupons), each after waiting for the pacer."""
+    """A store (vouchers or coupons) whose writes wait for the pacer.
+
+    Lookups are not paced here: most are answered from the store's per-run code index without a
+    request, and those that do reach the shop pass the transport's rate limiter like every call.
+    """
 
     def __init__(self, store: CouponStore, *, pacer: Pacer) -> None:
         self._store, self._pacer = store, pacer
 
     def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """Paced find."""
-        self._pacer.wait()
+        """Look a code up (not paced: see the class docstring)."""
         return self._store.find(code)
 
     def create(self, fields: Mapping[str, str]) -> None:
@@ -89,7 +92,7 @@ class _PacedStore:
 
 
 class PacedVoucherStore(_PacedStore):
-    """A :class:`~oc_connector.reverse.ports.VoucherStore` whose every call waits for the pacer."""
+    """A :class:`~oc_connector.reverse.ports.VoucherStore` whose writes wait for the pacer."""
 
     def __init__(self, store: VoucherStore, *, pacer: Pacer) -> None:
         super().__init__(store, pacer=pacer)
@@ -102,4 +105,4 @@ class PacedVoucherStore(_PacedStore):
 
 
 class PacedCouponStore(_PacedStore):
-    """A :class:`~oc_connector.reverse.ports.CouponStore` whose every call waits for the pacer."""
+    """A :class:`~oc_connector.reverse.ports.CouponStore` whose writes wait for the pacer."""

@@ -11,7 +11,7 @@ from http_shop import BASE, HttpShop
 from test_admin_stores import FakeAdmin
 
 from oc_connector.client import OpenCartClient
-from oc_connector.reverse.inputs import Pacer, pending_voucher_rows
+from oc_connector.reverse.inputs import PacedVoucherStore, Pacer, pending_voucher_rows
 from oc_connector.transport import Transport
 from pipelines.reverse import REVERSE_JOBS, issue_vouchers, push_coupons_job
 from warehouse.ledger_schema import coupon_requests, voucher_requests
@@ -143,3 +143,31 @@ def test_order_channel_job_through_the_real_client(tmp_path: Path) -> None:
     meta = out.step_output_data.metadata  # type: ignore[union-attr]
     assert meta["state_confirmed"].value == 3 and meta["state_rejected"].value == 1
     assert pending_voucher_rows(engine=engine) == []
+
+
+def test_paced_store_paces_writes_not_lookups() -> None:
+    waits: list[str] = []
+
+    class Store:
+        def find(self, code: str) -> None:
+            waits.append(f"find {code}")
+
+        def create(self, fields: object) -> None:
+            waits.append("create")
+
+        def update(self, record_id: int, fields: object) -> None:
+            waits.append("update")
+
+        def send(self, voucher_id: int) -> None:
+            waits.append("send")
+
+    class CountingPacer(Pacer):
+        def wait(self) -> None:
+            waits.append("wait")
+
+    store = PacedVoucherStore(Store(), pacer=CountingPacer(per_second=1))  # type: ignore[arg-type]
+    store.find("A")
+    store.create({})
+    store.update(1, {})
+    store.send(1)
+    assert waits == ["find A", "wait", "create", "wait", "update", "wait", "send"]
