@@ -33,7 +33,7 @@ from oc_connector.load import (
 from oc_connector.normalize import normalize_orders
 from oc_connector.sync_history import admin_history_rows, observed_history_row
 from oc_connector.sync_locks import RangeLock, ShopLock, SyncLock
-from oc_connector.sync_state import begin_write, read_hwm, record_run, set_hwm
+from oc_connector.sync_state import read_hwm, record_run, set_hwm
 from oc_connector.sync_types import (
     DEFAULT_FINAL_STATUSES,
     AdminHistoryReader,
@@ -45,6 +45,7 @@ from oc_connector.sync_types import (
 from oc_connector.sync_unreadable import FailureGate, Fetched, Unreadable
 from warehouse.migrate import upgrade
 from warehouse.orders_schema import opencart_orders, opencart_quarantine
+from warehouse.transactions import begin_write
 
 __all__ = [
     "DEFAULT_FINAL_STATUSES",

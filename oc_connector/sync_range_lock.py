@@ -26,8 +26,9 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from oc_connector.sync_state import SyncLockedError, begin_write, ensure_state_row, holder_is_dead
+from oc_connector.sync_state import SyncLockedError, ensure_state_row, holder_is_dead
 from warehouse.orders_schema import opencart_sync_range_lock, opencart_sync_state
+from warehouse.transactions import begin_write
 
 __all__ = ["acquire_range_lock", "range_heartbeat", "release_range_lock"]
 

@@ -6,8 +6,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,12 +15,11 @@ import sqlalchemy as sa
 from oc_connector.errors import OpenCartError
 from oc_connector.load import upsert
 from warehouse.orders_schema import opencart_sync_state
+from warehouse.transactions import begin_write
 
 __all__ = [
-    "SQLITE_BUSY_TIMEOUT_MS",
     "SyncLockedError",
     "acquire_lock",
-    "begin_write",
     "ensure_state_row",
     "heartbeat",
     "holder_is_dead",
@@ -34,29 +32,6 @@ __all__ = [
 
 class SyncLockedError(OpenCartError):
     """Another sync of the same shop holds the lock (the message names the holder and since when)."""
-
-
-SQLITE_BUSY_TIMEOUT_MS = 120_000
-"""How long a sync's write on SQLite waits for another writer (the file has one writer at a time).
-
-A batch transaction can hold the write lock for a while (with admin credentials it reads each
-changed order's history inside it), and parallel backfills or a backfill beside ``run()`` write
-the same file: they must wait rather than fail with "database is locked" after pysqlite's 5 s.
-"""
-
-
-@contextmanager
-def begin_write(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """``engine.begin()``; on SQLite the connection first waits up to :data:`SQLITE_BUSY_TIMEOUT_MS`.
-
-    The busy timeout is only ever raised (an engine created with a longer ``timeout`` keeps it).
-    """
-    with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            current = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
-            if current < SQLITE_BUSY_TIMEOUT_MS:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
-        yield conn
 
 
 def ensure_state_row(conn: sa.Connection, shop: str) -> None:

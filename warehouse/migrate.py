@@ -8,6 +8,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from warehouse.schema import SCHEMA_VERSION, metadata
+from warehouse.transactions import begin_write
 
 ViewHook = Callable[[sa.Connection], None]
 _view_hooks: list[ViewHook] = []
@@ -87,7 +88,8 @@ def upgrade(engine: sa.Engine) -> int:
 
 
 def _upgrade_once(engine: sa.Engine) -> int:
-    with engine.begin() as conn:
+    # the view hooks rewrite views at every upgrade: on SQLite, wait for a writer in another process
+    with begin_write(engine) as conn:
         schema_version_table.create(conn, checkfirst=True)
         metadata.create_all(conn, checkfirst=True)
         for table in metadata.sorted_tables:

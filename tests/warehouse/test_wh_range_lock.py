@@ -18,7 +18,7 @@ from wh_fakes import FakeShop
 
 from oc_connector.sync import OrderSync, SyncOptions, SyncResult
 from oc_connector.sync_range_lock import acquire_range_lock, release_range_lock
-from oc_connector.sync_state import SQLITE_BUSY_TIMEOUT_MS, SyncLockedError, begin_write, read_hwm
+from oc_connector.sync_state import SyncLockedError, read_hwm
 from warehouse.migrate import current_version, upgrade
 from warehouse.schema import (
     SCHEMA_VERSION,
@@ -27,6 +27,7 @@ from warehouse.schema import (
     opencart_quarantine,
     opencart_sync_range_lock,
 )
+from warehouse.transactions import SQLITE_BUSY_TIMEOUT_MS, begin_write
 
 NOW = datetime(2026, 11, 27, 1, 0, 0)
 GUARD_S = 60  # only against a hung test: every wait below ends on an event, not on time
