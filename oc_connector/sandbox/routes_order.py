@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import string
-from typing import Any
+from typing import Any, NamedTuple
 
 from oc_connector.sandbox import cart
 from oc_connector.sandbox.app import NO_PERMISSION, CatalogApp, Request, _int, route
@@ -12,6 +12,7 @@ from oc_connector.sandbox.history import add_order_history
 from oc_connector.sandbox.routes_checkout import find_quote
 from oc_connector.sandbox.totals import (
     CartLine,
+    TotalsResult,
     cart_lines,
     compute_totals_full,
     needs_shipping,
@@ -228,21 +229,41 @@ def _status(app: CatalogApp, req: Request) -> int:
     return int(app.state.get_setting("config_order_status_id", 1))
 
 
-@route("api/order/add")
-def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
-    """Spec 4.8."""
-    if "api_id" not in session:
-        return {"error": NO_PERMISSION}
+class _Priced(NamedTuple):
+    token: str | None
+    lines: list[CartLine]
+    tax_session: dict[str, Any]
+    result: TotalsResult
+    fields: dict[str, Any]
+
+
+def _priced_order(app: CatalogApp, req: Request, session: dict[str, Any]) -> _Priced | str:
+    """The first steps of order/add and order/edit: the failing check's error, or the priced order.
+
+    The cart is read, the checks run, then the totals are computed on the tax view taken before
+    the checks (see :func:`_tax_view`) and the ``oc_order`` fields are built from them.
+    """
     token = req.get.get("api_token")
     lines = cart_lines(app, session, token)
     tax_session = _tax_view(session)
     error = check_order(app, req, session, lines)
     if error:
-        return {"error": error}
+        return error
     tax_session = _tax_view(session, tax_session)
     result = compute_totals_full(app, tax_session, token)
+    return _Priced(token, lines, tax_session, result, _order_fields(app, session, req, result.total))
+
+
+@route("api/order/add")
+def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any:
+    """Spec 4.8."""
+    if "api_id" not in session:
+        return {"error": NO_PERMISSION}
+    priced = _priced_order(app, req, session)
+    if isinstance(priced, str):
+        return {"error": priced}
+    token, lines, tax_session, result, fields = priced
     st = app.state
-    fields = _order_fields(app, session, req, result.total)
     cur_row = session_currency(app, session)
     env = req.environ
     fields.update(
@@ -290,15 +311,10 @@ def api_order_edit(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
     order_id = _int(req.q("order_id") or "0")
     if not st.query("SELECT order_id FROM oc_order WHERE order_id = ?", (order_id,)):
         return {"error": "Warning: Order could not be found!"}
-    token = req.get.get("api_token")
-    lines = cart_lines(app, session, token)
-    tax_session = _tax_view(session)
-    error = check_order(app, req, session, lines)
-    if error:
-        return {"error": error}
-    tax_session = _tax_view(session, tax_session)
-    result = compute_totals_full(app, tax_session, token)
-    fields = _order_fields(app, session, req, result.total)
+    priced = _priced_order(app, req, session)
+    if isinstance(priced, str):
+        return {"error": priced}
+    _, lines, tax_session, result, fields = priced
     add_order_history(st, order_id=order_id, status_id=0)
     with st.lock:
         old_vouchers = [
