@@ -11,8 +11,11 @@ resources of ``pipelines/definitions.py`` except the rate limit, set explicitly 
 default 10000 req/s: effectively off, as in bench_pull; the definitions' default is 5 req/s).
 
 (a) parallel: a ``ProcessPoolExecutor`` (spawn, ``--parallel`` processes) runs one partition per
-    task into warehouse A (a SQLite file). A partition that fails (e.g. the per-shop sync lock
-    ``sync_state.acquire_lock`` held by another partition for longer than its 5 s wait) is
+    task into warehouse A (a SQLite file). Each partition holds only the lock of its own id range
+    (``opencart_sync_range_lock``, ``oc_connector/sync_range_lock.py``), not the per-shop sync
+    lock, so the partitions read the shop at the same time; their batch commits still take turns
+    on the SQLite file's one write lock (waiting for it, ``warehouse/transactions.py``). A
+    partition that fails anyway (e.g. an overlapping range held for longer than its 5 s wait) is
     recorded, then re-run after the pool finished, one by one, as a Dagster retry would; the
     reported wall time includes those re-runs.
 (b) serial: the same materialisations one after another in this process into warehouse B.
