@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from recorded_exchanges import Exchange, load
+from admin_recordings import COUPON, HISTORY, LOGIN, MISC, VOUCHER
+from recorded_exchanges import Exchange
 
 from oc_connector.admin import (
     CouponForm,
@@ -21,11 +22,6 @@ from oc_connector.admin import (
     parse_voucher_form,
 )
 from oc_connector.errors import AdminError
-
-COUPON = load("admin_coupon.json")
-VOUCHER = load("admin_voucher.json")
-LOGIN = load("admin_login.json")
-MISC = load("admin_misc.json")
 
 CODE_MSG = "Code must be between 3 and 10 characters!"
 NAME_MSG = "Coupon Name must be between 3 and 128 characters!"
@@ -194,7 +190,7 @@ LOCKED = (
         (LOGIN[19], None),
         (MISC[12], None),
         (MISC[13], None),
-        (load("admin_order_history.json")[18], "Invalid token session. Please login again."),
+        (HISTORY[18], "Invalid token session. Please login again."),
     ],
     ids=lambda v: v.id if isinstance(v, Exchange) else None,
 )

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from recorded_exchanges import Exchange, load
+from admin_recordings import COUPON, LOGIN, MISC, VOUCHER
+from recorded_exchanges import Exchange
 from test_sandbox_admin_e2e import PASSWORD, shop  # noqa: F401  (fixture)
 
 from oc_connector.admin import (
@@ -25,11 +26,6 @@ from oc_connector.admin import (
     parse_voucher_form,
 )
 from oc_connector.sandbox.admin import AdminApp
-
-COUPON = load("admin_coupon.json")
-VOUCHER = load("admin_voucher.json")
-LOGIN = load("admin_login.json")
-MISC = load("admin_misc.json")
 
 
 def _login(base: str, username: str = "admin") -> tuple[requests.Session, str]:
