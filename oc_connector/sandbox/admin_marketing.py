@@ -82,13 +82,16 @@ def _flag(text: str) -> int:
 
 @dataclass(frozen=True)
 class _Link:
-    """Ids tied to an item through a link table, posted as ``coupon_<kind>[]``."""
+    """Ids tied to an item through a link table, posted as ``<posted>[]``."""
 
-    kind: str  # posted as ``coupon_<kind>[]``
+    posted: str  # the form field's name without ``[]``; the link table is ``oc_<posted>``
     kwarg: str  # the form renderer's keyword for the (id, name) pairs
-    table: str  # the link table (``<key>``, ``<column>``)
-    column: str
+    column: str  # the linked id's column in the link table
     names: str  # the description table holding the names
+
+    @property
+    def table(self) -> str:
+        return f"oc_{self.posted}"
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def _entity_handlers(entity: _Entity, state: AdminShopState, app: AdminApp) -> d
         warning: str | None,
     ) -> Answer:
         extra: dict[str, Any] = {
-            link.kwarg: [(i, _name(db, link.names, link.column, i)) for i in related.get(link.kind, [])]
+            link.kwarg: [(i, _name(db, link.names, link.column, i)) for i in related.get(link.posted, [])]
             for link in entity.links
         }
         for kwarg, names, column in entity.choices:
@@ -191,9 +194,7 @@ def _entity_handlers(entity: _Entity, state: AdminShopState, app: AdminApp) -> d
     def save(request: _Request, token: str, can_modify: bool, item_id: int | None) -> Answer:
         values = {k: request.value(k) for k in entity.fields}
         related = {
-            link.kind: [
-                int(v) for k, v in request.form if k.startswith(f"coupon_{link.kind}[") and v.isdigit()
-            ]
+            link.posted: [int(v) for k, v in request.form if k.startswith(f"{link.posted}[") and v.isdigit()]
             for link in entity.links
         }
         with state.lock:
@@ -224,7 +225,7 @@ def _entity_handlers(entity: _Entity, state: AdminShopState, app: AdminApp) -> d
                 db.execute(f"DELETE FROM {link.table} WHERE {key} = ?", (item_id,))
                 db.executemany(
                     f"INSERT INTO {link.table} ({key}, {link.column}) VALUES (?, ?)",
-                    [(item_id, i) for i in related[link.kind]],
+                    [(item_id, i) for i in related[link.posted]],
                 )
             db.commit()
         request.session["flash"] = entity.flash
@@ -254,7 +255,7 @@ def _entity_handlers(entity: _Entity, state: AdminShopState, app: AdminApp) -> d
         for name in entity.decimals:
             values[name] = f"{Decimal(values[name]):.4f}"
         related = {
-            link.kind: [
+            link.posted: [
                 int(r[0])
                 for r in db.execute(
                     f"SELECT {link.column} FROM {link.table} WHERE {key} = ? ORDER BY {link.column}",
@@ -326,8 +327,8 @@ COUPON = _Entity(
     render_form=render_coupon_form,
     defaults=_coupon_defaults,
     links=(
-        _Link("product", "products", "oc_coupon_product", "product_id", "oc_product_description"),
-        _Link("category", "categories", "oc_coupon_category", "category_id", "oc_category_description"),
+        _Link("coupon_product", "products", "product_id", "oc_product_description"),
+        _Link("coupon_category", "categories", "category_id", "oc_category_description"),
     ),
     missing_is_add=True,
     redirect_keeps_paging=True,
