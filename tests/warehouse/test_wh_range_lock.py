@@ -399,3 +399,14 @@ def test_upgrade_from_version_1_adds_the_range_lock_table(warehouse_engine: sa.E
     assert sa.inspect(warehouse_engine).has_table(opencart_sync_range_lock.name)
     with warehouse_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(opencart_orders)).scalar() == 3
+
+
+def test_backfill_does_not_wait_for_the_shop_lock_but_run_does(warehouse_engine: sa.Engine) -> None:
+    from oc_connector.sync_state import acquire_lock
+
+    upgrade(warehouse_engine)
+    acquire_lock(warehouse_engine, shop="s", holder="other-host:42", now=clock)  # a run() elsewhere
+    sync = OrderSync(FakeShop(), warehouse_engine, opts(), now=clock, lock_wait=timedelta(0))
+    assert sync.backfill(1, 10).orders_inserted == 10
+    with pytest.raises(SyncLockedError, match=r"another sync of shop 's' is running: held by other-host:42"):
+        sync.run()
