@@ -41,6 +41,11 @@ def excerpt(text: str, limit: int = 200) -> str:
     return redact(flat)[:limit]
 
 
+def _cut(body: str) -> str | None:
+    """The excerpt for an error, computed only when one is raised (it scans the whole body)."""
+    return excerpt(body) or None
+
+
 def _parse_json(text: str) -> Any:
     text = text.lstrip("\ufeff")
     try:
@@ -99,27 +104,28 @@ def decode_body(*, route: str, status: int, body: str, retry_after: float | None
     Raises:
         The error of :mod:`oc_connector.errors` that the answer means.
     """
-    cut = excerpt(body) or None
     if status == 429:
         raise RateLimitedError(
-            "HTTP 429 Too Many Requests", route=route, status=status, excerpt=cut, retry_after=retry_after
+            "HTTP 429 Too Many Requests", route=route, status=status, excerpt=_cut(body),
+            retry_after=retry_after,
         )
     if status >= 500:
         raise ServerError(
-            f"HTTP {status} from the shop", route=route, status=status, excerpt=cut, retry_after=retry_after
+            f"HTTP {status} from the shop", route=route, status=status, excerpt=_cut(body),
+            retry_after=retry_after,
         )
     if status == 404:
         raise RouteNotFoundError(
-            "route not found (is this an OpenCart 3.0 shop?)", route=route, status=status, excerpt=cut
+            "route not found (is this an OpenCart 3.0 shop?)", route=route, status=status, excerpt=_cut(body)
         )
     try:
         data = _parse_json(body)
     except ValueError:
         raise UnexpectedResponseError(
-            "the shop did not answer JSON", route=route, status=status, excerpt=cut
+            "the shop did not answer JSON", route=route, status=status, excerpt=_cut(body)
         ) from None
     if status >= 400:
-        raise UnexpectedResponseError(f"HTTP {status}", route=route, status=status, excerpt=cut)
+        raise UnexpectedResponseError(f"HTTP {status}", route=route, status=status, excerpt=_cut(body))
     if data == []:
         if route == "api/login":
             raise AuthenticationError(
@@ -138,5 +144,5 @@ def decode_body(*, route: str, status: int, body: str, retry_after: float | None
         if only_error or _PERMISSION in _error_text(err):
             raise _map_error(route, err, status, body)
     if not isinstance(data, (dict, list)):
-        raise UnexpectedResponseError("unexpected JSON value", route=route, status=status, excerpt=cut)
+        raise UnexpectedResponseError("unexpected JSON value", route=route, status=status, excerpt=_cut(body))
     return data
