@@ -64,7 +64,7 @@ class OpenCartClient:
         api_username: the API user's name.
         credentials_in: send username/key in the login POST body, an ``Authorization: Basic``
             header, or both.
-        timeout, verify, ca_bundle, allow_insecure_http, rate_limit, max_concurrency, retry:
+        timeout, verify, ca_bundle, allow_insecure_http, proxies, rate_limit, max_concurrency, retry:
             passed to :class:`~oc_connector.transport.Transport`.
         store_id: the store whose catalog API is called.
         token_max_idle: seconds of idleness after which the token is renewed before use.
@@ -85,6 +85,7 @@ class OpenCartClient:
         verify: bool = True,
         ca_bundle: str | None = None,
         allow_insecure_http: bool = False,
+        proxies: Mapping[str, str] | None = None,
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         max_concurrency: int = 8,
         retry: RetryPolicy = DEFAULT_RETRY,
@@ -109,6 +110,7 @@ class OpenCartClient:
             verify=verify,
             ca_bundle=ca_bundle,
             allow_insecure_http=allow_insecure_http,
+            proxies=proxies,
             rate_limit=rate_limit,
             max_concurrency=max_concurrency,
             retry=retry,

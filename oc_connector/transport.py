@@ -2,6 +2,10 @@
 
 Safe calls are retried per :class:`~oc_connector.retry.RetryPolicy`; unsafe calls (writes) are sent
 once and a transport failure or 5xx surfaces as :class:`~oc_connector.errors.OutcomeUnknown`.
+
+The session does not read the environment (``trust_env`` off: no ``HTTPS_PROXY``, ``~/.netrc`` or
+``REQUESTS_CA_BUNDLE`` lookups): proxies and CA bundles are explicit settings, which the CLI and
+the Dagster resources fill from the environment. It also spares a file-system lookup per request.
 """
 
 from __future__ import annotations
@@ -130,7 +134,10 @@ def _retry_after(resp: requests.Response) -> float | None:
 
 
 class Transport:
-    """Sends requests to one shop. See module docstring."""
+    """Sends requests to one shop. See module docstring.
+
+    ``proxies`` maps a scheme to a proxy URL (``{"https": "http://proxy:3128"}``), as in requests.
+    """
 
     def __init__(
         self,
@@ -144,6 +151,7 @@ class Transport:
         max_concurrency: int = 8,
         retry: RetryPolicy = DEFAULT_RETRY,
         user_agent: str = f"oc-connector/{_VERSION}",
+        proxies: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
         limiter: Limiter | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -153,6 +161,8 @@ class Transport:
         self.retry = retry
         self._verify: bool | str = ca_bundle if (verify and ca_bundle) else verify
         self._session = session or requests.Session()
+        self._session.trust_env = False
+        self._session.proxies = dict(proxies or {})
         self._session.headers["User-Agent"] = user_agent
         parts = urlsplit(self.base_url)
         key = f"{parts.scheme}://{parts.netloc}{parts.path}"

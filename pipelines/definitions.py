@@ -11,6 +11,7 @@ import os
 
 import dagster as dg
 
+from oc_connector.cli.settings import proxies_for
 from oc_connector.secret import install_log_redaction
 from pipelines.assets import mart_assets, opencart_order_tables, opencart_orders_backfill
 from pipelines.checks import CHECKS
@@ -24,6 +25,12 @@ install_log_redaction()
 
 def _optional_env(name: str) -> dg.EnvVar | None:
     return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def _shop_proxy() -> str | None:
+    """The proxy for the shop from the standard variables (as the CLI reads them), or None."""
+    proxies = proxies_for(os.environ.get("OPENCART_URL", ""), os.environ)
+    return proxies.get("https") or proxies.get("http")
 
 
 sync_job = dg.define_asset_job(
@@ -48,6 +55,7 @@ resources = {
         admin_username=_optional_env("OPENCART_ADMIN_USERNAME"),
         admin_password=_optional_env("OPENCART_ADMIN_PASSWORD"),
         allow_insecure_http=os.environ.get("OPENCART_ALLOW_INSECURE_HTTP", "") == "1",
+        proxy_url=_shop_proxy(),
     ),
     "warehouse": WarehouseResource(url=os.environ.get("WAREHOUSE_URL", "sqlite:///oc_warehouse.db")),
 }

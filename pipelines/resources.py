@@ -23,6 +23,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     admin_password: str | None = Field(default=None, description="Admin password. Use EnvVar.")
     allow_insecure_http: bool = Field(default=False, description="Allow plain http (loopback tests).")
     ca_bundle: str | None = Field(default=None, description="Path to a CA bundle for private TLS.")
+    proxy_url: str | None = Field(default=None, description="HTTP(S) proxy for the shop, e.g. http://proxy:3128.")
     rate_per_second: float = Field(default=5.0, description="API requests per second (burst = rate).")
     max_concurrency: int = Field(default=8, description="Concurrent requests at most.")
     workers: int = Field(default=4, description="Sync worker threads.")
@@ -31,6 +32,9 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     _client: Any = PrivateAttr(default=None)
     _admin: Any = PrivateAttr(default=None)
+
+    def _proxies(self) -> dict[str, str]:
+        return {"http": self.proxy_url, "https": self.proxy_url} if self.proxy_url else {}
 
     def get_client(self) -> Any:
         """The (cached) ``OpenCartClient``."""
@@ -45,6 +49,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 api_username=self.api_username,
                 allow_insecure_http=self.allow_insecure_http,
                 ca_bundle=self.ca_bundle,
+                proxies=self._proxies(),
                 rate_limit=RateLimit(
                     per_second=self.rate_per_second, burst=max(1, int(self.rate_per_second))
                 ),
@@ -64,6 +69,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 password=Secret(self.admin_password),
                 allow_insecure_http=self.allow_insecure_http,
                 ca_bundle=self.ca_bundle,
+                proxies=self._proxies(),
             )
         return self._admin
 

@@ -81,7 +81,7 @@ class AdminClient:
         username: Admin user name.
         password: Admin password (kept as a :class:`Secret`).
         admin_path: Path of the admin folder under the shop root.
-        timeout, verify, ca_bundle, allow_insecure_http, rate_limit, retry: passed to
+        timeout, verify, ca_bundle, allow_insecure_http, proxies, rate_limit, retry: passed to
             :class:`~oc_connector.transport.Transport` (``ca_bundle`` applies when ``verify``).
         transport: A ready transport (tests); ``base_url`` and the settings above are then
             ignored. Give the admin client its own, never the catalog client's: the
@@ -103,6 +103,7 @@ class AdminClient:
         verify: bool = True,
         ca_bundle: str | None = None,
         allow_insecure_http: bool = False,
+        proxies: Mapping[str, str] | None = None,
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: Transport | None = None,
@@ -113,6 +114,7 @@ class AdminClient:
             verify=verify,
             ca_bundle=ca_bundle,
             allow_insecure_http=allow_insecure_http,
+            proxies=proxies,
             rate_limit=rate_limit,
             retry=retry,
         )

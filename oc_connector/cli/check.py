@@ -68,7 +68,7 @@ def check() -> None:
             api_key=settings.api_key,
             api_username=settings.api_username,
             allow_insecure_http=settings.allow_insecure_http,
-            ca_bundle=settings.ca_bundle,
+            ca_bundle=settings.ca_bundle, proxies=settings.proxies,
             retry=RetryPolicy(max_attempts=2),
         )
     except ConfigurationError as exc:

@@ -76,7 +76,8 @@ def _admin(settings: ShopSettings) -> AdminClient:
     if not settings.has_admin or settings.admin_username is None or settings.admin_password is None:
         raise click.UsageError("the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD")
     return AdminClient(settings.url, username=settings.admin_username, password=settings.admin_password,
-                       ca_bundle=settings.ca_bundle, allow_insecure_http=settings.allow_insecure_http)
+                       ca_bundle=settings.ca_bundle, proxies=settings.proxies,
+                       allow_insecure_http=settings.allow_insecure_http)
 
 
 def voucher_store() -> VoucherStore:
@@ -88,7 +89,8 @@ def order_client() -> OpenCartClient:
     """The catalog API client from the environment (tests replace this)."""
     settings = shop_settings()
     return OpenCartClient(settings.url, api_key=settings.api_key, api_username=settings.api_username,
-                          allow_insecure_http=settings.allow_insecure_http, ca_bundle=settings.ca_bundle)
+                          allow_insecure_http=settings.allow_insecure_http, ca_bundle=settings.ca_bundle,
+                          proxies=settings.proxies)
 
 
 def coupon_store() -> CouponStore:

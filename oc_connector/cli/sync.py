@@ -26,6 +26,7 @@ def _transport_options(settings: ShopSettings, rate: float | None) -> dict[str, 
     return {
         "allow_insecure_http": settings.allow_insecure_http,
         "ca_bundle": settings.ca_bundle,
+        "proxies": settings.proxies,
         **_rate_limit(rate),
     }
 
