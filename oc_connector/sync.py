@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,8 @@ from oc_connector.load import (
     upsert_quarantine,
 )
 from oc_connector.normalize import normalize_orders
+from oc_connector.sync_commit import BatchCommitter, commits_inline
+from oc_connector.sync_fetch import fetch_in_order, fetch_until_gap
 from oc_connector.sync_history import admin_history_rows, observed_history_row
 from oc_connector.sync_locks import RangeLock, ShopLock, SyncLock
 from oc_connector.sync_state import read_hwm, record_run, set_hwm
@@ -280,35 +283,25 @@ class OrderSync:
         """
         return max(self._opt.workers * 2, self._opt.batch_size)
 
-    def _ordered(self, ids: Iterable[int], pool: ThreadPoolExecutor) -> Iterator[Fetched]:
-        """Fetch ids concurrently with a bounded window, yielding results in id order."""
-        window: deque[Future[Fetched]] = deque()
-        it = iter(ids)
-        limit = self._window()
-        try:
-            for oid in it:
-                window.append(pool.submit(self._fetch, oid))
-                if len(window) >= limit:
-                    yield window.popleft().result()
-            while window:
-                yield window.popleft().result()
-        finally:
-            for fut in window:
-                fut.cancel()
-
     def _process(
         self, ids: Iterable[int], tally: _Tally, *, phase: str, hwm: int, loaded: set[int], total: int | None
     ) -> None:
         batch: list[Fetched] = []
-        with ThreadPoolExecutor(max_workers=self._opt.workers) as pool:
-            for fetched in self._ordered(ids, pool):
+        with (
+            ThreadPoolExecutor(max_workers=self._opt.workers) as pool,
+            self._committer() as committer,
+            closing(fetch_in_order(self._fetch, ids, pool=pool, window=self._window())) as fetches,
+        ):
+            for fetched in fetches:
                 tally.calls += 1
                 batch += tally.gate.accept(fetched)
                 if len(batch) >= self._opt.batch_size:
-                    self._commit(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
+                    committer.submit(partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                             total=total))
                     batch = []
             if batch:
-                self._commit(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
+                committer.submit(partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                         total=total))
 
     def _probe(self, tally: _Tally, hwm: int) -> int:
         """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
@@ -316,39 +309,31 @@ class OrderSync:
         An unreadable id counts as found (the shop answered with an error, not "not found"): the
         probe looks beyond it and, once it is quarantined, the mark passes it.
         """
-        state = {"last_found": hwm, "last_seen": hwm, "next": hwm + 1}
-        window: deque[Future[Fetched]] = deque()
+        last_found = hwm
         batch: list[Fetched] = []
-        limit = self._window()
-        with ThreadPoolExecutor(max_workers=self._opt.workers) as pool:
-            try:
-                while True:
-                    # never ask beyond last_found + gap_tolerance: a quiet shop costs exactly
-                    # gap_tolerance probes
-                    while (
-                        len(window) < limit and state["next"] <= state["last_seen"] + self._opt.gap_tolerance
-                    ):
-                        window.append(pool.submit(self._fetch, state["next"]))
-                        state["next"] += 1
-                    if not window:
-                        break
-                    fetched = window.popleft().result()
-                    tally.calls += 1
-                    if fetched[1] is not None:
-                        state["last_seen"] = fetched[0]
-                    for oid, got in tally.gate.accept(fetched):
-                        batch.append((oid, got))
-                        if got is not None:
-                            state["last_found"] = max(state["last_found"], oid)
-                    if len(batch) >= self._opt.batch_size:
-                        self._commit_probe(batch, tally, state["last_found"])
-                        batch = []
-                if batch:
-                    self._commit_probe(batch, tally, state["last_found"])
-            finally:
-                for fut in window:
-                    fut.cancel()
-        return state["last_found"]
+        # the reads are closed first on the way out (an error): their queued fetches are cancelled
+        with (
+            ThreadPoolExecutor(max_workers=self._opt.workers) as pool,
+            self._committer() as committer,
+            closing(fetch_until_gap(self._fetch, first=hwm + 1, gap=self._opt.gap_tolerance, pool=pool,
+                                    window=self._window())) as fetches,
+        ):
+            for fetched in fetches:
+                tally.calls += 1
+                for oid, got in tally.gate.accept(fetched):
+                    batch.append((oid, got))
+                    if got is not None:
+                        last_found = max(last_found, oid)
+                if len(batch) >= self._opt.batch_size:
+                    committer.submit(partial(self._commit_probe, batch, tally, last_found))
+                    batch = []
+            if batch:
+                committer.submit(partial(self._commit_probe, batch, tally, last_found))
+        return last_found
+
+    def _committer(self) -> BatchCommitter:
+        """Where batches are written: one background thread, in order (inline for per-thread engines)."""
+        return BatchCommitter(inline=commits_inline(self._engine))
 
     def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int) -> None:
         """Commit a probe batch, moving the mark to the highest id found so far."""
