@@ -102,6 +102,7 @@ def connector_sync(url: str, api_key: str, concurrency: int, rate: float, gap: i
         "orders_per_s": n / wall,
         "cpu_ms_per_order": 1000 * cpu / max(1, n),
         "rate_limit_wait_s": result.rate_limit_wait_s,
+        "last_id": result.hwm_after,
     }
 
 
@@ -128,8 +129,10 @@ def main() -> None:
     try:
         for c in (int(x) for x in args.concurrency.split(",")):
             sync = connector_sync(url, key, c, args.rate, args.gap)
-            # the raw loop reads the same ids the sync found, so both deliver the same orders
-            raw = raw_loop(url, key, list(range(1, sync["orders"] + 1)), c)
+            # the raw loop reads every id up to the last order the sync found (deleted ids included,
+            # as the sync must), so both deliver the same orders; the sync's extra calls are its
+            # login and the gap_tolerance trailing probes that find the end
+            raw = raw_loop(url, key, list(range(1, sync["last_id"] + 1)), c)
             ratio = sync["orders_per_s"] / raw["orders_per_s"]
             rows.append({"concurrency": c, "sync": sync, "raw": raw, "ratio": round(ratio, 3)})
             print(
