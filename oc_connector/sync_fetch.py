@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor, Future
+from queue import SimpleQueue
 
 from oc_connector.sync_unreadable import Fetched
 
@@ -57,21 +58,23 @@ def fetch_until_gap(fetch: Fetch, *, first: int, gap: int, pool: Executor, windo
     next_id = first
     inflight: dict[Future[Fetched], int] = {}
     done: dict[int, Future[Fetched]] = {}
+    completed: SimpleQueue[Future[Fetched]] = SimpleQueue()  # one put per finished read: O(1) waits
     turn = first
     try:
         while True:
             while len(inflight) + len(done) < window and next_id <= last_seen + gap:
-                inflight[pool.submit(fetch, next_id)] = next_id
+                fut = pool.submit(fetch, next_id)
+                inflight[fut] = next_id
+                fut.add_done_callback(completed.put)
                 next_id += 1
             if turn not in done:
                 if not inflight:
                     return
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    oid = inflight.pop(fut)
-                    done[oid] = fut
-                    if fut.exception() is None and fut.result()[1] is not None:
-                        last_seen = max(last_seen, oid)
+                fut = completed.get()
+                oid = inflight.pop(fut)
+                done[oid] = fut
+                if not fut.cancelled() and fut.exception() is None and fut.result()[1] is not None:
+                    last_seen = max(last_seen, oid)
             while turn in done:
                 fetched = done.pop(turn).result()
                 turn += 1
