@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from oc_connector.coerce import to_datetime, to_decimal, to_int
+from warehouse.orders_schema import DATE_FIELDS, INT_FIELDS, JSON_FIELDS, MONEY_FIELDS, RATE_FIELDS
 
 __all__ = [
     "Address",
@@ -25,22 +26,10 @@ __all__ = [
     "VoucherDraft",
 ]
 
-_INT = {
-    "order_id",
-    "invoice_no",
-    "store_id",
-    "customer_id",
-    "payment_zone_id",
-    "payment_country_id",
-    "shipping_zone_id",
-    "shipping_country_id",
-    "order_status_id",
-    "affiliate_id",
-    "language_id",
-    "currency_id",
-}
-_DEC = {"total", "commission", "currency_value"}
-_DT = {"date_added", "date_modified"}
+# the types of the order/info fields: one table, shared with the warehouse columns
+_INT = frozenset({"order_id", *INT_FIELDS})
+_DEC = frozenset({*MONEY_FIELDS, *RATE_FIELDS})
+_DT = frozenset(DATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -128,7 +117,7 @@ class Order:
                 values[f.name] = to_decimal(v)
             elif f.name in _DT:
                 values[f.name] = to_datetime(v)
-            elif f.name in ("custom_field", "payment_custom_field", "shipping_custom_field"):
+            elif f.name in JSON_FIELDS:
                 values[f.name] = v
             elif f.name == "order_status":
                 values[f.name] = None if v is None else str(v)
