@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from oc_connector.normalize import QuarantinedRow
 from warehouse.orders_schema import (
+    opencart_absent_ids,
     opencart_order_history,
     opencart_orders,
     opencart_quarantine,
@@ -22,6 +23,7 @@ __all__ = [
     "frame_records",
     "insert_history",
     "mark_deleted",
+    "record_absent",
     "upsert",
     "upsert_orders",
     "upsert_quarantine",
@@ -277,6 +279,13 @@ def resolve_quarantine(conn: sa.Connection, *, shop: str, order_ids: Iterable[in
         .where(t.c.shop == shop, t.c.entity == "order", t.c.entity_id.in_(ids), ~t.c.resolved)
         .values(resolved=True)
     )
+
+
+def record_absent(conn: sa.Connection, *, shop: str, order_ids: Iterable[int], now: datetime) -> None:
+    """Record ids the shop answered not-found for and that were never loaded (explained id gaps)."""
+    rows = [{"shop": shop, "order_id": int(i), "observed_at": now} for i in order_ids]
+    if rows:
+        upsert(conn, opencart_absent_ids, rows, keys=("shop", "order_id"), update=())
 
 
 def mark_deleted(conn: sa.Connection, *, shop: str, order_ids: Iterable[int], now: datetime) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, 
 from oc_connector.load import (
     insert_history,
     mark_deleted,
+    record_absent,
     resolve_quarantine,
     upsert_orders,
     upsert_quarantine,
@@ -80,6 +81,11 @@ _DEFAULT_OPTIONS = SyncOptions()
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _split(ids: list[int], *, below: int) -> tuple[list[int], list[int]]:
+    """``ids`` under ``below``, and the rest."""
+    return [i for i in ids if i < below], [i for i in ids if i > below]
 
 
 class OrderSync:
@@ -311,6 +317,7 @@ class OrderSync:
         """
         last_found = hwm
         batch: list[Fetched] = []
+        not_found: list[int] = []  # not-found ids not yet known to lie below a found one
         # the reads are closed first on the way out (an error): their queued fetches are cancelled
         with (
             ThreadPoolExecutor(max_workers=self._opt.workers) as pool,
@@ -324,20 +331,29 @@ class OrderSync:
                     batch.append((oid, got))
                     if got is not None:
                         last_found = max(last_found, oid)
+                    else:
+                        not_found.append(oid)
                 if len(batch) >= self._opt.batch_size:
-                    committer.submit(partial(self._commit_probe, batch, tally, last_found))
+                    gaps, not_found = _split(not_found, below=last_found)
+                    committer.submit(partial(self._commit_probe, batch, tally, last_found, gaps))
                     batch = []
             if batch:
-                committer.submit(partial(self._commit_probe, batch, tally, last_found))
+                gaps, _trailing = _split(not_found, below=last_found)
+                committer.submit(partial(self._commit_probe, batch, tally, last_found, gaps))
         return last_found
 
     def _committer(self) -> BatchCommitter:
         """Where batches are written: one background thread, in order (inline for per-thread engines)."""
         return BatchCommitter(inline=commits_inline(self._engine))
 
-    def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int) -> None:
-        """Commit a probe batch, moving the mark to the highest id found so far."""
-        self._commit(batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True)
+    def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int, gaps: list[int]) -> None:
+        """Commit a probe batch, moving the mark to the highest id found so far.
+
+        ``gaps``: not-found ids below that mark (recorded as absent); the trailing not-found ids
+        beyond the last order are not gaps.
+        """
+        self._commit(batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True,
+                     absent=gaps)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -351,12 +367,15 @@ class OrderSync:
         loaded: set[int],
         total: int | None,
         move_hwm: bool = False,
+        absent: Sequence[int] = (),
     ) -> None:
         shop = self._opt.shop
         now = self._now()
         found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
         unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, Unreadable)]
         missing = [oid for oid, got in batch if got is None and oid in loaded]
+        if not move_hwm:  # re-reads and backfills: an id at or below the mark never loaded is a gap
+            absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
         norm = normalize_orders(
             [order for _, order in found],
             shop=shop,
@@ -387,6 +406,7 @@ class OrderSync:
                 tally.quarantined += upsert_quarantine(conn, held, shop=shop, now=now)
             resolve_quarantine(conn, shop=shop, order_ids=[int(i) for i in norm.frame["order_id"]])
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
+            record_absent(conn, shop=shop, order_ids=absent, now=now)
             if move_hwm:
                 set_hwm(conn, shop=shop, hwm=hwm)
             tally.lock.heartbeat(conn, now=now)

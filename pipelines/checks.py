@@ -33,10 +33,10 @@ def history_matches_status(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset=ORDERS,
-    description="Ids under the high-water mark neither loaded, soft-deleted nor quarantined (warning).",
+    description="Ids under the high-water mark neither loaded, quarantined nor seen absent (warning).",
 )
 def no_unexplained_gaps(opencart: OpenCartResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """No unexplained id gaps. Ids never seen (deleted before the first sync) count as gaps."""
+    """No unexplained id gaps: every id up to the mark was loaded, quarantined or seen absent."""
     gaps = marts.unexplained_gaps(warehouse.get_engine(), shop=opencart.shop)
     return dg.AssetCheckResult(
         passed=not gaps,

@@ -110,10 +110,12 @@ def quality_counts(engine: sa.Engine) -> dict[str, int]:
 
 
 def unexplained_gaps(engine: sa.Engine, *, shop: str) -> list[int]:
-    """Order ids at or below the shop's high-water mark that are neither loaded nor known deleted.
+    """Order ids at or below the shop's high-water mark that the sync neither loaded nor saw absent.
 
-    Deleted or not-found ids the sync probed are kept as soft-deleted rows or quarantine entries,
-    so an id missing from both is a gap nobody explained.
+    The sync keeps every id it read: loaded orders (soft-deleted once they answer not-found),
+    quarantined ids, and ids the shop answered not-found for before they were ever loaded
+    (``opencart_absent_ids``: deleted before the first sync, or skipped). An id in none of them is a
+    gap nobody explained (e.g. a warehouse edited by hand, or a backfill of the wrong range).
 
     Args:
         engine: the warehouse engine.
@@ -140,7 +142,13 @@ def unexplained_gaps(engine: sa.Engine, *, shop: str) -> list[int]:
             )
             if str(r[0]).isdigit()
         }
-    explained = known | quarantined
+        absent = {
+            int(r[0])
+            for r in conn.execute(
+                sa.text("SELECT order_id FROM opencart_absent_ids WHERE shop = :s"), {"s": shop}
+            )
+        }
+    explained = known | quarantined | absent
     return [i for i in range(1, int(hwm or 0) + 1) if i not in explained][:1000]
 
 

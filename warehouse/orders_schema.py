@@ -146,6 +146,16 @@ opencart_quarantine = sa.Table(
     sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+opencart_absent_ids = sa.Table(
+    "opencart_absent_ids",
+    metadata,
+    # ids below the high-water mark that the shop answered "not found" for and that were never
+    # loaded (deleted before the first sync, or skipped by the shop): they explain id gaps
+    sa.Column("shop", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("observed_at", TS, nullable=False),
+)
+
 opencart_sync_range_lock = sa.Table(
     "opencart_sync_range_lock",
     metadata,

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from warehouse import ledger_schema, orders_schema
 from warehouse.metadata import metadata
 from warehouse.orders_schema import (
+    opencart_absent_ids,
     opencart_order_history,
     opencart_orders,
     opencart_quarantine,
@@ -14,11 +15,12 @@ from warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
 2: ``opencart_sync_range_lock`` (per-range backfill locks).
+3: ``opencart_absent_ids`` (ids the shop answered not-found for, never loaded: explained gaps).
 """
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "delete_shop_orders",
     "ledger_schema",
     "metadata",
+    "opencart_absent_ids",
     "opencart_order_history",
     "opencart_orders",
     "opencart_quarantine",
@@ -36,6 +39,7 @@ __all__ = [
 
 
 ORDER_TABLES = (
+    opencart_absent_ids,
     opencart_order_history,
     opencart_quarantine,
     opencart_sync_range_lock,
