@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from oc_connector import errors
 from oc_connector.admin import AdminClient
 from oc_connector.client import OpenCartClient
 from oc_connector.reverse.admin_stores import AdminVoucherStore
@@ -86,3 +87,46 @@ def test_order_channel_reset_after_order_add_issues_each_voucher_once(
         states = issue_vouchers_order(_items(4), client=client, ledger=ledger, settings=settings)
     assert set(states.values()) == {"confirmed", "rejected"}
     assert _count(sb) == before + 4
+
+# -- the order channel when the shop drops a checkout session ----------------------------------------
+# A refused call (PermissionDenied) did not run on the shop, so a checkout whose session was deleted
+# mid-way (the sandbox's invalidate_token fault deletes the api session before the route runs) is
+# started again on a new login, within the run, and each voucher is sold exactly once.
+
+
+def _vouchers(sb: Sandbox) -> list[tuple[str, float]]:
+    rows = sb.query("SELECT to_email, amount FROM oc_voucher WHERE to_email LIKE 't%@x.io' ORDER BY to_email")
+    return [(str(r["to_email"]), float(r["amount"])) for r in rows]
+
+
+def _catalog(sb: Sandbox) -> OpenCartClient:
+    return OpenCartClient(sb.url, api_key=sb.api_key, allow_insecure_http=True, rate_limit=None)
+
+
+@pytest.mark.parametrize("route", ["api/voucher/add", "api/payment/method", "api/order/add"])
+def test_a_checkout_whose_session_is_dropped_is_started_again_within_the_run(
+    sb: Sandbox, ledger: VoucherLedger, route: str
+) -> None:
+    drop = FaultRule("invalidate_token", route=route, count=2)
+    sb.set_faults(FaultSchedule([drop]))
+    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=5)
+    states = issue_vouchers_order(_items(3), client=_catalog(sb), ledger=ledger, settings=settings)
+    assert states == {"camp-0": "confirmed", "camp-1": "confirmed", "camp-2": "confirmed", "bad": "rejected"}
+    assert drop.fired == 2
+    # a refused order/add ran nothing: the third one is the only order
+    assert sb.request_count("api/order/add") == (3 if route == "api/order/add" else 1)
+    assert _vouchers(sb) == [("t0@x.io", 5.0), ("t1@x.io", 6.0), ("t2@x.io", 7.0)]
+    assert len({r.order_id for r in ledger.rows() if r.state == "confirmed"}) == 1
+
+
+def test_a_shop_that_keeps_dropping_the_session_ends_the_run_and_the_rerun_sells_once(
+    sb: Sandbox, ledger: VoucherLedger
+) -> None:
+    sb.set_faults(FaultSchedule([FaultRule("invalidate_token", route="api/payment/address", count=3)]))
+    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=5, checkout_attempts=3)
+    with pytest.raises(errors.PermissionDenied):
+        issue_vouchers_order(_items(2), client=_catalog(sb), ledger=ledger, settings=settings)
+    assert _vouchers(sb) == [] and sb.request_count("api/order/add") == 0
+    states = issue_vouchers_order(_items(2), client=_catalog(sb), ledger=ledger, settings=settings)
+    assert states == {"camp-0": "confirmed", "camp-1": "confirmed", "bad": "rejected"}
+    assert _vouchers(sb) == [("t0@x.io", 5.0), ("t1@x.io", 6.0)]
