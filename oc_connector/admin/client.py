@@ -128,6 +128,16 @@ class AdminClient:
     def __repr__(self) -> str:
         return f"AdminClient({self._url!r}, username={self._username!r})"
 
+    def close(self) -> None:
+        """Close the pooled connections (the session cookie jar goes with them)."""
+        self.transport.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- session ---------------------------------------------------------------------------
 
     def login(self) -> None:

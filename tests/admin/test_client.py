@@ -342,3 +342,12 @@ def test_admin_and_catalog_share_the_shop_limiter_but_not_the_cookie_jar() -> No
     assert other.transport._limiter is not admin.transport._limiter
     assert admin.transport._session is not catalog.transport._session
     assert AdminClient(BASE, username="a", password="b", rate_limit=None).transport._limiter is None
+
+
+def test_admin_client_closes_its_transport_as_a_context_manager() -> None:
+    from oc_connector.admin.client import AdminClient
+
+    closed: list[bool] = []
+    with AdminClient("https://shop.example/", username="admin", password="pw") as admin:
+        admin.transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+    assert closed == [True]

@@ -496,7 +496,7 @@ def test_admin_history_equals_the_shops_history_idempotently(
         assert sb.request_count("sale/order/history") - before == 1
         assert result.history_rows == 2  # one observed, one admin
     finally:
-        admin.transport.close()
+        admin.close()
         client.close()
     assert _warehouse_admin_history(warehouse_engine) == _shop_admin_history(sb)
     mine = [h for h in _warehouse_admin_history(warehouse_engine) if h[0] == changed]
