@@ -30,7 +30,8 @@ def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> N
         f"  unchanged: {result.orders_unchanged}  new history rows: {result.history_rows}"
         f"  high-water mark: {result.hwm_before} -> {result.hwm_after}"
     )
-    click.echo(f"orders in warehouse: {summary['orders']}  history rows: {summary['history_rows']}")
+    click.echo(f"live orders in warehouse (abandoned checkouts excluded): {summary['orders']}  "
+               f"history rows: {summary['history_rows']}")
     for currency, revenue in summary["revenue_by_currency"].items():
         click.echo(f"  revenue {currency}: {Decimal(str(revenue)).quantize(Decimal('0.01'))}")
     click.echo("  statuses: " + ", ".join(f"{k}={v}" for k, v in summary["statuses"].items()))

@@ -23,7 +23,8 @@ def test_demo_summary_matches_the_warehouse(tmp_path: Path, monkeypatch: pytest.
     result = CliRunner().invoke(main, ["demo", "--orders", "120", "--changes", "5", "--new-orders", "10"])
     assert result.exit_code == 0, result.output
     out = result.output
-    counts = [int(n) for n in re.findall(r"orders in warehouse: (\d+)", out)]
+    counts = [int(n) for n in re.findall(r"live orders in warehouse \(abandoned checkouts excluded\): (\d+)",
+                                         out)]
     calls = [int(n) for n in re.findall(r"API calls: (\d+)", out)]
     assert len(counts) == 2 and len(calls) == 2
     assert min(calls) > 0
