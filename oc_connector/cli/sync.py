@@ -120,6 +120,7 @@ def sync(
             err=True,
         )
 
+    client = admin = None
     try:
         client = _client(settings, rate)
         admin = None if no_admin else _admin(settings, rate)
@@ -132,6 +133,9 @@ def sync(
     except ImportError as exc:
         raise click.ClickException(f"the API client is not available: {exc}") from exc
     finally:
+        for opened in (client, admin):
+            if opened is not None and hasattr(opened, "close"):
+                opened.close()
         engine.dispose()
     click.echo("", err=True)
     click.echo(_summary(result))
