@@ -10,6 +10,7 @@ from oc_connector.sandbox import cart
 from oc_connector.sandbox.app import NO_PERMISSION, CatalogApp, Request, _int, route
 from oc_connector.sandbox.history import add_order_history
 from oc_connector.sandbox.routes_checkout import find_quote
+from oc_connector.sandbox.schema import ORDER_ADDRESS_COLS
 from oc_connector.sandbox.totals import (
     CartLine,
     TotalsResult,
@@ -25,18 +26,6 @@ __all__ = ["check_order", "new_voucher_code"]
 
 _CODE_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits
 STOCK_ERROR = "Warning: Products marked with *** are not available in the desired quantity or not in stock!"
-_ADDRESS_COLS = (
-    "firstname",
-    "lastname",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "postcode",
-    "country",
-    "zone",
-    "address_format",
-)
 
 
 def new_voucher_code(app: CatalogApp) -> str:
@@ -134,7 +123,7 @@ def _order_fields(app: CatalogApp, session: dict[str, Any], req: Request, total:
         "commission": "0.0000",
         "date_modified": st.clock.stamp(),
     }
-    for col in _ADDRESS_COLS:
+    for col in ORDER_ADDRESS_COLS:
         fields[f"payment_{col}"] = str(pay.get(col, ""))
         fields[f"shipping_{col}"] = str(ship.get(col, "")) if ship else ""
     return fields

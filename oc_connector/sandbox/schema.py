@@ -7,27 +7,27 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["DDL", "create_schema"]
+__all__ = ["DDL", "ORDER_ADDRESS_COLS", "create_schema"]
+
+ORDER_ADDRESS_COLS = (
+    "firstname",
+    "lastname",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "postcode",
+    "country",
+    "zone",
+    "address_format",
+)
+"""The address columns an order keeps twice, as ``payment_<col>`` and ``shipping_<col>``."""
 
 _ORDER_ADDRESS = (
     ", ".join(
         f"{p}_{c} TEXT NOT NULL DEFAULT ''"
         for p in ("payment", "shipping")
-        for c in (
-            "firstname",
-            "lastname",
-            "company",
-            "address_1",
-            "address_2",
-            "city",
-            "postcode",
-            "country",
-            "zone",
-            "address_format",
-            "custom_field",
-            "method",
-            "code",
-        )
+        for c in (*ORDER_ADDRESS_COLS, "custom_field", "method", "code")
     )
     + ", payment_country_id INTEGER NOT NULL DEFAULT 0, payment_zone_id INTEGER NOT NULL DEFAULT 0"
     ", shipping_country_id INTEGER NOT NULL DEFAULT 0, shipping_zone_id INTEGER NOT NULL DEFAULT 0"
