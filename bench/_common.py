@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,21 +87,22 @@ sb.stop()
 """
 
 
-class ChildSandbox:
-    """A sandbox shop served by a separate Python process, so its CPU is not charged to the connector."""
+class ChildProcess:
+    """A Python script run as a child process that answers one JSON line per JSON command line.
 
-    def __init__(self, *, orders: int, latency: tuple[float, float] = (0.0, 0.0)) -> None:
+    Its first line is a JSON object of facts (``info``); ``{"op": "stop"}`` ends it.
+    """
+
+    def __init__(self, script: str, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(orders), str(latency[0]), str(latency[1])],
+            [sys.executable, "-c", script, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
         )
         assert self.proc.stdout is not None
-        info = json.loads(self.proc.stdout.readline())
-        self.url: str = info["url"]
-        self.api_key: str = info["api_key"]
+        self.info: dict[str, Any] = json.loads(self.proc.stdout.readline())
 
     def command(self, **cmd: Any) -> Any:
         """Send one command to the child and return its JSON answer."""
@@ -118,8 +119,17 @@ class ChildSandbox:
             self.proc.stdin.flush()
             self.proc.wait(timeout=30)
 
-    def __enter__(self) -> ChildSandbox:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ChildSandbox(ChildProcess):
+    """A sandbox shop served by a separate Python process, so its CPU is not charged to the connector."""
+
+    def __init__(self, *, orders: int, latency: tuple[float, float] = (0.0, 0.0)) -> None:
+        super().__init__(_CHILD, str(orders), str(latency[0]), str(latency[1]))
+        self.url: str = self.info["url"]
+        self.api_key: str = self.info["api_key"]

@@ -25,8 +25,6 @@ Writes ``bench/results/vouchers.json``.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +37,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, write_result
+from _common import ChildProcess, write_result
 
 from oc_connector.admin import AdminClient
 from oc_connector.client import OpenCartClient
@@ -77,37 +75,21 @@ sb.stop()
 """
 
 
-class VoucherShop:
+class VoucherShop(ChildProcess):
     """The sandbox in a child process, with a request counter by route."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.proc.stdout is not None
-        info = json.loads(self.proc.stdout.readline())
-        self.url: str = info["url"]
-        self.api_key: str = info["api_key"]
-        self.admin_username: str = info["admin_username"]
-        self.admin_password: str = info["admin_password"]
-
-    def _ask(self, op: str) -> Any:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"op": op}) + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
+        super().__init__(_CHILD)
+        self.url: str = self.info["url"]
+        self.api_key: str = self.info["api_key"]
+        self.admin_username: str = self.info["admin_username"]
+        self.admin_password: str = self.info["admin_password"]
 
     def counts(self) -> Counter[str]:
-        return Counter(self._ask("counts"))
+        return Counter(self.command(op="counts"))
 
     def vouchers(self) -> int:
-        return int(self._ask("vouchers"))
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(json.dumps({"op": "stop"}) + "\n")
-            self.proc.stdin.flush()
-            self.proc.wait(timeout=30)
+        return int(self.command(op="vouchers"))
 
 
 def items(n: int, *, tag: str, start: int = 0) -> list[VoucherRequest]:
