@@ -103,17 +103,22 @@ def redact(text: Any, extra: Iterable[str | Secret | None] = ()) -> str:
     return _AUTH_HEADER_RE.sub(lambda m: f"{m.group(1)}{REDACTED}", out)
 
 
+def _redact_message(record: logging.LogRecord) -> None:
+    """Format the record's message now and keep it redacted (the arguments are dropped)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string must not break logging
+        message = str(record.msg)
+    record.msg = redact(message)
+    record.args = None
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts secrets from the formatted message and exception text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops it."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not break logging
-            message = str(record.msg)
-        record.msg = redact(message)
-        record.args = None
+        _redact_message(record)
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -140,12 +145,7 @@ def install_log_redaction() -> None:
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            try:
-                message = record.getMessage()
-            except Exception:  # a broken format string must not break logging
-                message = str(record.msg)
-            record.msg = redact(message)
-            record.args = None
+            _redact_message(record)
             return record
 
         logging.setLogRecordFactory(factory)
