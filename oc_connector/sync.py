@@ -302,12 +302,12 @@ class OrderSync:
                 tally.calls += 1
                 batch += tally.gate.accept(fetched)
                 if len(batch) >= self._opt.batch_size:
-                    committer.submit(partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                             total=total))
+                    committer.submit(self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                                       total=total))
                     batch = []
             if batch:
-                committer.submit(partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                         total=total))
+                committer.submit(self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                                   total=total))
 
     def _probe(self, tally: _Tally, hwm: int) -> int:
         """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
@@ -346,6 +346,19 @@ class OrderSync:
         """Where batches are written: one background thread, in order (inline for per-thread engines)."""
         return BatchCommitter(inline=commits_inline(self._engine))
 
+    def _commit_read(
+        self, batch: list[Fetched], tally: _Tally, *, phase: str, hwm: int, loaded: set[int],
+        total: int | None,
+    ) -> Callable[[], None]:
+        """The commit of a re-read or backfill batch.
+
+        A not-found id at or below the mark that was never loaded is recorded as absent (a gap);
+        one that was loaded is soft-deleted.
+        """
+        absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
+        return partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total,
+                       absent=absent)
+
     def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int, gaps: list[int]) -> None:
         """Commit a probe batch, moving the mark to the highest id found so far.
 
@@ -374,8 +387,6 @@ class OrderSync:
         found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
         unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, Unreadable)]
         missing = [oid for oid, got in batch if got is None and oid in loaded]
-        if not move_hwm:  # re-reads and backfills: an id at or below the mark never loaded is a gap
-            absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
         norm = normalize_orders(
             [order for _, order in found],
             shop=shop,
