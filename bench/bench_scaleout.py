@@ -67,13 +67,16 @@ def run_partition(key: str, wh_url: str, rate: float) -> dict[str, Any]:
         "warehouse": WarehouseResource(url=wh_url),
     }
     try:
-        res = dg.materialize(
-            [opencart_orders_backfill],
-            partition_key=key,
-            resources=resources,
-            instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
-        )
+        # closed after the run: an instance left to the garbage collector has its in-memory SQLite
+        # storage finalised on whichever thread collects it, which SQLite refuses (noisy tracebacks)
+        with dg.DagsterInstance.ephemeral() as instance:
+            res = dg.materialize(
+                [opencart_orders_backfill],
+                partition_key=key,
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+            )
         ok = res.success
         error = None
         if not ok:
