@@ -189,6 +189,7 @@ class OrderSync:
         started = time.monotonic()
         upgrade(self._engine)
         lock.acquire()
+        started_at = self._now()
         tally = _Tally(lock=lock, gate=FailureGate(self._opt.max_consecutive_failures))
         stats_before = self._client_stats()
         try:
@@ -215,7 +216,13 @@ class OrderSync:
                 ids_read=tally.ids_read,
                 duration_s=time.monotonic() - started,
             )
-            record_run(self._engine, shop=self._opt.shop, finished_at=self._now(), stats=result.as_metadata())
+            record_run(
+                self._engine,
+                shop=self._opt.shop,
+                started_at=started_at,
+                finished_at=self._now(),
+                stats=result.as_metadata(),
+            )
             return result
         finally:
             lock.release()

@@ -143,12 +143,22 @@ def set_hwm(conn: sa.Connection, *, shop: str, hwm: int) -> None:
     conn.execute(t.update().where(t.c.shop == shop, t.c.high_water_mark < hwm).values(high_water_mark=hwm))
 
 
-def record_run(engine: sa.Engine, *, shop: str, finished_at: datetime, stats: dict[str, Any]) -> None:
-    """Store the finished run's end time and statistics."""
+def record_run(
+    engine: sa.Engine, *, shop: str, started_at: datetime, finished_at: datetime, stats: dict[str, Any]
+) -> None:
+    """Store the finished run's start and end time and statistics, as one consistent triple.
+
+    The start is written here too, not only when the shop lock is taken: a backfill holds a range
+    lock instead, and its start must not be paired with another run's end.
+    """
     t = opencart_sync_state
     with begin_write(engine) as conn:
         conn.execute(
             t.update()
             .where(t.c.shop == shop)
-            .values(last_run_finished_at=finished_at, last_run_stats=json.dumps(stats, sort_keys=True))
+            .values(
+                last_run_started_at=started_at,
+                last_run_finished_at=finished_at,
+                last_run_stats=json.dumps(stats, sort_keys=True),
+            )
         )

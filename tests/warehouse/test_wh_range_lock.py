@@ -26,6 +26,7 @@ from warehouse.schema import (
     opencart_orders,
     opencart_quarantine,
     opencart_sync_range_lock,
+    opencart_sync_state,
 )
 from warehouse.transactions import SQLITE_BUSY_TIMEOUT_MS, begin_write
 
@@ -118,6 +119,31 @@ def test_disjoint_ranges_are_held_at_the_same_time(warehouse_engine: sa.Engine) 
     t = opencart_orders
     with warehouse_engine.connect() as conn:
         assert sorted(r[0] for r in conn.execute(sa.select(t.c.order_id))) == list(range(1, 61))
+
+
+def test_backfill_records_its_own_start_and_end(warehouse_engine: sa.Engine) -> None:
+    """The state row's last run is one run's start and end, never a backfill's end with a sync's start."""
+    shop = FakeShop()
+    ticks = iter(range(10_000))
+
+    def ticking() -> datetime:
+        return NOW + timedelta(minutes=next(ticks))
+
+    OrderSync(shop, warehouse_engine, opts(), now=ticking).run()
+    t = opencart_sync_state
+    with warehouse_engine.connect() as conn:
+        run_started, run_finished = conn.execute(
+            sa.select(t.c.last_run_started_at, t.c.last_run_finished_at).where(t.c.shop == "s")
+        ).one()
+    result = OrderSync(shop, warehouse_engine, opts(), now=ticking).backfill(1, 10)
+    with warehouse_engine.connect() as conn:
+        started, finished, stats = conn.execute(
+            sa.select(t.c.last_run_started_at, t.c.last_run_finished_at, t.c.last_run_stats).where(
+                t.c.shop == "s"
+            )
+        ).one()
+    assert run_started < run_finished < started < finished
+    assert '"ids_read": 10' in stats and result.ids_read == 10
 
 
 def test_overlapping_backfill_fails_naming_holder_and_range(warehouse_engine: sa.Engine) -> None:
