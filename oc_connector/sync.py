@@ -37,6 +37,7 @@ from oc_connector.sync_commit import BatchCommitter, commits_inline
 from oc_connector.sync_fetch import fetch_in_order, fetch_until_gap
 from oc_connector.sync_history import admin_history_rows, observed_history_row
 from oc_connector.sync_locks import RangeLock, ShopLock, SyncLock
+from oc_connector.sync_queries import loaded_ids, reread_ids
 from oc_connector.sync_state import read_hwm, record_run, set_hwm
 from oc_connector.sync_types import (
     DEFAULT_FINAL_STATUSES,
@@ -48,7 +49,6 @@ from oc_connector.sync_types import (
 )
 from oc_connector.sync_unreadable import FailureGate, Fetched, Unreadable
 from warehouse.migrate import upgrade
-from warehouse.orders_schema import opencart_orders, opencart_quarantine
 from warehouse.transactions import begin_write
 
 __all__ = [
@@ -170,7 +170,7 @@ class OrderSync:
         )
 
         def body(tally: _Tally, hwm: int) -> int:
-            known = self._loaded_ids(first_id, last_id)
+            known = loaded_ids(self._engine, shop=self._opt.shop, first_id=first_id, last_id=last_id)
             self._process(
                 range(first_id, last_id + 1),
                 tally,
@@ -228,7 +228,10 @@ class OrderSync:
             lock.release()
 
     def _run_body(self, tally: _Tally, hwm: int) -> int:
-        reread = self._reread_ids(hwm)
+        since = None if self._opt.full else self._now() - self._opt.lookback
+        reread = reread_ids(
+            self._engine, shop=self._opt.shop, hwm=hwm, since=since, final_statuses=self._opt.final_statuses
+        )
         self._process(reread, tally, phase="reread", hwm=hwm, loaded=set(reread), total=len(reread))
         return self._probe(tally, hwm)
 
@@ -240,41 +243,6 @@ class OrderSync:
             if isinstance(value, (int, float)):
                 out[name] = float(value)
         return out
-
-    def _loaded_ids(self, first_id: int, last_id: int) -> set[int]:
-        t = opencart_orders
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(t.c.order_id).where(
-                    t.c.shop == self._opt.shop, t.c.order_id.between(first_id, last_id)
-                )
-            )
-            return {int(r[0]) for r in rows}
-
-    def _reread_ids(self, hwm: int) -> list[int]:
-        t = opencart_orders
-        where: list[Any] = [t.c.shop == self._opt.shop, t.c.order_id <= hwm]
-        if not self._opt.full:
-            since = self._now() - self._opt.lookback
-            where += [
-                t.c._deleted_at.is_(None),
-                sa.or_(
-                    t.c.order_status_id.is_(None),
-                    t.c.order_status_id.not_in(sorted(self._opt.final_statuses)),
-                    t.c.date_added_utc >= since,
-                ),
-            ]
-        q = opencart_quarantine
-        with self._engine.connect() as conn:
-            ids = {int(r[0]) for r in conn.execute(sa.select(t.c.order_id).where(*where))}
-            # orders set aside earlier are retried: once the shop fixes them they load
-            held = conn.execute(
-                sa.select(q.c.entity_id).where(
-                    q.c.shop == self._opt.shop, q.c.entity == "order", ~q.c.resolved
-                )
-            )
-            ids |= {int(r[0]) for r in held if str(r[0]).isdigit() and int(r[0]) <= hwm}
-        return sorted(ids)
 
     # -- fetching -----------------------------------------------------------------------------
 
