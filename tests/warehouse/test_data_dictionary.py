@@ -1,0 +1,146 @@
+"""The data dictionary (warehouse/README.md) lists every column of every table and mart, and no other.
+
+BI users read the warehouse directly with that file as their only guide, so a column added to the
+schema or a mart without a line there (or a line left behind for a column that went) fails here.
+
+Sections: ``### <table>`` for a base table, ``## <mart>`` for a mart. A documented column is the
+first cell of a row of the section's ``| column | type | meaning |`` table: a plain name, or one
+or more backticked names (a row grouping several OpenCart columns names each one).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import warehouse.ledger_schema
+import warehouse.marts
+import warehouse.schema
+from warehouse.marts import MARTS
+from warehouse.metadata import metadata
+from warehouse.migrate import schema_version_table, upgrade
+
+README = Path(__file__).resolve().parents[2] / "warehouse" / "README.md"
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+# every table the warehouse holds: the shared MetaData (orders and ledger schemas) plus the version
+# table, which migrate.py keeps on a MetaData of its own
+assert warehouse.schema.opencart_orders.metadata is metadata
+assert warehouse.ledger_schema.voucher_ledger.metadata is metadata
+TABLES: dict[str, sa.Table] = {**metadata.tables, schema_version_table.name: schema_version_table}
+
+
+def _sections(text: str) -> dict[tuple[int, str], list[str]]:
+    """(heading level, title) -> the lines up to the next heading of the same or a higher level."""
+    lines = text.splitlines()
+    heads = [(i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := _HEADING.match(line))]
+    out: dict[tuple[int, str], list[str]] = {}
+    for n, (start, level, title) in enumerate(heads):
+        end = next((i for i, lv, _ in heads[n + 1 :] if lv <= level), len(lines))
+        assert (level, title) not in out, f"heading {'#' * level} {title} appears twice in {README}"
+        out[(level, title)] = lines[start + 1 : end]
+    return out
+
+
+def _documented(lines: list[str]) -> list[str]:
+    """Column names in the first cells of the section's table rows, in order (header and rule skipped)."""
+    names: list[str] = []
+    for line in lines:
+        if not line.startswith("|"):
+            continue
+        first = line.strip().strip("|").split("|")[0].strip()
+        if first == "column" or set(first) <= {"-", ":", " "}:
+            continue
+        ticked = _BACKTICKED.findall(first)
+        names += [n.strip() for n in ticked] if ticked else [first]
+    return names
+
+
+@pytest.fixture(scope="module")
+def sections() -> dict[tuple[int, str], list[str]]:
+    return _sections(README.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def mart_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The actual columns of each mart view, in order, from a freshly upgraded SQLite warehouse."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path_factory.mktemp('dictionary') / 'wh.db'}")
+    try:
+        upgrade(engine)  # importing warehouse.marts registered the hook that creates the views
+        with engine.connect() as conn:
+            return {
+                name: list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(name)).limit(0)).keys())
+                for name in MARTS
+            }
+    finally:
+        engine.dispose()
+
+
+def test_the_dictionary_covers_the_whole_warehouse() -> None:
+    # not vacuous: orders, history, sync state, quarantine, absent ids, range lock, version, 2+2 reverse ETL
+    assert len(TABLES) >= 11, sorted(TABLES)
+    assert {"opencart_orders", "opencart_voucher_ledger", "opencart_schema_version"} <= set(TABLES)
+    assert len(MARTS) == 5, MARTS
+    assert len(TABLES["opencart_orders"].columns) >= 70
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_column_of_a_table_is_documented_and_nothing_else(
+    name: str, sections: dict[tuple[int, str], list[str]]
+) -> None:
+    assert (3, name) in sections, f"{README.name}: no '### {name}' section for table {name}"
+    documented = _documented(sections[(3, name)])
+    columns = [c.name for c in TABLES[name].columns]
+    missing = [c for c in columns if c not in documented]
+    extra = [d for d in documented if d not in columns]
+    twice = sorted({d for d in documented if documented.count(d) > 1})
+    assert not (missing or extra or twice), (
+        f"table {name}, section '### {name}': columns not documented: {missing}; "
+        f"documented but not in the table: {extra}; documented more than once: {twice}"
+    )
+
+
+def test_no_section_documents_a_table_that_does_not_exist(sections: dict[tuple[int, str], list[str]]) -> None:
+    stale = [title for level, title in sections if level == 3 and title not in TABLES]
+    assert not stale, f"{README.name}: '###' sections for tables the warehouse does not have: {stale}"
+
+
+@pytest.mark.parametrize("name", MARTS)
+def test_a_mart_section_lists_exactly_the_view_columns_in_order(
+    name: str, sections: dict[tuple[int, str], list[str]], mart_columns: dict[str, list[str]]
+) -> None:
+    assert (2, name) in sections, f"{README.name}: no '## {name}' section for mart {name}"
+    documented = _documented(sections[(2, name)])
+    actual = mart_columns[name]
+    assert len(actual) >= 4, f"mart {name}: view has only {actual}"
+    missing = [c for c in actual if c not in documented]
+    extra = [d for d in documented if d not in actual]
+    assert documented == actual, (
+        f"mart {name}: documented columns {documented} != view columns {actual} "
+        f"(missing: {missing}, extra: {extra})"
+    )
+
+
+def test_no_mart_section_without_a_mart(sections: dict[tuple[int, str], list[str]]) -> None:
+    stale = [t for level, t in sections if level == 2 and t.startswith("mart_") and t not in MARTS]
+    assert not stale, f"{README.name}: '##' sections for marts that do not exist: {stale}"
+
+
+def test_the_parser_reads_plain_and_grouped_rows() -> None:
+    rows = [
+        "| column | type | meaning |",
+        "|---|---|---|",
+        "| shop | text | the shop |",
+        "| `payment_zone_id`, `payment_zone` | bigint; text | zone, with a `backticked` mention |",
+        "a line of prose naming `not_a_column`",
+    ]
+    assert _documented(rows) == ["shop", "payment_zone_id", "payment_zone"]
+    found = _sections("# T\nintro\n## a\nx\n### b\ny\n## c\nz\n")
+    assert found[(2, "a")] == ["x", "### b", "y"]
+    assert found[(3, "b")] == ["y"]
+    assert found[(2, "c")] == ["z"]
