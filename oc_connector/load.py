@@ -22,6 +22,7 @@ __all__ = [
     "LoadCounts",
     "frame_records",
     "insert_history",
+    "known_hashes",
     "mark_deleted",
     "record_absent",
     "upsert",
@@ -149,6 +150,23 @@ def _copy_upsert(
     conn.exec_driver_sql(f"{insert} ON CONFLICT ({key_list}) {action}")
 
 
+def known_hashes(conn: sa.Connection, *, shop: str, order_ids: Sequence[int]) -> dict[int, str]:
+    """The stored ``_hash`` of the ``order_ids`` the warehouse holds (another hash: the order changed)."""
+    t = opencart_orders
+    known: dict[int, str] = {}
+    for start in range(0, len(order_ids), 500):
+        part = order_ids[start : start + 500]
+        # the BETWEEN lets PostgreSQL use both key columns of the index even before the table
+        # has statistics (with IN alone it scanned every row of the shop: bench/bench_load.py)
+        result = conn.execute(
+            sa.select(t.c.order_id, t.c._hash).where(
+                t.c.shop == shop, t.c.order_id.between(min(part), max(part)), t.c.order_id.in_(part)
+            )
+        )
+        known.update({int(r[0]): str(r[1]) for r in result})
+    return known
+
+
 def upsert_orders(
     conn: sa.Connection, frame: pd.DataFrame, *, now: datetime, batch_size: int = 1000
 ) -> LoadCounts:
@@ -169,19 +187,8 @@ def upsert_orders(
     if frame.empty:
         return LoadCounts()
     shop = str(frame["shop"].iloc[0])
-    ids = [int(i) for i in frame["order_id"]]
-    known: dict[int, str] = {}
+    known = known_hashes(conn, shop=shop, order_ids=[int(i) for i in frame["order_id"]])
     t = opencart_orders
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
-        # the BETWEEN lets PostgreSQL use both key columns of the index even before the table
-        # has statistics (with IN alone it scanned every row of the shop: bench/bench_load.py)
-        result = conn.execute(
-            sa.select(t.c.order_id, t.c._hash).where(
-                t.c.shop == shop, t.c.order_id.between(min(part), max(part)), t.c.order_id.in_(part)
-            )
-        )
-        known.update({int(r[0]): str(r[1]) for r in result})
     records = frame_records(frame)
     new_ids: list[int] = []
     changed: list[int] = []

@@ -21,11 +21,13 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, UnexpectedResponseError
 from oc_connector.load import (
     insert_history,
+    known_hashes,
     mark_deleted,
     record_absent,
     resolve_quarantine,
@@ -343,6 +345,26 @@ class OrderSync:
         self._commit(batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True,
                      absent=gaps)
 
+    def _changed_ids(self, frame: pd.DataFrame) -> set[int]:
+        """Ids of the frame whose row is new or differs from the warehouse's (only with an admin client)."""
+        if self._admin is None or frame.empty:
+            return set()
+        ids = [int(i) for i in frame["order_id"]]
+        with self._engine.connect() as conn:
+            known = known_hashes(conn, shop=self._opt.shop, order_ids=ids)
+        return {oid for oid, h in zip(ids, frame["_hash"], strict=True) if known.get(oid) != h}
+
+    def _admin_history(self, order_ids: set[int], *, now: datetime) -> list[dict[str, Any]]:
+        """The admin history rows of ``order_ids`` (none without an admin client)."""
+        if self._admin is None:
+            return []
+        rows: list[dict[str, Any]] = []
+        for oid in sorted(order_ids):
+            rows += admin_history_rows(
+                shop=self._opt.shop, order_id=oid, rows=self._admin.order_history(oid), observed_at=now
+            )
+        return rows
+
     # -- loading ------------------------------------------------------------------------------
 
     def _commit(
@@ -368,7 +390,10 @@ class OrderSync:
             timezone=self._opt.shop_timezone,
             requested_ids=[oid for oid, _ in found],
         )
-        admin_rows: list[dict[str, Any]] = []
+        # the admin history is read before the write transaction, not inside it: no HTTP call
+        # holds the warehouse's write lock (on SQLite, the whole file's)
+        asked = self._changed_ids(norm.frame)
+        admin_rows = self._admin_history(asked, now=now)
         with begin_write(self._engine) as conn:
             counts = upsert_orders(conn, norm.frame, now=now)
             touched = set(counts.new_ids) | set(counts.changed_ids)
@@ -381,11 +406,8 @@ class OrderSync:
                         ["shop", "order_id", "order_status_id", "order_status", "date_modified"]
                     ].to_dict("records")
                 ]
-                if self._admin is not None:
-                    for oid in sorted(touched):
-                        admin_rows += admin_history_rows(
-                            shop=shop, order_id=oid, rows=self._admin.order_history(oid), observed_at=now
-                        )
+                # another writer changed these rows between the read above and this transaction
+                admin_rows += self._admin_history(touched - asked, now=now)
             tally.history += insert_history(conn, history + admin_rows)
             held = norm.quarantined + unreadable
             if held:

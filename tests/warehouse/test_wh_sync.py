@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -248,6 +249,57 @@ def test_admin_history_read_for_new_and_changed_orders_idempotently(
         h.changed_on == date(2026, 11, 26) and h.changed_at is None for h in hist if h.source == "admin"
     )
     assert [h.order_status_id for h in hist if h.source == "observed"][-1] == 5
+
+
+def test_admin_history_is_read_outside_the_write_transaction(tmp_path: Path) -> None:
+    """No admin HTTP call happens while the batch holds the warehouse's write lock."""
+    path = tmp_path / "wh.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    locked_during: list[int] = []
+
+    class LockProbingAdmin(FakeAdmin):
+        def order_history(self, order_id: int) -> list[AdminHistoryRow]:
+            probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                probe.execute("BEGIN IMMEDIATE")  # fails at once while another connection writes
+                probe.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                locked_during.append(order_id)
+            finally:
+                probe.close()
+            return super().order_history(order_id)
+
+    admin = LockProbingAdmin()
+    try:
+        result = OrderSync(FakeShop(), engine, opts(), admin=admin, now=clock).run()
+    finally:
+        engine.dispose()
+    assert result.orders_inserted == 60 and sorted(admin.calls) == list(range(1, 61))
+    assert locked_during == []
+
+
+def test_admin_history_read_for_a_row_changed_by_another_writer_meanwhile(
+    warehouse_engine: sa.Engine,
+) -> None:
+    """An order judged unchanged before the transaction but changed by the time it writes gets its history."""
+    shop = FakeShop()
+    OrderSync(shop, warehouse_engine, opts(), now=clock).run()
+    shop.set_status(5, 5, "Complete", "2026-11-27 00:45:00")
+
+    class MeddlingAdmin(FakeAdmin):
+        def order_history(self, order_id: int) -> list[AdminHistoryRow]:
+            if order_id == 5:  # read before the transaction: meanwhile another writer touches order 6
+                with warehouse_engine.begin() as conn:
+                    t = opencart_orders
+                    conn.execute(t.update().where(t.c.shop == "s", t.c.order_id == 6).values(_hash="stale"))
+            return super().order_history(order_id)
+
+    admin = MeddlingAdmin()
+    result = OrderSync(shop, warehouse_engine, opts(), admin=admin, now=clock).run()
+    assert admin.calls == [5, 6]  # 6 read inside the transaction, once its upsert found it changed
+    assert result.orders_updated == 2
+    sources = {(h.order_id, h.source) for h in rows(warehouse_engine, opencart_order_history)}
+    assert {(5, "admin"), (6, "admin")} <= sources
 
 
 def test_backfill_reads_exact_range_without_moving_hwm(warehouse_engine: sa.Engine) -> None:
