@@ -103,6 +103,11 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
+def _ts(value: Any) -> dt.datetime:
+    """A timestamp read through a view: a datetime on PostgreSQL, ISO text on SQLite."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
 def test_daily_sales_excludes_deleted_and_status_zero(warehouse_engine: sa.Engine) -> None:
     _seed(warehouse_engine)
     rows = _rows(
@@ -142,6 +147,28 @@ def test_status_funnel_counts_orders_that_reached_each_status(warehouse_engine: 
     assert rows == [(1, "Pending", 3), (2, "Processing", 1), (5, "Complete", 2)]
 
 
+def test_status_funnel_counts_admin_history_by_status_name(warehouse_engine: sa.Engine) -> None:
+    """Admin rows have no status id: a name seen with an id counts under it, an unknown name is left out."""
+    _seed(warehouse_engine)
+
+    def admin(order_id: int, status: str, n: int) -> dict[str, Any]:
+        row = _history(order_id, 0, status, T0, n)
+        return {**row, "source": "admin", "order_status_id": None, "changed_at": None}
+
+    with warehouse_engine.begin() as conn:
+        conn.execute(
+            opencart_order_history.insert(),
+            [admin(4, "Processing", 100), admin(4, "Complete", 101), admin(1, "Shipped", 102)],
+        )
+    rows = _rows(
+        warehouse_engine,
+        "SELECT order_status_id, order_status, orders_reached FROM mart_order_status_funnel"
+        " ORDER BY order_status_id",
+    )
+    # order 4 passed Processing (seen only by the admin history); "Shipped" has no known id
+    assert rows == [(1, "Pending", 3), (2, "Processing", 2), (5, "Complete", 2)]
+
+
 def test_time_in_status_from_observed_history(warehouse_engine: sa.Engine) -> None:
     _seed(warehouse_engine)
     rows = _rows(
@@ -156,6 +183,31 @@ def test_time_in_status_from_observed_history(warehouse_engine: sa.Engine) -> No
         " ORDER BY order_id",
     )
     assert open_rows == [(1, 1), (3, 5), (4, 5)]
+
+
+def test_time_in_status_is_not_split_by_an_edit_that_keeps_the_status(warehouse_engine: sa.Engine) -> None:
+    _seed(warehouse_engine)
+    hour = dt.timedelta(hours=1)
+    with warehouse_engine.begin() as conn:
+        conn.execute(
+            opencart_order_history.insert(),
+            [
+                _history(7, 1, "Pending", T0, 200),
+                _history(7, 1, "Pending", T0 + hour, 201),  # date_modified moved, status kept
+                _history(7, 2, "Processing", T0 + 3 * hour, 202),
+                _history(7, 2, "Processing", T0 + 4 * hour, 203),
+            ],
+        )
+    rows = _rows(
+        warehouse_engine,
+        "SELECT order_status_id, entered_at, left_at, seconds_in_status FROM mart_order_time_in_status"
+        " WHERE order_id = 7 ORDER BY entered_at",
+    )
+    assert [(s, _ts(e), _ts(left) if left else None) for s, e, left, _ in rows] == [
+        (1, T0, T0 + 3 * hour),
+        (2, T0 + 3 * hour, None),
+    ]
+    assert rows[0][3] == 3 * 3600
 
 
 def test_voucher_liability(warehouse_engine: sa.Engine) -> None:
