@@ -15,8 +15,9 @@ Input tables (written by marketing / dbt, read by the ``issue_vouchers`` and ``p
 Ledgers (written by the connector, committed after every step so a killed run resumes):
 
 ``opencart_voucher_ledger``
-    key, channel (admin/order), batch_id, order_id, order_floor (order channel: an order id known to
-    exist before the batch was sent, where a reconciliation scan starts), code, state (pending,
+    request_key, channel (admin/order), batch_id, order_id, order_floor (order channel: an order id
+    known to exist before the batch was last sent, where a reconciliation scan starts), code, amount,
+    state (pending,
     validated, rejected, issued, confirmed, failed), reason, emailed, attempts, created_at,
     updated_at.
 

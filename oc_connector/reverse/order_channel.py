@@ -9,7 +9,7 @@ the batch id written into the order comment:
 2. before ``add_order`` the batch is marked as sent (``attempts + 1``, committed);
 3. a batch that was sent but has no order id (``OutcomeUnknown``, or the run was killed) is
    reconciled before anything is re-sent: order ids are scanned upward from the batch's
-   ``order_floor`` (the highest order id the ledger knew when the batch was first sent, else
+   ``order_floor`` (the highest order id the ledger knew when the batch was last sent, else
    ``scan_from``) for an order whose comment carries the batch id; found -> adopted, not found
    after ``scan_misses`` consecutive missing ids -> safe to send again (on a fresh login);
 4. the order id is recorded (``issued``), then the order is moved to a complete status after
