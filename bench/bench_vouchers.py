@@ -148,7 +148,8 @@ def main() -> None:
     client = OpenCartClient(shop.url, api_key=Secret(shop.api_key), allow_insecure_http=True, rate_limit=rate)
     admin = AdminClient(shop.url, username=shop.admin_username, password=shop.admin_password,
                         allow_insecure_http=True, rate_limit=rate)
-    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=args.batch_size)
+    # settle_s=0: the bench's shop answers every order/add; nothing is reconciled
+    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=args.batch_size, settle_s=0)
 
     def admin_sample(tag: str) -> dict[str, Any]:
         its = items(sample, tag=tag)

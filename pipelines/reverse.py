@@ -11,8 +11,10 @@ code only once ``api/voucher`` accepts it; off by default); order channel: the i
 ``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
 address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
 install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
-cannot use COD), ``complete_status_id`` (5), ``notify`` and ``scan_from`` (first order id scanned
-when reconciling a batch whose order/add outcome is unknown and no order id is known yet).
+cannot use COD), ``complete_status_id`` (5), ``notify``, ``scan_from`` (first order id scanned
+when reconciling a batch whose order/add outcome is unknown and no order id is known yet) and
+``settle_s`` (60: seconds after such a batch was sent before its order is looked for, time for a
+write the shop may still be running to land).
 
 Resources: ``opencart`` (``get_admin_client()``, ``get_client()``) and ``warehouse``
 (``get_engine()``), defined in ``pipelines/resources.py``.
@@ -67,6 +69,7 @@ class VoucherRunConfig(dg.Config):
     complete_status_id: int = 5
     notify: bool = False
     scan_from: int = 1
+    settle_s: float = 60.0
 
 
 def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
@@ -77,6 +80,7 @@ def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
         postcode=config.postcode, country_id=config.country_id, zone_id=config.zone_id,
         batch_size=config.batch_size, payment_method=config.payment_method,
         complete_status_id=config.complete_status_id, notify=config.notify, scan_from=config.scan_from,
+        settle_s=config.settle_s,
     )
 
 

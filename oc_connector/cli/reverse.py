@@ -23,7 +23,8 @@ Voucher channels (``--channel``):
   ``--complete-status-id`` (5, Complete) so the vouchers become usable. The shop chooses random
   codes it does not return: the result file names the order id. If ``order/add`` ends without an
   answer, the next run finds the order by the batch id in its comment before anything is re-sent
-  (scanning up from the last known order id, else ``--scan-from``).
+  (scanning up from the last known order id, else ``--scan-from``), once ``--settle-s`` (60) have
+  passed since the batch was sent: the shop may still be writing an order whose answer was lost.
 
 Every run writes ``FILE.results.csv`` beside the input (one line per row: key, state, code,
 order_id, reason; formula-like cells neutralised). The ledgers live in the warehouse (``WAREHOUSE_URL``), so
@@ -214,6 +215,8 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
 @click.option("--notify", is_flag=True, help="E-mail the issuer when completing an order.")
 @click.option("--scan-from", type=int, default=1, show_default=True,
               help="First order id scanned when reconciling an unknown order/add outcome.")
+@click.option("--settle-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds after a batch's lost order/add before its order is looked for.")
 def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
           **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""

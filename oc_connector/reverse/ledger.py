@@ -41,6 +41,8 @@ class VoucherLedgerRow:
     reason: str | None
     emailed: bool
     attempts: int
+    updated_at: datetime | None = None
+    """When the row last changed (UTC, aware); for a sent batch, at or after its last send."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,16 @@ def _voucher_row(row: Any) -> VoucherLedgerRow:
         order_id=row["order_id"], code=row["code"], order_floor=row["order_floor"],
         amount=None if row["amount"] is None else Decimal(str(row["amount"])),
         state=row["state"], reason=row["reason"], emailed=bool(row["emailed"]), attempts=int(row["attempts"]),
+        updated_at=_aware(row["updated_at"]),
     )
+
+
+def _aware(value: Any) -> datetime | None:
+    """A stored UTC time as an aware datetime (SQLite gives it back naive, or as text)."""
+    if value is None:
+        return None
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _coupon_row(row: Any) -> CouponLedgerRow:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -169,6 +171,11 @@ class OrderChannelSettings:
         checkout_attempts: checkouts of one batch in a run; a checkout whose session the shop
             drops (``PermissionDenied``: the refused call did not run, the cart is gone) is started
             again on a new login.
+        settle_s: seconds after a batch's last send before its order is looked for. An
+            ``order/add`` whose answer was lost (read timeout, reset, killed run) may still be
+            running in the shop's PHP, which goes on after the client has gone; a scan that ends
+            before the order lands would send the batch again. The default covers the client's
+            30 s read timeout and as much again; a run that finds a batch sent more recently waits.
     """
 
     issuer: Issuer = field(default_factory=Issuer)
@@ -181,10 +188,13 @@ class OrderChannelSettings:
     scan_from: int = 1
     scan_misses: int = 20
     checkout_attempts: int = 5
+    settle_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= 500:
             raise ConfigurationError(f"batch_size must be 1..500, got {self.batch_size}")
+        if self.settle_s < 0:
+            raise ConfigurationError(f"settle_s must not be negative, got {self.settle_s}")
         if self.checkout_attempts < 1:
             raise ConfigurationError(f"checkout_attempts must be at least 1, got {self.checkout_attempts}")
         if self.complete_status_id not in self.complete_status_ids:
@@ -203,6 +213,7 @@ def order_channel_settings(
     *, issuer_firstname: str, issuer_lastname: str, issuer_email: str, issuer_telephone: str,
     issuer_customer_id: int, address_1: str, city: str, postcode: str, country_id: int, zone_id: int,
     batch_size: int, payment_method: str, complete_status_id: int, notify: bool, scan_from: int,
+    settle_s: float = 60.0,
 ) -> OrderChannelSettings:
     """The order-channel settings from flat options (the CLI's flags, the Dagster job's run config).
 
@@ -219,7 +230,7 @@ def order_channel_settings(
     return OrderChannelSettings(
         issuer=issuer, address=address, batch_size=batch_size, payment_method=payment_method,
         complete_status_id=complete_status_id, complete_status_ids=frozenset({3, 5, complete_status_id}),
-        notify=notify, scan_from=scan_from,
+        notify=notify, scan_from=scan_from, settle_s=settle_s,
     )
 
 
@@ -264,8 +275,11 @@ def batch_id_for(keys: Sequence[str]) -> str:
 def issue_vouchers_order(
     items: Sequence[VoucherRequest | Rejected], *, client: OrderClientLike, ledger: VoucherLedger,
     settings: OrderChannelSettings, hook: StepHook | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC), sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
     """Issue vouchers in orders through the catalog API, exactly once per request.
+
+    ``now`` (aware UTC) and ``sleep`` time the wait of ``settings.settle_s`` (injectable for tests).
 
     Returns:
         Request key -> final ledger state.
@@ -294,18 +308,38 @@ def issue_vouchers_order(
             batches.setdefault(row.batch_id, []).append(row)
     for batch_id, members in sorted(batches.items()):
         _run_batch(batch_id, members, requests=requests, client=client, ledger=ledger,
-                   settings=settings, hook=hook)
+                   settings=settings, hook=hook, clock=_Clock(now, sleep))
     seen.update(requests)
     return {r.request_key: r.state for r in ledger.rows() if r.request_key in seen}
+
+
+@dataclass(frozen=True)
+class _Clock:
+    now: Callable[[], datetime]
+    sleep: Callable[[float], None]
+
+
+def _settle(batch_id: str, members: list[VoucherLedgerRow], *, settle_s: float, clock: _Clock) -> None:
+    """Wait until ``settle_s`` have passed since the batch was last sent (its rows last changed)."""
+    changed = [m.updated_at for m in members if m.updated_at is not None]
+    if not changed:
+        return
+    wait = settle_s - (clock.now() - max(changed)).total_seconds()
+    if wait > 0:
+        log.info("batch %s was sent %.0f s ago; waiting %.0f s for an order the shop may still be "
+                 "writing before looking for it", batch_id, settle_s - wait, wait)
+        clock.sleep(wait)
 
 
 def _run_batch(
     batch_id: str, members: list[VoucherLedgerRow], *, requests: Mapping[str, VoucherRequest],
     client: OrderClientLike, ledger: VoucherLedger, settings: OrderChannelSettings, hook: StepHook | None,
+    clock: _Clock,
 ) -> None:
     keys = [m.request_key for m in members]
     order_id = next((m.order_id for m in members if m.order_id), None)
     if order_id is None and any(m.attempts > 0 for m in members):
+        _settle(batch_id, members, settle_s=settings.settle_s, clock=clock)
         floors = [m.order_floor for m in members if m.order_floor is not None]
         order_id = _reconcile(batch_id, client=client, start=min(floors, default=settings.scan_from),
                               misses=settings.scan_misses)

@@ -296,7 +296,8 @@ def _job_vouchers_order(ctx: _Ctx) -> Callable[[], Any]:
     metadata.create_all(ctx.engine, tables=[voucher_ledger])
     ledger = VoucherLedger(engine=ctx.engine)
     items = voucher_items(ctx.size, tag="fo")
-    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=3, scan_misses=5)
+    settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=3, scan_misses=5,
+                                    settle_s=0)
 
     def run() -> Any:
         client = _catalog(ctx.sb)

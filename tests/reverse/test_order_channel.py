@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -88,7 +90,7 @@ class FakeSession:
 
 SETTINGS = OrderChannelSettings(
     issuer=Issuer(firstname="Gift", lastname="Desk", email="gifts@x.io", telephone="123"),
-    batch_size=3, scan_from=10, scan_misses=3,
+    batch_size=3, scan_from=10, scan_misses=3, settle_s=0,
 )
 
 
@@ -130,6 +132,32 @@ def test_outcome_unknown_after_commit_is_adopted(ledger: VoucherLedger) -> None:
     second = issue_vouchers_order(_items(6), client=shop, ledger=ledger, settings=SETTINGS)
     assert set(second.values()) == {"confirmed", "rejected"}
     assert sorted(shop.vouchers) == [f"k{i:02}" for i in range(6)]
+
+
+@pytest.mark.parametrize(("sent_ago", "waits"), [(10.0, [50.0]), (60.0, []), (600.0, [])])
+def test_a_lost_send_settles_before_its_order_is_looked_for(
+    ledger: VoucherLedger, sent_ago: float, waits: list[float]
+) -> None:
+    """A lost order/add may still be being written: the scan waits ``settle_s`` after the send."""
+    shop = FakeShop()
+    shop.faults = ["after"]  # the order lands, its answer is lost
+    settings = dataclasses.replace(SETTINGS, settle_s=60)
+    issue_vouchers_order(_items(2), client=shop, ledger=ledger, settings=settings)
+    [sent] = {r.updated_at for r in ledger.rows() if r.request_key != "bad"}
+    assert sent is not None and sent.tzinfo is not None
+    events: list[object] = []
+    looked_up = shop.order_info_raw
+
+    def order_info_raw(order_id: int) -> dict[str, Any]:
+        events.append(order_id)
+        return looked_up(order_id)
+
+    shop.order_info_raw = order_info_raw  # type: ignore[method-assign]
+    states = issue_vouchers_order(_items(2), client=shop, ledger=ledger, settings=settings,
+                                  now=lambda: sent + dt.timedelta(seconds=sent_ago), sleep=events.append)
+    assert states == {"k00": "confirmed", "k01": "confirmed", "bad": "rejected"}
+    assert events[: len(waits)] == waits and all(isinstance(e, int) for e in events[len(waits):])
+    assert sorted(shop.vouchers) == ["k00", "k01"]  # adopted, not sent again
 
 
 def test_missing_payment_method_names_the_extension(ledger: VoucherLedger) -> None:
@@ -178,6 +206,8 @@ def test_settings_refuse_nonsense() -> None:
         OrderChannelSettings(batch_size=0)
     with pytest.raises(ConfigurationError, match="complete_status_id 2"):
         OrderChannelSettings(complete_status_id=2)
+    with pytest.raises(ConfigurationError, match="settle_s must not be negative"):
+        OrderChannelSettings(settle_s=-1)
     with pytest.raises(ConfigurationError, match="telephone must be 3-32 characters; issuer e-mail 'x'"):
         Issuer(telephone="1", email="x")
     with pytest.raises(ConfigurationError, match="issuer firstname must be 1-32"):

@@ -33,7 +33,7 @@ from warehouse.metadata import metadata
 
 SETTINGS = OrderChannelSettings(
     issuer=Issuer(firstname="Gift", lastname="Desk", email="gifts@x.io", telephone="0123"),
-    batch_size=3, scan_from=1, scan_misses=3,
+    batch_size=3, scan_from=1, scan_misses=3, settle_s=0,
 )
 
 

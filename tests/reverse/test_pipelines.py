@@ -130,7 +130,7 @@ def test_order_channel_job_through_the_real_client(tmp_path: Path) -> None:
     http.faults = ["reset_after"]
     shop = ApiShop()
     config = _config("issue_vouchers_op", channel="order", batch_size=2, issuer_email="desk@x.io",
-                     postcode="LS1 1AA")
+                     postcode="LS1 1AA", settle_s=0.0)
     for _ in range(2):
         resources = {"opencart": shop, "warehouse": Warehouse(engine)}
         result = issue_vouchers.execute_in_process(run_config=config, resources=resources)

@@ -83,10 +83,14 @@ def test_order_channel_reset_after_order_add_issues_each_voucher_once(
     sb.set_faults(FaultSchedule([FaultRule("reset_after", route="api/order/add", count=1)]))
     client = OpenCartClient(sb.url, api_key=sb.api_key, allow_insecure_http=True, rate_limit=None)
     settings = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=3, scan_misses=5)
+    waits: list[float] = []
     for _ in range(2):
-        states = issue_vouchers_order(_items(4), client=client, ledger=ledger, settings=settings)
+        states = issue_vouchers_order(_items(4), client=client, ledger=ledger, settings=settings,
+                                      sleep=waits.append)
     assert set(states.values()) == {"confirmed", "rejected"}
     assert _count(sb) == before + 4
+    # the rerun came at once: it gave the lost order/add the settle time before looking for it
+    assert len(waits) == 1 and 0 < waits[0] <= settings.settle_s
 
 # -- the order channel when the shop drops a checkout session ----------------------------------------
 # A refused call (PermissionDenied) did not run on the shop, so a checkout whose session was deleted
@@ -127,6 +131,9 @@ def test_a_shop_that_keeps_dropping_the_session_ends_the_run_and_the_rerun_sells
     with pytest.raises(errors.PermissionDenied):
         issue_vouchers_order(_items(2), client=_catalog(sb), ledger=ledger, settings=settings)
     assert _vouchers(sb) == [] and sb.request_count("api/order/add") == 0
-    states = issue_vouchers_order(_items(2), client=_catalog(sb), ledger=ledger, settings=settings)
+    waits: list[float] = []
+    states = issue_vouchers_order(_items(2), client=_catalog(sb), ledger=ledger, settings=settings,
+                                  sleep=waits.append)
+    assert len(waits) == 1  # the batch counts as sent: the rerun lets it settle before the scan
     assert states == {"camp-0": "confirmed", "camp-1": "confirmed", "bad": "rejected"}
     assert _vouchers(sb) == [("t0@x.io", 5.0), ("t1@x.io", 6.0)]
