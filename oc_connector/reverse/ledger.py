@@ -116,6 +116,12 @@ class VoucherLedger:
         with self.engine.begin() as conn:
             conn.execute(voucher_ledger.update().where(voucher_ledger.c.request_key.in_(keys)).values(**changes))
 
+    def max_order_id(self) -> int | None:
+        """The highest order id any request is recorded with, or None."""
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(sa.func.max(voucher_ledger.c.order_id))).scalar()
+        return None if value is None else int(value)
+
     def codes_taken(self) -> set[str]:
         """Upper-cased codes already recorded for some request."""
         with self.engine.connect() as conn:

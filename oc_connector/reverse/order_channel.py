@@ -347,8 +347,8 @@ def _run_batch(
             ledger.mark_many(keys, state="issued", order_id=order_id, reason=None)
             _step(hook, keys[0], "adopted")
     if order_id is None:
-        known = [r.order_id for r in ledger.rows() if r.order_id]
-        floor = max(known, default=settings.scan_from)
+        known = ledger.max_order_id()  # one query, not the whole ledger once per batch
+        floor = known or settings.scan_from
         ledger.mark_many(keys, bump=1, state="pending", order_floor=floor)
         _step(hook, keys[0], "sending")
         try:

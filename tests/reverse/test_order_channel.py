@@ -124,6 +124,16 @@ def test_batches_and_rerun(ledger: VoucherLedger) -> None:
     assert shop.orders[rows["k00"].order_id or 0]["order_status_id"] == 5
 
 
+def test_each_batch_scans_from_the_highest_order_id_the_ledger_knows(ledger: VoucherLedger) -> None:
+    assert ledger.max_order_id() is None
+    issue_vouchers_order(_items(7), client=FakeShop(), ledger=ledger, settings=SETTINGS)
+    by_batch = sorted({(r.order_floor, r.order_id) for r in ledger.rows() if r.order_id})
+    order_ids = [oid for _, oid in by_batch]
+    # the first batch knows no order (scan_from), each later one the order of the batch before
+    assert [floor for floor, _ in by_batch] == [SETTINGS.scan_from, *order_ids[:-1]]
+    assert ledger.max_order_id() == max(order_ids)
+
+
 def test_outcome_unknown_after_commit_is_adopted(ledger: VoucherLedger) -> None:
     shop = FakeShop()
     shop.faults = ["after", "before"]
