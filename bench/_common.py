@@ -60,7 +60,7 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
 
 _CHILD = r"""
 import json, sys
-from oc_connector.sandbox import Sandbox, FaultRule, FaultSchedule
+from oc_connector_sandbox import Sandbox, FaultRule, FaultSchedule
 orders, lo, hi = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 def schedule(lo, hi):
     rule = FaultRule("latency", route="api/order/info", latency=(lo, hi))

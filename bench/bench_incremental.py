@@ -6,7 +6,7 @@ into a SQLite warehouse. The expected calls of a re-sync are the orders it must 
 added within the 30-day lookback, counted in the warehouse before the run) + new orders +
 ``gap_tolerance`` trailing probes (+1 login for the first run).
 
-Run: ``.venv/bin/python bench/bench_incremental.py [--quick] [--orders 100000]``.
+Run: ``.venv/bin/python -m bench.bench_incremental [--quick] [--orders 100000]``.
 Writes ``bench/results/incremental.json``.
 """
 
@@ -14,24 +14,18 @@ Writes ``bench/results/incremental.json``.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ChildSandbox, write_result
-
-from oc_connector.client import OpenCartClient
-from oc_connector.ratelimit import RateLimit
+from bench._common import ChildSandbox, write_result
+from oc_connector.api.client import OpenCartClient
 from oc_connector.secret import Secret
-from oc_connector.sync import DEFAULT_FINAL_STATUSES, OrderSync, SyncOptions
+from oc_connector.sync.run import DEFAULT_FINAL_STATUSES, OrderSync, SyncOptions
+from oc_connector.wire.ratelimit import RateLimit
 
 OPTS = SyncOptions(workers=4)
 

@@ -7,7 +7,7 @@ writes the already-normalised frame into an empty copy of the same table, side b
 is native seconds / connector seconds (1.0 = as fast as the engine's own bulk load). Each engine
 runs in its own child process; the peak RSS of that whole process is reported.
 
-Run: ``.venv/bin/python bench/bench_load.py [--quick] [--orders 1000000] [--engine sqlite|postgresql]``
+Run: ``.venv/bin/python -m bench.bench_load [--quick] [--orders 1000000] [--engine sqlite|postgresql]``
 (PostgreSQL URL from ``$OC_TEST_POSTGRES_URL``). Writes ``bench/results/load.json``.
 """
 
@@ -23,11 +23,7 @@ import tempfile
 import time
 from datetime import datetime
 from itertools import islice
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _native_rows(frame: Any) -> list[tuple[Any, ...]]:
@@ -43,12 +39,12 @@ def _native_rows(frame: Any) -> list[tuple[Any, ...]]:
 def child(engine_name: str, url: str | None, n: int, chunk: int) -> dict[str, Any]:
     """Run both paths for ``n`` orders on one engine (inside a child process)."""
     import sqlalchemy as sa
-    from _common import peak_rss_mib
 
-    from oc_connector.load import upsert_orders
-    from oc_connector.normalize import normalize_orders
-    from oc_connector.sandbox.generate import iter_order_info
-    from warehouse.migrate import upgrade
+    from bench._common import peak_rss_mib
+    from oc_connector.sync.load import upsert_orders
+    from oc_connector.sync.normalize import normalize_orders
+    from oc_connector.warehouse.migrate import upgrade
+    from oc_connector_sandbox.generate import iter_order_info
 
     tmp = tempfile.mkdtemp()
     if engine_name == "sqlite":
@@ -143,7 +139,8 @@ def main() -> None:
     rows = []
     for name in engines:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--orders", str(n), "--chunk", str(args.chunk)],
+            [sys.executable, "-m", "bench.bench_load", "--child", name,
+             "--orders", str(n), "--chunk", str(args.chunk)],
             capture_output=True,
             text=True,
             check=True,
@@ -151,7 +148,7 @@ def main() -> None:
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(row, flush=True)
-    from _common import write_result
+    from bench._common import write_result
 
     write_result("load", {"orders": n, "quick": args.quick, "rows": rows})
 

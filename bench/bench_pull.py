@@ -10,7 +10,7 @@ in ``$OC_BENCH_API_KEY``). The connector's rate limit is set explicitly (``--rat
 10000 req/s: effectively off, so the ceiling is the shop's). The sync is ``OrderSync.run()`` with
 ``full=True`` into a fresh SQLite warehouse, exactly what ``oc-connector sync --full`` runs.
 
-Run: ``.venv/bin/python bench/bench_pull.py [--quick] [--orders 1500] [--url URL]``.
+Run: ``.venv/bin/python -m bench.bench_pull [--quick] [--orders 1500] [--url URL]``.
 Writes ``bench/results/pull.json``.
 """
 
@@ -18,25 +18,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ChildSandbox, write_result
-
-from oc_connector.client import OpenCartClient
-from oc_connector.ratelimit import RateLimit
+from bench._common import ChildSandbox, write_result
+from oc_connector.api.client import OpenCartClient
 from oc_connector.secret import Secret
-from oc_connector.sync import OrderSync, SyncOptions
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.wire.ratelimit import RateLimit
 
 
 def raw_loop(url: str, api_key: str, ids: list[int], concurrency: int) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Benchmark the sandbox: api/order/info throughput at 1/4/8 clients and memory with many generated orders.
 
-Run: ``.venv/bin/python bench/bench_sandbox.py [--seconds 3] [--orders 1000000]``. Prints a markdown table
+Run: ``.venv/bin/python -m bench.bench_sandbox [--seconds 3] [--orders 1000000]``. Prints a markdown table
 and writes ``bench/results/sandbox.json``. Loopback only; every loop is bounded in time.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
 
 RESULTS = Path(__file__).parent / "results" / "sandbox.json"
 

@@ -2,8 +2,9 @@
 
 The shop is a sandbox in a child process (``_common.ChildSandbox``) with a 10-20 ms latency per
 ``api/order/info`` like a real shop, so the backfill is shop-bound. The partitions are those of
-``pipelines.assets.opencart_orders_backfill`` (the asset of the ``opencart_backfill`` job), ranges
-of ``OPENCART_PARTITION_SIZE`` ids up to ``OPENCART_MAX_ORDER_ID`` (set here before the import).
+``oc_connector.orchestration.assets.opencart_orders_backfill`` (the asset of the
+``opencart_backfill`` job), ranges of ``OPENCART_PARTITION_SIZE``
+ids up to ``OPENCART_MAX_ORDER_ID`` (set here before the import).
 
 Each partition is materialised with ``dg.materialize([opencart_orders_backfill], partition_key=...)``
 on an ephemeral Dagster instance (in-process executor, one step per partition), with the
@@ -12,9 +13,9 @@ default 10000 req/s: effectively off, as in bench_pull; the definitions' default
 
 (a) parallel: a ``ProcessPoolExecutor`` (spawn, ``--parallel`` processes) runs one partition per
     task into warehouse A (a SQLite file). Each partition holds only the lock of its own id range
-    (``opencart_sync_range_lock``, ``oc_connector/sync_range_lock.py``), not the per-shop sync
+    (``opencart_sync_range_lock``, ``oc_connector/sync/range_lock.py``), not the per-shop sync
     lock, so the partitions read the shop at the same time; their batch commits still take turns
-    on the SQLite file's one write lock (waiting for it, ``warehouse/transactions.py``). A
+    on the SQLite file's one write lock (waiting for it, ``oc_connector/warehouse/transactions.py``). A
     partition that fails anyway (e.g. an overlapping range held for longer than its 5 s wait) is
     recorded, then re-run after the pool finished, one by one, as a Dagster retry would; the
     reported wall time includes those re-runs.
@@ -23,7 +24,7 @@ default 10000 req/s: effectively off, as in bench_pull; the definitions' default
 Identity: the ``opencart_orders`` rows of A and B, all columns except ``_first_seen_at`` /
 ``_last_synced_at``, ordered by (shop, order_id), sha256 of their JSON; plus the row counts.
 
-Run: ``.venv/bin/python bench/bench_scaleout.py [--quick] [--orders 100000] [--parallel 4]``.
+Run: ``.venv/bin/python -m bench.bench_scaleout [--quick] [--orders 100000] [--parallel 4]``.
 Writes ``bench/results/scaleout.json``.
 """
 
@@ -34,27 +35,22 @@ import hashlib
 import json
 import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ChildSandbox, write_result
+from bench._common import ChildSandbox, write_result
 
 
 def run_partition(key: str, wh_url: str, rate: float) -> dict[str, Any]:
     """Materialise one partition of ``opencart_orders_backfill`` into ``wh_url``."""
     import dagster as dg
 
-    from pipelines.assets import opencart_orders_backfill
-    from pipelines.resources import OpenCartResource, WarehouseResource
+    from oc_connector.orchestration.assets import opencart_orders_backfill
+    from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
 
     t0 = time.perf_counter()
     resources = {
@@ -133,7 +129,7 @@ def main() -> None:
         OPENCART_PARTITION_SIZE=str(size),
         OPENCART_MAX_ORDER_ID=str(n),
     )
-    from pipelines.assets import order_id_ranges
+    from oc_connector.orchestration.assets import order_id_ranges
 
     keys = order_id_ranges.get_partition_keys()
     print(f"{len(keys)} partitions: {keys}", flush=True)

@@ -18,44 +18,38 @@ Rate limit: set explicitly on both clients (``--rate``, default 10000 req/s, bur
 off, so the shop is the ceiling). The client's default is 10 req/s; the projected vouchers/s at that
 default (``10 / calls_per_voucher``) is reported too.
 
-Run: ``.venv/bin/python bench/bench_vouchers.py [--quick] [--vouchers 10000] [--admin-sample 100]``.
+Run: ``.venv/bin/python -m bench.bench_vouchers [--quick] [--vouchers 10000] [--admin-sample 100]``.
 Writes ``bench/results/vouchers.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ChildProcess, write_result
-
+from bench._common import ChildProcess, write_result
 from oc_connector.admin import AdminClient
-from oc_connector.client import OpenCartClient
-from oc_connector.ratelimit import RateLimit
+from oc_connector.api.client import OpenCartClient
 from oc_connector.reverse.admin_stores import AdminVoucherStore
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.order_channel import Issuer, OrderChannelSettings, issue_vouchers_order
-from oc_connector.reverse.requests import VoucherRequest, parse_voucher_row
+from oc_connector.reverse.validation import VoucherRequest, parse_voucher_row
 from oc_connector.reverse.vouchers import issue_vouchers_admin
 from oc_connector.secret import Secret
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.wire.ratelimit import RateLimit
 
 DEFAULT_RATE = 10.0  # the clients' default rate limit, req/s
 
 _CHILD = r"""
 import collections, json, sys
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
 sb = Sandbox.start(orders=0, seed=11, php_notices=False)
 sb._server.request_log = collections.deque(maxlen=50_000_000)  # never drop a request while counting
 print(json.dumps({"url": sb.url, "api_key": sb.api_key, "admin_username": sb.admin_username,

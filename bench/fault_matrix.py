@@ -2,14 +2,14 @@
 
 Usage::
 
-    .venv/bin/python bench/fault_matrix.py            # all faults x all jobs, 2 seeds
-    .venv/bin/python bench/fault_matrix.py --seeds 5
-    .venv/bin/python bench/fault_matrix.py --quick    # 1 seed, smaller shops
-    .venv/bin/python bench/fault_matrix.py --load     # 100,000-order sync with random faults: RSS, orders/s
+    .venv/bin/python -m bench.fault_matrix            # all faults x all jobs, 2 seeds
+    .venv/bin/python -m bench.fault_matrix --seeds 5
+    .venv/bin/python -m bench.fault_matrix --quick    # 1 seed, smaller shops
+    .venv/bin/python -m bench.fault_matrix --load     # 100,000-order sync with random faults: RSS, orders/s
 
 Prints a markdown table (fault, job, runs, requests, lost, duplicated, leaked, outcome) and writes
 ``bench/results/fault_matrix.json`` (``--load`` writes ``bench/results/fault_matrix_load.json``).
-The engine lives in ``tests/reliability/matrix.py`` so the test suite runs a subset of the same code.
+The engine lives in ``bench/matrix.py`` so the test suite runs a subset of the same code.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
-from matrix import JOBS, Cell, all_kinds, markdown, run_cell  # noqa: E402
+from bench.matrix import JOBS, Cell, all_kinds, markdown, run_cell  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -70,7 +68,7 @@ def run_matrix(*, seeds: int, quick: bool) -> list[Cell]:
 
 _LOAD_CHILD = r"""
 import json, sys
-from oc_connector.sandbox import Sandbox, FaultRule, FaultSchedule
+from oc_connector_sandbox import Sandbox, FaultRule, FaultSchedule
 orders, seed = int(sys.argv[1]), int(sys.argv[2])
 rules = [FaultRule("http_503", route="api/order/info", probability=0.02, retry_after=0),
          FaultRule("reset_before", route="api/order/info", probability=0.01),
@@ -93,11 +91,11 @@ sb.stop()
 def run_load(*, orders: int, seed: int) -> dict[str, Any]:
     """Sync a big shop (served by a child process) with random faults; peak RSS and orders/s."""
     import sqlalchemy as sa
-    from matrix import FAST, QUICK_RETRY
 
-    from oc_connector.client import OpenCartClient
-    from oc_connector.sync import OrderSync, SyncOptions
-    from warehouse.orders_schema import opencart_orders
+    from bench.matrix import FAST, QUICK_RETRY
+    from oc_connector.api.client import OpenCartClient
+    from oc_connector.sync.run import OrderSync, SyncOptions
+    from oc_connector.warehouse.orders_schema import opencart_orders
 
     child = subprocess.Popen([sys.executable, "-c", _LOAD_CHILD, str(orders), str(seed)], cwd=ROOT,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oc_connector.admin import AdminClient
-    from oc_connector.client import ClientStats, OpenCartClient
-    from oc_connector.orders import OrderDraft, OrderOperations
-    from oc_connector.ratelimit import RateLimit
-    from oc_connector.records import (
+    from oc_connector.api.cart import CartSession
+    from oc_connector.api.client import ClientStats, OpenCartClient
+    from oc_connector.api.orders import OrderDraft, OrderOperations
+    from oc_connector.api.records import (
         Address,
         CartContents,
         CartItem,
@@ -24,34 +24,34 @@ if TYPE_CHECKING:
         ShippingQuote,
         VoucherDraft,
     )
-    from oc_connector.retry import RetryPolicy
     from oc_connector.secret import Secret
-    from oc_connector.session import CartSession
-    from oc_connector.sync import OrderSync, SyncOptions, SyncResult
-    from oc_connector.transport import Timeout
+    from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+    from oc_connector.wire.ratelimit import RateLimit
+    from oc_connector.wire.retry import RetryPolicy
+    from oc_connector.wire.transport import Timeout
 
 _EXPORTS = {
     "AdminClient": "oc_connector.admin",
-    "ClientStats": "oc_connector.client",
-    "OpenCartClient": "oc_connector.client",
-    "OrderDraft": "oc_connector.orders",
-    "OrderOperations": "oc_connector.orders",
-    "RateLimit": "oc_connector.ratelimit",
-    "Address": "oc_connector.records",
-    "CartContents": "oc_connector.records",
-    "CartItem": "oc_connector.records",
-    "Order": "oc_connector.records",
-    "PaymentMethod": "oc_connector.records",
-    "ShippingMethodGroup": "oc_connector.records",
-    "ShippingQuote": "oc_connector.records",
-    "VoucherDraft": "oc_connector.records",
-    "RetryPolicy": "oc_connector.retry",
+    "ClientStats": "oc_connector.api.client",
+    "OpenCartClient": "oc_connector.api.client",
+    "OrderDraft": "oc_connector.api.orders",
+    "OrderOperations": "oc_connector.api.orders",
+    "RateLimit": "oc_connector.wire.ratelimit",
+    "Address": "oc_connector.api.records",
+    "CartContents": "oc_connector.api.records",
+    "CartItem": "oc_connector.api.records",
+    "Order": "oc_connector.api.records",
+    "PaymentMethod": "oc_connector.api.records",
+    "ShippingMethodGroup": "oc_connector.api.records",
+    "ShippingQuote": "oc_connector.api.records",
+    "VoucherDraft": "oc_connector.api.records",
+    "RetryPolicy": "oc_connector.wire.retry",
     "Secret": "oc_connector.secret",
-    "CartSession": "oc_connector.session",
-    "OrderSync": "oc_connector.sync",
-    "SyncOptions": "oc_connector.sync",
-    "SyncResult": "oc_connector.sync",
-    "Timeout": "oc_connector.transport",
+    "CartSession": "oc_connector.api.cart",
+    "OrderSync": "oc_connector.sync.run",
+    "SyncOptions": "oc_connector.sync.run",
+    "SyncResult": "oc_connector.sync.run",
+    "Timeout": "oc_connector.wire.transport",
 }
 
 __all__ = [

@@ -12,11 +12,11 @@ import os
 import dagster as dg
 
 from oc_connector.cli.settings import proxies_for
+from oc_connector.orchestration.assets import mart_assets, opencart_order_tables, opencart_orders_backfill
+from oc_connector.orchestration.checks import CHECKS
+from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+from oc_connector.orchestration.reverse import REVERSE_JOBS
 from oc_connector.secret import install_log_redaction
-from pipelines.assets import mart_assets, opencart_order_tables, opencart_orders_backfill
-from pipelines.checks import CHECKS
-from pipelines.resources import OpenCartResource, WarehouseResource
-from pipelines.reverse import REVERSE_JOBS
 
 # every Dagster process loads this module: redact secrets from all log records (urllib3 logs
 # request URLs, api_token included, at DEBUG) before any handler sees them

@@ -10,10 +10,10 @@ import os
 
 import pytest
 
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.errors import NotFoundError
-from oc_connector.ratelimit import RateLimit
 from oc_connector.secret import Secret
+from oc_connector.wire.ratelimit import RateLimit
 
 pytestmark = pytest.mark.live
 

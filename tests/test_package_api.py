@@ -30,8 +30,8 @@ def test_every_public_name_resolves() -> None:
 
 def test_library_never_imports_dagster() -> None:
     code = (
-        "import sys, oc_connector, oc_connector.sync, oc_connector.client, oc_connector.admin, "
-        "oc_connector.reverse, oc_connector.normalize, oc_connector.load; "
+        "import sys, oc_connector, oc_connector.sync.run, oc_connector.api.client, oc_connector.admin, "
+        "oc_connector.reverse, oc_connector.sync.normalize, oc_connector.sync.load; "
         "print('dagster' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

@@ -1,10 +1,10 @@
 """AdminClient: the OpenCart 3.0 admin panel driven over HTML (spec section 10).
 
-Everything goes through a shared-code :class:`~oc_connector.transport.Transport` of the
+Everything goes through a shared-code :class:`~oc_connector.wire.transport.Transport` of the
 client's own (so its own cookie jar), whose per-shop rate limiter is the process-wide one
-from :func:`~oc_connector.ratelimit.shared_limiter`: admin and catalog calls to one shop
+from :func:`~oc_connector.wire.ratelimit.shared_limiter`: admin and catalog calls to one shop
 respect one limit together. Reads (lists, forms, history fragments) are retried per the
-:class:`~oc_connector.retry.RetryPolicy`; form posts are sent once and a transport failure
+:class:`~oc_connector.wire.retry.RetryPolicy`; form posts are sent once and a transport failure
 or 5xx raises :class:`~oc_connector.errors.OutcomeUnknown` (callers reconcile by code,
 which is the idempotency key). Redirects are never followed: a 302 is the answer.
 """
@@ -40,10 +40,10 @@ from oc_connector.admin.records import (
     VoucherRow,
 )
 from oc_connector.errors import AdminError, AdminFormError, AdminLoginError
-from oc_connector.ratelimit import RateLimit
-from oc_connector.retry import RetryPolicy
 from oc_connector.secret import Secret, register_secret
-from oc_connector.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector.wire.retry import RetryPolicy
+from oc_connector.wire.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
 
 __all__ = ["AdminClient"]
 
@@ -77,12 +77,12 @@ class AdminClient:
 
     Args:
         base_url: The shop root, e.g. ``https://shop.example.com/`` (checked by
-            :func:`~oc_connector.transport.check_url_security`).
+            :func:`~oc_connector.wire.transport.check_url_security`).
         username: Admin user name.
         password: Admin password (kept as a :class:`Secret`).
         admin_path: Path of the admin folder under the shop root.
         timeout, verify, ca_bundle, allow_insecure_http, proxies, rate_limit, retry: passed to
-            :class:`~oc_connector.transport.Transport` (``ca_bundle`` applies when ``verify``).
+            :class:`~oc_connector.wire.transport.Transport` (``ca_bundle`` applies when ``verify``).
         transport: A ready transport (tests); ``base_url`` and the settings above are then
             ignored. Give the admin client its own, never the catalog client's: the
             session cookie jar must stay separate.

@@ -6,8 +6,8 @@ import contextlib
 
 import click
 
+from oc_connector.api.client import OpenCartClient
 from oc_connector.cli.settings import shop_settings
-from oc_connector.client import OpenCartClient
 from oc_connector.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -22,7 +22,7 @@ from oc_connector.errors import (
     TLSError,
     UnexpectedResponseError,
 )
-from oc_connector.retry import RetryPolicy
+from oc_connector.wire.retry import RetryPolicy
 
 __all__ = ["check"]
 

@@ -8,14 +8,14 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from oc_connector.api.client import OpenCartClient
 from oc_connector.cli.settings import warehouse_url
-from oc_connector.client import OpenCartClient
-from oc_connector.ratelimit import RateLimit
-from oc_connector.sandbox import Sandbox
-from oc_connector.sync import OrderSync, SyncOptions, SyncResult
-from warehouse import marts
-from warehouse.migrate import upgrade
-from warehouse.schema import delete_shop_orders
+from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+from oc_connector.warehouse import marts
+from oc_connector.warehouse.migrate import upgrade
+from oc_connector.warehouse.schema import delete_shop_orders
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector_sandbox import Sandbox
 
 SHOP = "demo"  # its own shop key: the demo starts from scratch without touching other shops' rows
 # the demo talks only to the sandbox it starts on loopback: the client's default of 10 requests/s

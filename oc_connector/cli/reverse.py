@@ -45,8 +45,8 @@ import click
 import sqlalchemy as sa
 
 from oc_connector.admin.client import AdminClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
-from oc_connector.client import OpenCartClient
 from oc_connector.errors import OpenCartError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
@@ -60,9 +60,9 @@ from oc_connector.reverse.order_channel import (
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.redeem import SessionRedeemCheck
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
-from warehouse.migrate import upgrade
+from oc_connector.warehouse.migrate import upgrade
 
 VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_email", "amount",
                    "voucher_theme_id", "message")

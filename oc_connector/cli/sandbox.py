@@ -7,7 +7,7 @@ from typing import Literal, cast
 
 import click
 
-from oc_connector.sandbox import Sandbox, parse_faults
+from oc_connector_sandbox import Sandbox, parse_faults
 
 __all__ = ["sandbox"]
 

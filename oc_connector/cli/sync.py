@@ -11,13 +11,13 @@ import sqlalchemy as sa
 
 from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
 from oc_connector.errors import OpenCartError
-from oc_connector.sync import OrderSync, SyncOptions, SyncProgress, SyncResult
+from oc_connector.sync.run import OrderSync, SyncOptions, SyncProgress, SyncResult
 
 
 def _rate_limit(rate: float | None) -> dict[str, Any]:
     if rate is None:
         return {}
-    ratelimit = importlib.import_module("oc_connector.ratelimit")
+    ratelimit = importlib.import_module("oc_connector.wire.ratelimit")
     return {"rate_limit": ratelimit.RateLimit(per_second=rate, burst=max(1, int(rate)))}
 
 
@@ -32,7 +32,7 @@ def _transport_options(settings: ShopSettings, rate: float | None) -> dict[str, 
 
 
 def _client(settings: ShopSettings, rate: float | None) -> Any:
-    client_mod = importlib.import_module("oc_connector.client")
+    client_mod = importlib.import_module("oc_connector.api.client")
     return client_mod.OpenCartClient(
         settings.url,
         api_key=settings.api_key,

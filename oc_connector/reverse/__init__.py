@@ -12,13 +12,6 @@ from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStor
 from oc_connector.reverse.codes import ALPHABET, derive_code, derive_unique_code
 from oc_connector.reverse.coupons import CouponPlan, CouponResult, plan_coupons, push_coupons
 from oc_connector.reverse.csvio import neutralise, read_rows, results_path, write_results
-from oc_connector.reverse.inputs import (
-    PacedCouponStore,
-    PacedVoucherStore,
-    Pacer,
-    pending_coupon_rows,
-    pending_voucher_rows,
-)
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.order_channel import (
     Issuer,
@@ -33,7 +26,14 @@ from oc_connector.reverse.order_channel import (
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck, SessionRedeemCheck
-from oc_connector.reverse.requests import (
+from oc_connector.reverse.sources import (
+    PacedCouponStore,
+    PacedVoucherStore,
+    Pacer,
+    pending_coupon_rows,
+    pending_voucher_rows,
+)
+from oc_connector.reverse.validation import (
     CLEAR,
     CouponRequest,
     Rejected,

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.ledger import CouponLedger
 from oc_connector.reverse.ports import CouponStore, StepHook
-from oc_connector.reverse.requests import CouponRequest, Rejected
+from oc_connector.reverse.validation import CouponRequest, Rejected
 
 __all__ = ["CouponPlan", "CouponResult", "coupon_defaults", "merge_coupon", "plan_coupons", "push_coupons"]
 

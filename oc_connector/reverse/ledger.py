@@ -16,8 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from oc_connector.reverse.requests import Rejected, VoucherRequest
-from warehouse.ledger_schema import coupon_ledger, voucher_ledger
+from oc_connector.reverse.validation import Rejected, VoucherRequest
+from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
 
 __all__ = ["CouponLedger", "CouponLedgerRow", "VoucherLedger", "VoucherLedgerRow", "unsettled_requests"]
 

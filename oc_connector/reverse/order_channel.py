@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from oc_connector.api.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.errors import (
     ConfigurationError,
     NotFoundError,
@@ -34,14 +35,13 @@ from oc_connector.errors import (
     OutcomeUnknown,
     PermissionDenied,
 )
-from oc_connector.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, unsettled_requests
 from oc_connector.reverse.ports import StepHook
-from oc_connector.reverse.requests import Rejected, VoucherRequest
+from oc_connector.reverse.validation import Rejected, VoucherRequest
 
 if TYPE_CHECKING:
-    from oc_connector.client import OpenCartClient
-    from oc_connector.session import CartSession
+    from oc_connector.api.cart import CartSession
+    from oc_connector.api.client import OpenCartClient
 
 __all__ = [
     "CartSessionLike", "Issuer", "OrderChannelSettings", "OrderClientLike", "OrderPlan", "batch_id_for",
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 
 class CartSessionLike(Protocol):
-    """The part of :class:`~oc_connector.session.CartSession` this channel uses."""
+    """The part of :class:`~oc_connector.api.cart.CartSession` this channel uses."""
 
     def set_customer(self, *, firstname: str, lastname: str, email: str, telephone: str,
                      customer_id: int = 0) -> None:
@@ -83,7 +83,7 @@ class CartSessionLike(Protocol):
 
 
 class OrderClientLike(Protocol):
-    """The part of :class:`~oc_connector.client.OpenCartClient` this channel uses."""
+    """The part of :class:`~oc_connector.api.client.OpenCartClient` this channel uses."""
 
     def session(self) -> CartSessionLike:
         """A fresh login."""

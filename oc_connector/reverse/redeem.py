@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 __all__ = ["RedeemCheck", "SessionRedeemCheck", "VoucherSessionFactory", "VoucherSessionLike"]
 
 if TYPE_CHECKING:
-    from oc_connector.client import OpenCartClient
-    from oc_connector.session import CartSession
+    from oc_connector.api.cart import CartSession
+    from oc_connector.api.client import OpenCartClient
 
 
 class RedeemCheck(Protocol):
@@ -26,7 +26,7 @@ class RedeemCheck(Protocol):
 
 
 class VoucherSessionLike(Protocol):
-    """The part of :class:`~oc_connector.session.CartSession` the check uses."""
+    """The part of :class:`~oc_connector.api.cart.CartSession` the check uses."""
 
     def apply_voucher(self, code: str) -> None:
         """api/voucher: the shop refuses an unusable code with an error."""
@@ -34,7 +34,7 @@ class VoucherSessionLike(Protocol):
 
 
 class VoucherSessionFactory(Protocol):
-    """The part of :class:`~oc_connector.client.OpenCartClient` the check uses."""
+    """The part of :class:`~oc_connector.api.client.OpenCartClient` the check uses."""
 
     def session(self) -> VoucherSessionLike:
         """A cart session on its own login."""

@@ -25,7 +25,7 @@ from oc_connector.reverse.codes import derive_code, derive_unique_code
 from oc_connector.reverse.ledger import VoucherLedger, unsettled_requests
 from oc_connector.reverse.ports import StepHook, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck
-from oc_connector.reverse.requests import Rejected, VoucherRequest
+from oc_connector.reverse.validation import Rejected, VoucherRequest
 
 __all__ = ["IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields"]
 

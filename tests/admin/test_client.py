@@ -1,7 +1,7 @@
 """AdminClient against a scripted shop that answers with the real recorded pages.
 
 The shop sits behind ``responses`` at the HTTP level, so every request goes through the
-real :class:`~oc_connector.transport.Transport` (retry policy, rate limiter, TLS policy).
+real :class:`~oc_connector.wire.transport.Transport` (retry policy, rate limiter, TLS policy).
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 import responses
-from recorded_exchanges import load
 
 from oc_connector.admin import AdminClient, CouponForm, VoucherForm
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.errors import (
     AdminError,
     AdminFormError,
@@ -28,9 +27,10 @@ from oc_connector.errors import (
     OutcomeUnknown,
     ServerError,
 )
-from oc_connector.ratelimit import RateLimit
-from oc_connector.retry import RetryPolicy
-from oc_connector.transport import Transport
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector.wire.retry import RetryPolicy
+from oc_connector.wire.transport import Transport
+from tests.support.recorded_exchanges import load
 
 COUPON = load("admin_coupon.json")
 VOUCHER = load("admin_voucher.json")

@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from admin_recordings import COUPON, HISTORY, LOGIN, MISC, VOUCHER
-from recorded_exchanges import Exchange
 
 from oc_connector.admin import (
     CouponForm,
@@ -22,6 +20,8 @@ from oc_connector.admin import (
     parse_voucher_form,
 )
 from oc_connector.errors import AdminError
+from tests.support.admin_recordings import COUPON, HISTORY, LOGIN, MISC, VOUCHER
+from tests.support.recorded_exchanges import Exchange
 
 CODE_MSG = "Code must be between 3 and 10 characters!"
 NAME_MSG = "Coupon Name must be between 3 and 128 characters!"

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from recorded_exchanges import load
 
 from oc_connector.admin import parse_coupon_list, parse_order_history, parse_voucher_list
 from oc_connector.errors import AdminError
+from tests.support.recorded_exchanges import load
 
 COUPON = load("admin_coupon.json")
 VOUCHER = load("admin_voucher.json")

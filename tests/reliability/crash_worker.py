@@ -12,22 +12,18 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
-from matrix import FAST, QUICK_RETRY, voucher_items
 
+from bench.matrix import FAST, QUICK_RETRY, voucher_items
 from oc_connector.admin import AdminClient
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.reverse.admin_stores import AdminVoucherStore
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from oc_connector.sync import OrderSync, SyncOptions
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
 
 
 def _sync(url: str, api_key: str, warehouse: str, now_iso: str) -> None:

@@ -21,10 +21,10 @@ import pytest
 import sqlalchemy as sa
 
 from oc_connector.reverse.ledger import VoucherLedger
-from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
-from warehouse.orders_schema import opencart_orders, opencart_sync_state
+from oc_connector.warehouse.orders_schema import opencart_orders, opencart_sync_state
+from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
 
-WORKER = Path(__file__).with_name("crash_worker.py")
+WORKER = "tests.reliability.crash_worker"
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 5
 VOUCHERS = 24
@@ -38,7 +38,7 @@ def sb() -> Iterator[Sandbox]:
 
 def _start(args: list[str], secret: str) -> subprocess.Popen[str]:
     env = {**os.environ, "CRASH_SECRET": secret}
-    proc = subprocess.Popen([sys.executable, str(WORKER), *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", WORKER, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""

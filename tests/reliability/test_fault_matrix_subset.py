@@ -7,7 +7,8 @@ then counts against the sandbox's own tables: nothing lost, nothing duplicated, 
 from __future__ import annotations
 
 import pytest
-from matrix import Cell, order_channel_available, run_cell
+
+from bench.matrix import Cell, order_channel_available, run_cell
 
 CELLS = [
     ("http_503", "orders", 3),

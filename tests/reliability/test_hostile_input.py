@@ -26,19 +26,19 @@ import requests
 import responses
 import sqlalchemy as sa
 from click.testing import CliRunner
-from matrix import FAST, QUICK_RETRY
 
+from bench.matrix import FAST, QUICK_RETRY
 from oc_connector.admin import AdminClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.cli import reverse as cli_reverse
 from oc_connector.cli.reverse import coupons, vouchers
-from oc_connector.client import OpenCartClient
 from oc_connector.errors import ConfigurationError, TLSError, UnexpectedResponseError
-from oc_connector.retry import RetryPolicy
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
-from oc_connector.sandbox import Sandbox
-from oc_connector.sync import OrderSync, SyncOptions
-from oc_connector.sync_state import read_hwm
-from warehouse.orders_schema import opencart_orders, opencart_quarantine
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.sync.state import read_hwm
+from oc_connector.warehouse.orders_schema import opencart_orders, opencart_quarantine
+from oc_connector.wire.retry import RetryPolicy
+from oc_connector_sandbox import Sandbox
 
 SQL = "Robert'); DROP TABLE oc_voucher;--"
 UNICODE = "Zoë Ångström 東京 🎁"

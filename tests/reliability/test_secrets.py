@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from matrix import (
+
+from bench.matrix import (
     FAST,
     QUICK_RETRY,
     TIMEOUT,
@@ -28,20 +29,19 @@ from matrix import (
     voucher_items,
     warehouse_text,
 )
-
 from oc_connector.admin import AdminClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.cli import main
-from oc_connector.client import OpenCartClient
 from oc_connector.errors import OpenCartError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
 from oc_connector.secret import RedactingFilter, install_log_redaction
-from oc_connector.sync import OrderSync, SyncOptions
-from warehouse.ledger_schema import coupon_ledger, voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
 
 CATALOG = ("api/login", "api/order/info")
 ADMIN = ("common/login", "sale/voucher", "sale/voucher/add", "marketing/coupon", "marketing/coupon/add")
@@ -201,8 +201,8 @@ def test_cli_attaches_the_redacting_filter_to_its_log_handler() -> None:
 
 def test_dagster_materialisation_metadata_and_events_carry_no_secret(sb: Sandbox, tmp_path: Path) -> None:
     dg = pytest.importorskip("dagster")
-    from pipelines.assets import opencart_order_tables
-    from pipelines.resources import OpenCartResource, WarehouseResource
+    from oc_connector.orchestration.assets import opencart_order_tables
+    from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
 
     info = "api/order/info"
     sb.set_faults(FaultSchedule([FaultRule("http_503", route=info, probability=0.1, retry_after=0),

@@ -1,6 +1,6 @@
 """A stateful catalog-API shop behind ``responses``, answering with bodies recorded from OpenCart 3.0.5.0.
 
-The real :class:`~oc_connector.client.OpenCartClient` / :class:`~oc_connector.session.CartSession` talk
+The real :class:`~oc_connector.api.client.OpenCartClient` / :class:`~oc_connector.api.cart.CartSession` talk
 to it over mocked HTTP. It keeps per-token cart state like the shop does (a second ``order/add`` on the
 same token sells the session's vouchers again), creates orders with increasing ids, and can inject a
 connection reset on ``order/add`` before or after the order is committed.
@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import requests
 import responses
-from recorded_exchanges import load
+
+from tests.support.recorded_exchanges import load
 
 BASE = "https://shop.example/"
 URL = BASE + "index.php"

@@ -10,17 +10,14 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from oc_connector.reverse.ledger import VoucherLedger
-from oc_connector.reverse.requests import VoucherRequest, parse_voucher_row
+from oc_connector.reverse.validation import VoucherRequest, parse_voucher_row
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
 
 FIELDS = ("code", "from_name", "from_email", "to_name", "to_email", "voucher_theme_id", "message",
           "amount", "status")

@@ -14,7 +14,6 @@ from math import ceil
 
 import pytest
 import sqlalchemy as sa
-from test_admin_stores import FakeAdmin
 
 from oc_connector.admin import AdminClient
 from oc_connector.admin.records import VoucherForm, VoucherRow
@@ -23,7 +22,7 @@ from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStor
 from oc_connector.reverse.codes import derive_code
 from oc_connector.reverse.coupons import push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
-from oc_connector.reverse.requests import (
+from oc_connector.reverse.validation import (
     CouponRequest,
     Rejected,
     VoucherRequest,
@@ -31,10 +30,11 @@ from oc_connector.reverse.requests import (
     parse_voucher_row,
 )
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
-from oc_connector.transport import DEFAULT_RETRY
-from warehouse.ledger_schema import coupon_ledger, voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.wire.transport import DEFAULT_RETRY
+from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
+from tests.reverse.test_admin_stores import FakeAdmin
 
 LIST, EDIT, ADD = "sale/voucher", "sale/voucher/edit", "sale/voucher/add"
 ROUTES = (LIST, EDIT, ADD, "common/login")

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from fakes import FakeStore
 
 from oc_connector.reverse.coupons import merge_coupon, plan_coupons, push_coupons
 from oc_connector.reverse.ledger import CouponLedger
-from oc_connector.reverse.requests import CouponRequest, Rejected, parse_coupon_row
-from warehouse.ledger_schema import coupon_ledger
-from warehouse.metadata import metadata
+from oc_connector.reverse.validation import CouponRequest, Rejected, parse_coupon_row
+from oc_connector.warehouse.ledger_schema import coupon_ledger
+from oc_connector.warehouse.metadata import metadata
+from tests.reverse.fakes import FakeStore
 
 TODAY = date(2026, 11, 27)
 

@@ -9,7 +9,7 @@ import pytest
 
 from oc_connector.errors import ConfigurationError
 from oc_connector.reverse.csvio import neutralise, read_rows, results_path, write_results
-from oc_connector.reverse.requests import Rejected, parse_voucher_row
+from oc_connector.reverse.validation import Rejected, parse_voucher_row
 
 HEADER = "request_key,to_name,to_email,from_name,from_email,amount,voucher_theme_id,message\n"
 REQUIRED = HEADER.strip().split(",")

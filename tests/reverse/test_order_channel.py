@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from oc_connector.api.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.errors import ConfigurationError, NotFoundError, OutcomeUnknown
-from oc_connector.records import Address, PaymentMethod, VoucherDraft
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.order_channel import (
     Issuer,
@@ -22,9 +22,9 @@ from oc_connector.reverse.order_channel import (
     order_channel_settings,
     plan_vouchers_order,
 )
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
 
 
 class FakeShop:

@@ -13,11 +13,10 @@ from decimal import Decimal
 import pytest
 import responses
 import sqlalchemy as sa
-from http_shop import BASE, HttpShop, Order, bulk_vouchers
 
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
+from oc_connector.api.records import VoucherDraft
 from oc_connector.errors import ValidationError
-from oc_connector.records import VoucherDraft
 from oc_connector.reverse import order_channel
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.order_channel import (
@@ -26,10 +25,11 @@ from oc_connector.reverse.order_channel import (
     batch_id_for,
     issue_vouchers_order,
 )
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
-from oc_connector.transport import Transport
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.wire.transport import Transport
+from tests.reverse.http_shop import BASE, HttpShop, Order, bulk_vouchers
 
 SETTINGS = OrderChannelSettings(
     issuer=Issuer(firstname="Gift", lastname="Desk", email="gifts@x.io", telephone="0123"),

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 import responses
 import sqlalchemy as sa
-from fakes import FakeStore
-from http_shop import BASE, HttpShop
 
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.redeem import SessionRedeemCheck
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_voucher_row
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from oc_connector.transport import Transport
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.wire.transport import Transport
+from tests.reverse.fakes import FakeStore
+from tests.reverse.http_shop import BASE, HttpShop
 
 
 @pytest.fixture

@@ -14,17 +14,17 @@ import sqlalchemy as sa
 
 from oc_connector import errors
 from oc_connector.admin import AdminClient
-from oc_connector.client import OpenCartClient
+from oc_connector.api.client import OpenCartClient
 from oc_connector.reverse.admin_stores import AdminVoucherStore
 from oc_connector.reverse.ledger import VoucherLedger
 from oc_connector.reverse.order_channel import Issuer, OrderChannelSettings, issue_vouchers_order
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_voucher_row
 from oc_connector.reverse.vouchers import issue_vouchers_admin
-from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox
-from oc_connector.sandbox.app import ROUTES
-from oc_connector.transport import DEFAULT_RETRY
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.wire.transport import DEFAULT_RETRY
+from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
+from oc_connector_sandbox.app import ROUTES
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 
 from oc_connector.reverse.ledger import VoucherLedger
 
-WORKER = Path(__file__).with_name("kill_worker.py")
+WORKER = "tests.reverse.kill_worker"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(shop: Path, ledger: Path, kill_at: int) -> int:
-    done = subprocess.run([sys.executable, str(WORKER), str(shop), str(ledger), str(kill_at)],
-                          capture_output=True, timeout=120, check=False)
+    done = subprocess.run([sys.executable, "-m", WORKER, str(shop), str(ledger), str(kill_at)],
+                          capture_output=True, timeout=120, check=False, cwd=ROOT)
     return done.returncode
 
 

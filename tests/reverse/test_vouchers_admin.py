@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from fakes import FakeStore
 
 from oc_connector.reverse.codes import derive_code
 from oc_connector.reverse.ledger import VoucherLedger
-from oc_connector.reverse.requests import Rejected, VoucherRequest, parse_voucher_row
+from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_voucher_row
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
-from warehouse.ledger_schema import voucher_ledger
-from warehouse.metadata import metadata
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.metadata import metadata
+from tests.reverse.fakes import FakeStore
 
 
 @pytest.fixture

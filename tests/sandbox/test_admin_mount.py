@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
 
 
 def test_admin_login_with_the_generated_password() -> None:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from oc_connector.sandbox import Sandbox
-from oc_connector.sandbox.generate import iter_order_info
-from oc_connector.sandbox.orderinfo import ORDER_INFO_KEYS
+from oc_connector_sandbox import Sandbox
+from oc_connector_sandbox.generate import iter_order_info
+from oc_connector_sandbox.orderinfo import ORDER_INFO_KEYS
 
 NO_PERMISSION = {"error": "Warning: You do not have permission to access the API!"}
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sandbox_helpers import DENIED, MODIFIED, WsgiClient
 
-from oc_connector.sandbox import Sandbox
-from oc_connector.sandbox.forms import option_json, parse_form, php_gt
+from oc_connector_sandbox import Sandbox
+from oc_connector_sandbox.forms import option_json, parse_form, php_gt
+from tests.support.sandbox_helpers import DENIED, MODIFIED, WsgiClient
 
 
 def add_options(sb: Sandbox, product_id: int) -> dict[str, int]:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import requests
-from recorded_exchanges import load
-from sandbox_helpers import GB_ADDRESS, GIFT_VOUCHER, GUEST_ALICE, HttpApi, session_voucher
 
-from oc_connector.sandbox import Sandbox
-from oc_connector.sandbox.totals import compute_totals, format_money
+from oc_connector_sandbox import Sandbox
+from oc_connector_sandbox.totals import compute_totals, format_money
+from tests.support.recorded_exchanges import load
+from tests.support.sandbox_helpers import GB_ADDRESS, GIFT_VOUCHER, GUEST_ALICE, HttpApi, session_voucher
 
 OK_ORDER = "Success: You have modified orders!"
 STOCK = "Warning: Products marked with *** are not available in the desired quantity or not in stock!"

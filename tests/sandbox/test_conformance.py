@@ -31,11 +31,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from recorded_exchanges import RECORDED_DIR, Exchange, api_files, load
-from sandbox_helpers import GB_ADDRESS, GUEST_ALICE, wsgi_environ, wsgi_login
 
-from oc_connector.sandbox import Sandbox
-from oc_connector.sandbox.app import ROUTES
+from oc_connector_sandbox import Sandbox
+from oc_connector_sandbox.app import ROUTES
+from tests.support.recorded_exchanges import RECORDED_DIR, Exchange, api_files, load
+from tests.support.sandbox_helpers import GB_ADDRESS, GUEST_ALICE, wsgi_environ, wsgi_login
 
 KEY = "K" * 64
 FILES = (*api_files(), "bulk_order_info_all_orders.json")
@@ -603,5 +603,5 @@ def test_recorded_fixtures_hold_the_facts_index_md_lists() -> None:
 
 
 def test_packaged_order_data_is_the_recording() -> None:
-    packaged = resources.files("oc_connector.sandbox").joinpath("data", "recorded_orders.json")
+    packaged = resources.files("oc_connector_sandbox").joinpath("data", "recorded_orders.json")
     assert packaged.read_bytes() == (RECORDED_DIR / "bulk_order_info_all_orders.json").read_bytes()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from oc_connector.sandbox import FaultRule, FaultSchedule, Sandbox, parse_faults
-from oc_connector.sandbox.server import PHP_NOTICE
+from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox, parse_faults
+from oc_connector_sandbox.server import PHP_NOTICE
 
 
 @pytest.fixture

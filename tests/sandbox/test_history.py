@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
 
 
 def test_status_change_books_and_releases_usage() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_helpers import GB_ADDRESS, HttpApi, carl, session_voucher
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
+from tests.support.sandbox_helpers import GB_ADDRESS, HttpApi, carl, session_voucher
 
 OK = "Success: You have modified orders!"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
 
 OK = {"success": "Success: You have modified orders!"}
 NOT_FOUND = {"error": "Warning: Order could not be found!"}

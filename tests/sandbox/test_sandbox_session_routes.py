@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import DENIED, GIFT_VOUCHER, GUEST_ALICE, MODIFIED, WsgiClient
 
-from oc_connector.sandbox import Sandbox
+from oc_connector_sandbox import Sandbox
+from tests.support.sandbox_helpers import DENIED, GIFT_VOUCHER, GUEST_ALICE, MODIFIED, WsgiClient
 
 COUPON_BAD = {"error": "Warning: Coupon is either invalid, expired or reached it's usage limit!"}
 VOUCHER_BAD = {"error": "Warning: Gift Voucher is either invalid or the balance has been used up!"}

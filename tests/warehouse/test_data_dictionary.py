@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import warehouse.ledger_schema
-import warehouse.marts
-import warehouse.schema
-from warehouse.marts import MARTS
-from warehouse.metadata import metadata
-from warehouse.migrate import schema_version_table, upgrade
+import oc_connector.warehouse.ledger_schema
+import oc_connector.warehouse.marts
+import oc_connector.warehouse.schema
+from oc_connector.warehouse.marts import MARTS
+from oc_connector.warehouse.metadata import metadata
+from oc_connector.warehouse.migrate import schema_version_table, upgrade
 
 README = Path(__file__).resolve().parents[2] / "warehouse" / "README.md"
 
@@ -30,8 +30,8 @@ _BACKTICKED = re.compile(r"`([^`]+)`")
 
 # every table the warehouse holds: the shared MetaData (orders and ledger schemas) plus the version
 # table, which migrate.py keeps on a MetaData of its own
-assert warehouse.schema.opencart_orders.metadata is metadata
-assert warehouse.ledger_schema.voucher_ledger.metadata is metadata
+assert oc_connector.warehouse.schema.opencart_orders.metadata is metadata
+assert oc_connector.warehouse.ledger_schema.voucher_ledger.metadata is metadata
 TABLES: dict[str, sa.Table] = {**metadata.tables, schema_version_table.name: schema_version_table}
 
 
@@ -71,7 +71,7 @@ def mart_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str
     """The actual columns of each mart view, in order, from a freshly upgraded SQLite warehouse."""
     engine = sa.create_engine(f"sqlite:///{tmp_path_factory.mktemp('dictionary') / 'wh.db'}")
     try:
-        upgrade(engine)  # importing warehouse.marts registered the hook that creates the views
+        upgrade(engine)  # importing oc_connector.warehouse.marts registered the hook that creates the views
         with engine.connect() as conn:
             return {
                 name: list(conn.execute(sa.select(sa.text("*")).select_from(sa.table(name)).limit(0)).keys())

@@ -1,0 +1,1 @@
+"""Benchmarks and the fault matrix: run as ``python -m bench.<name>`` from the repository root."""

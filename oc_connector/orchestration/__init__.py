@@ -1,0 +1,1 @@
+"""Dagster building blocks: resources, assets, checks and jobs (the app is ``pipelines/``)."""

@@ -1,0 +1,164 @@
+"""Dagster jobs pushing warehouse requests back into the shop: ``issue_vouchers``, ``push_coupons``.
+
+Each job has one op that reads the pending rows of ``opencart_voucher_requests`` /
+``opencart_coupon_requests``, validates them, pushes them (paced, reconciled, never blindly
+re-sent) and writes the ledgers; its output metadata holds the counts per ledger state.
+
+Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
+written), ``channel`` (``admin`` or ``order``), ``batch_size`` (order channel), ``per_second``
+(write pacing), ``code_prefix``, ``send_email``, ``check_redeemable`` (admin channel: confirm a
+code only once ``api/voucher`` accepts it; off by default); order channel: the issuer (``issuer_firstname``,
+``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
+address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
+install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
+cannot use COD), ``complete_status_id`` (5), ``notify``, ``scan_from`` (first order id scanned
+when reconciling a batch whose order/add outcome is unknown and no order id is known yet) and
+``settle_s`` (60: seconds after such a batch was sent before its order is looked for, time for a
+write the shop may still be running to land).
+
+Resources: ``opencart`` (``get_admin_client()``, ``get_client()``) and ``warehouse``
+(``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
+"""
+
+
+import dagster as dg
+
+from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
+from oc_connector.reverse.coupons import plan_coupons, push_coupons
+from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
+from oc_connector.reverse.order_channel import (
+    OrderChannelSettings,
+    issue_vouchers_order,
+    order_channel_settings,
+    plan_vouchers_order,
+)
+from oc_connector.reverse.redeem import SessionRedeemCheck
+from oc_connector.reverse.sources import (
+    PacedCouponStore,
+    PacedVoucherStore,
+    Pacer,
+    pending_coupon_rows,
+    pending_voucher_rows,
+)
+from oc_connector.reverse.validation import parse_coupon_rows, parse_voucher_rows
+from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
+from oc_connector.warehouse.migrate import upgrade
+
+
+class VoucherRunConfig(dg.Config):
+    """Run config of ``issue_vouchers`` (the order-channel fields are ignored on the admin channel)."""
+
+    dry_run: bool = False
+    channel: str = "admin"
+    batch_size: int = 50
+    per_second: float = 2.0
+    code_prefix: str = ""
+    send_email: bool = False
+    check_redeemable: bool = False
+    issuer_firstname: str = "Gift"
+    issuer_lastname: str = "Vouchers"
+    issuer_email: str = "vouchers@example.com"
+    issuer_telephone: str = "000"
+    issuer_customer_id: int = 0
+    address_1: str = "Gift voucher desk"
+    city: str = "London"
+    postcode: str = "SW1A 1AA"
+    country_id: int = 222
+    zone_id: int = 3563
+    payment_method: str = "bank_transfer"
+    complete_status_id: int = 5
+    notify: bool = False
+    scan_from: int = 1
+    settle_s: float = 60.0
+
+
+def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
+    return order_channel_settings(
+        issuer_firstname=config.issuer_firstname, issuer_lastname=config.issuer_lastname,
+        issuer_email=config.issuer_email, issuer_telephone=config.issuer_telephone,
+        issuer_customer_id=config.issuer_customer_id, address_1=config.address_1, city=config.city,
+        postcode=config.postcode, country_id=config.country_id, zone_id=config.zone_id,
+        batch_size=config.batch_size, payment_method=config.payment_method,
+        complete_status_id=config.complete_status_id, notify=config.notify, scan_from=config.scan_from,
+        settle_s=config.settle_s,
+    )
+
+
+class CouponRunConfig(dg.Config):
+    """Run config of ``push_coupons``."""
+
+    dry_run: bool = False
+    per_second: float = 2.0
+
+
+def _state_counts(ledger: VoucherLedger | CouponLedger) -> dict[str, int]:
+    return {f"state_{k}": v for k, v in ledger.counts().items()}
+
+
+@dg.op(required_resource_keys={"opencart", "warehouse"})
+def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) -> dg.Output[int]:
+    """Issue the pending gift-voucher requests; metadata: counts per ledger state."""
+    engine = context.resources.warehouse.get_engine()
+    upgrade(engine)
+    items = parse_voucher_rows(pending_voucher_rows(engine=engine))
+    ledger = VoucherLedger(engine=engine)
+    if config.channel == "order":
+        if config.dry_run:
+            oplan = plan_vouchers_order(items, ledger=ledger, batch_size=config.batch_size)
+            return dg.Output(0, metadata={
+                "creates": len(oplan.creates), "unchanged": len(oplan.unchanged),
+                "rejected": len(oplan.rejected), "orders": oplan.orders, "calls": oplan.calls,
+                "total_value": float(oplan.total_value),
+            })
+        states = issue_vouchers_order(items, client=context.resources.opencart.get_client(), ledger=ledger,
+                                      settings=_order_settings(config))
+        return dg.Output(len(states), metadata=_state_counts(ledger))
+    store = PacedVoucherStore(AdminVoucherStore(admin=context.resources.opencart.get_admin_client()),
+                              pacer=Pacer(per_second=config.per_second))
+    if config.dry_run:
+        plan = plan_vouchers(items, store=store, ledger=ledger, prefix=config.code_prefix)
+        return dg.Output(0, metadata={
+            "creates": len(plan.creates), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
+            "rejected": len(plan.rejected), "calls": plan.calls, "total_value": float(plan.total_value),
+        })
+    redeem = (SessionRedeemCheck(client=context.resources.opencart.get_client())
+              if config.check_redeemable else None)
+    results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
+                                   send_email=config.send_email, redeem_check=redeem)
+    context.log.info("issued %d voucher requests", len(results))
+    return dg.Output(len(results), metadata=_state_counts(ledger))
+
+
+@dg.op(required_resource_keys={"opencart", "warehouse"})
+def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> dg.Output[int]:
+    """Upsert the coupon requests by code; metadata: counts per ledger state."""
+    engine = context.resources.warehouse.get_engine()
+    upgrade(engine)
+    items = parse_coupon_rows(pending_coupon_rows(engine=engine))
+    store = PacedCouponStore(AdminCouponStore(admin=context.resources.opencart.get_admin_client()),
+                             pacer=Pacer(per_second=config.per_second))
+    if config.dry_run:
+        plan = plan_coupons(items, store=store)
+        return dg.Output(0, metadata={
+            "creates": len(plan.creates), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
+            "rejected": len(plan.rejected), "calls": plan.calls,
+        })
+    ledger = CouponLedger(engine=engine)
+    results = push_coupons(items, store=store, ledger=ledger)
+    return dg.Output(len(results), metadata=_state_counts(ledger))
+
+
+@dg.job(description="Issue gift vouchers from opencart_voucher_requests, exactly once.")
+def issue_vouchers() -> None:
+    """Issue pending gift vouchers."""
+    issue_vouchers_op()
+
+
+@dg.job(name="push_coupons", description="Upsert coupons from opencart_coupon_requests by code.")
+def push_coupons_job() -> None:
+    """Push coupons."""
+    push_coupons_op()
+
+
+REVERSE_JOBS = [issue_vouchers, push_coupons_job]
+"""The reverse-ETL jobs, for pipelines/definitions.py."""

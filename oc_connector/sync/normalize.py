@@ -1,0 +1,253 @@
+"""Normalise raw ``order/info`` dicts into a typed pandas DataFrame, quarantining bad rows."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from oc_connector.api.order_fields import (
+    DATE_FIELDS,
+    INT_FIELDS,
+    JSON_FIELDS,
+    MONEY_FIELDS,
+    RATE_FIELDS,
+    TEXT_FIELDS,
+)
+
+__all__ = ["ORDER_COLUMNS", "Normalized", "QuarantinedRow", "content_hash", "iter_chunks", "normalize_orders"]
+
+ORDER_COLUMNS: tuple[str, ...] = (
+    "shop",
+    "order_id",
+    *INT_FIELDS,
+    *MONEY_FIELDS,
+    *RATE_FIELDS,
+    *TEXT_FIELDS,
+    *JSON_FIELDS,
+    "date_added",
+    "date_modified",
+    "date_added_utc",
+    "date_modified_utc",
+    "_raw",
+    "_hash",
+)
+_ZERO_DATES = {"", "0000-00-00", "0000-00-00 00:00:00"}
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    """An order that could not be normalised, with the reason and its raw JSON."""
+
+    entity_id: str
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A chunk of normalised orders plus the rows set aside."""
+
+    frame: pd.DataFrame
+    quarantined: list[QuarantinedRow]
+
+
+def content_hash(raw: Mapping[str, Any]) -> str:
+    """SHA-256 of the order's JSON as stored in ``_raw``: equal hashes mean an unchanged order."""
+    return _hash_text(_dump(raw))
+
+
+def _dump(raw: Mapping[str, Any]) -> str:
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _int(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{name}: not an integer: {type(value).__name__}")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}: not an integer: {str(value)[:40]!r}") from None
+
+
+def _decimal(value: Any, name: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{name}: not a number: {type(value).__name__}")
+    try:
+        out = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{name}: not a number: {str(value)[:40]!r}") from None
+    if not out.is_finite():
+        raise ValueError(f"{name}: not a finite number: {str(value)[:40]!r}")
+    return out
+
+
+def _datetime(value: Any, name: str) -> datetime | None:
+    if value is None or (isinstance(value, str) and value.strip() in _ZERO_DATES):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: not a date: {type(value).__name__}")
+    text = value.strip()
+    try:
+        if len(text) != 19 or text[10] != " ":
+            raise ValueError(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name}: bad date: {value[:40]!r}") from None
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, bool)):
+        raise ValueError(f"{name}: not text: {type(value).__name__}")
+    return html.unescape(str(value))
+
+
+def _json(value: Any, name: str) -> str:
+    if isinstance(value, str):  # OpenCart stores custom fields as JSON text in some versions
+        try:
+            value = json.loads(value) if value else []
+        except ValueError:
+            raise ValueError(f"{name}: not JSON: {value[:40]!r}") from None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _local_to_utc(local: pd.Series, tz: str) -> pd.Series:
+    """Vectorised shop-local -> naive UTC (DST gaps shift forward, ambiguous hours take the first)."""
+    if tz == "UTC":
+        return local.copy()
+    first = np.ones(len(local), dtype=bool)  # ambiguous (repeated) hour: take the DST reading
+    aware = local.dt.tz_localize(tz, ambiguous=first, nonexistent="shift_forward")
+    utc: pd.Series = aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    return utc
+
+
+def _row(raw: Mapping[str, Any], *, shop: str, requested: int | None) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"order is not an object: {type(raw).__name__}")
+    order_id = _int(raw.get("order_id"), "order_id")
+    if order_id is None:
+        raise ValueError("order_id: missing")
+    if requested is not None and order_id != requested:
+        # loading it would overwrite another order's row with this body
+        raise ValueError(f"order_id: the shop answered order {order_id} when asked for {requested}")
+    row: dict[str, Any] = {"shop": shop, "order_id": order_id}
+    for name in INT_FIELDS:
+        row[name] = _int(raw.get(name), name)
+    for name in (*MONEY_FIELDS, *RATE_FIELDS):
+        row[name] = _decimal(raw.get(name), name)
+    for name in TEXT_FIELDS:
+        row[name] = _text(raw.get(name), name)
+    for name in JSON_FIELDS:
+        row[name] = _json(raw.get(name, []), name)
+    for name in DATE_FIELDS:
+        row[name] = _datetime(raw.get(name), name)
+    row["_raw"] = text = _dump(raw)
+    row["_hash"] = _hash_text(text)
+    return row
+
+
+def _entity_id(raw: Any, requested: int | None) -> str:
+    """The quarantine key: the id the caller asked for; else the body's own id; else ``?``."""
+    if requested is not None:
+        return str(requested)
+    if isinstance(raw, Mapping) and raw.get("order_id") not in (None, ""):
+        return str(raw["order_id"])[:64]
+    return "?"
+
+
+def _raw_json(raw: Any) -> str:
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return json.dumps(repr(raw))
+
+
+def normalize_orders(
+    raws: Iterable[Mapping[str, Any]],
+    *,
+    shop: str = "default",
+    timezone: str = "UTC",
+    requested_ids: Sequence[int] | None = None,
+) -> Normalized:
+    """Turn raw ``order/info`` bodies (the ``order`` object) into a typed DataFrame.
+
+    Dtypes: ids and integers ``Int64``; money and rates ``Decimal`` objects (never float);
+    local and UTC timestamps ``datetime64[us]`` (zero dates are ``NaT``); texts HTML-unescaped with
+    empty strings kept distinct from null; custom fields as JSON text; ``_raw`` keeps the order as
+    received and ``_hash`` its content hash.
+
+    Args:
+        raws: the order objects, as decoded from JSON.
+        shop: the warehouse's shop key.
+        timezone: IANA name of the shop's local timezone (for the ``*_utc`` columns).
+        requested_ids: the order id each body was fetched for, in the same order as ``raws``.
+            A bad body is then quarantined under the id that was asked for (a body without a
+            usable ``order_id`` would otherwise be keyed ``?``), and a body answering for another
+            id is quarantined instead of loaded over that other order.
+
+    Returns:
+        The frame of good rows and the list of quarantined rows, each with its reason.
+
+    Raises:
+        ValueError: ``requested_ids`` and ``raws`` differ in length.
+    """
+    ZoneInfo(timezone)  # an unknown zone fails here, before any row is read
+    pairs: Iterable[tuple[Any, int | None]] = (
+        zip(raws, requested_ids, strict=True) if requested_ids is not None else ((r, None) for r in raws)
+    )
+    rows: list[dict[str, Any]] = []
+    bad: list[QuarantinedRow] = []
+    for raw, requested in pairs:
+        try:
+            rows.append(_row(raw, shop=shop, requested=requested))
+        except ValueError as exc:
+            bad.append(
+                QuarantinedRow(entity_id=_entity_id(raw, requested), reason=str(exc), raw=_raw_json(raw))
+            )
+    columns = [c for c in ORDER_COLUMNS if not c.endswith("_utc")]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame["shop"] = frame["shop"].astype(object)
+    for name in ("order_id", *INT_FIELDS):
+        frame[name] = frame[name].astype("Int64")
+    for name in (*MONEY_FIELDS, *RATE_FIELDS, *TEXT_FIELDS, *JSON_FIELDS, "_raw", "_hash"):
+        col = frame[name]
+        if col.dtype != object:
+            # pandas 3 infers a ``str`` dtype for text with gaps and turns None into NaN, which
+            # PostgreSQL would store as the text 'NaN': back to object with a real None
+            col = col.astype(object)
+            col = col.where(col.notna(), None)
+        frame[name] = col
+    for name in DATE_FIELDS:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+        frame[f"{name}_utc"] = _local_to_utc(frame[name], timezone)
+    frame = frame[list(ORDER_COLUMNS)]
+    return Normalized(frame=frame, quarantined=bad)
+
+
+def iter_chunks(
+    raws: Iterable[Mapping[str, Any]], *, size: int, shop: str = "default", timezone: str = "UTC"
+) -> Iterator[Normalized]:
+    """Normalise an iterable of any length in chunks of ``size`` so memory stays flat."""
+    it = iter(raws)
+    while chunk := list(islice(it, size)):
+        yield normalize_orders(chunk, shop=shop, timezone=timezone)

@@ -1,0 +1,86 @@
+"""The public types of the order sync: options, progress, result, and what it reads from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+__all__ = [
+    "DEFAULT_FINAL_STATUSES",
+    "AdminHistoryReader",
+    "OrderReader",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncResult",
+]
+
+DEFAULT_FINAL_STATUSES = frozenset({5, 7, 8, 9, 10, 11, 12, 13, 14, 16})
+
+
+class OrderReader(Protocol):
+    """What the sync needs from :class:`oc_connector.api.client.OpenCartClient`."""
+
+    def order_info_raw(self, order_id: int) -> dict[str, Any]:
+        """The raw ``order`` object; raises NotFoundError when the id does not exist."""
+        ...
+
+
+class AdminHistoryReader(Protocol):
+    """What the sync needs from :class:`oc_connector.admin.AdminClient`."""
+
+    def order_history(self, order_id: int) -> list[Any]:
+        """The order's full history rows (date_added, comment, status, notified)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a sync runs."""
+
+    shop: str = "default"
+    workers: int = 4
+    gap_tolerance: int = 50
+    batch_size: int = 200
+    final_statuses: frozenset[int] = DEFAULT_FINAL_STATUSES
+    lookback: timedelta = timedelta(days=30)
+    full: bool = False
+    shop_timezone: str = "UTC"
+    #: consecutive ids whose order/info stays unreadable (non-JSON, 5xx) after the client's retries
+    #: before the run stops: fewer are quarantined one by one, this many is an outage
+    max_consecutive_failures: int = 10
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Progress report for a UI: phase ('reread' | 'probe'), ids read so far, current id, HWM."""
+
+    phase: str
+    ids_read: int
+    total_hint: int | None
+    current_id: int
+    hwm: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a run did."""
+
+    shop: str
+    orders_inserted: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    orders_deleted: int = 0
+    history_rows: int = 0
+    quarantined: int = 0
+    api_calls: int = 0
+    retries: int = 0
+    rate_limit_wait_s: float = 0.0
+    hwm_before: int = 0
+    hwm_after: int = 0
+    ids_read: int = 0
+    duration_s: float = 0.0
+
+    def as_metadata(self) -> dict[str, int | float | str]:
+        """The result as a flat dict (for Dagster output metadata or logs)."""
+        return dict(asdict(self))

@@ -1,0 +1,287 @@
+"""HTTP transport: one pooled requests.Session, timeouts, TLS policy, rate limit, retries.
+
+Safe calls are retried per :class:`~oc_connector.wire.retry.RetryPolicy`; unsafe calls (writes) are sent
+once and a transport failure or 5xx surfaces as :class:`~oc_connector.errors.OutcomeUnknown`.
+
+The session does not read the environment (``trust_env`` off: no ``HTTPS_PROXY``, ``~/.netrc`` or
+``REQUESTS_CA_BUNDLE`` lookups): proxies and CA bundles are explicit settings, which the CLI and
+the Dagster resources fill from the environment. It also spares a file-system lookup per request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from oc_connector.errors import (
+    ConfigurationError,
+    ConnectError,
+    OpenCartError,
+    OutcomeUnknown,
+    RateLimitedError,
+    ReadTimeout,
+    ServerError,
+    TLSError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from oc_connector.secret import redact
+from oc_connector.wire.ratelimit import Limiter, RateLimit, shared_limiter
+from oc_connector.wire.retry import RetryPolicy
+
+DEFAULT_RATE_LIMIT = RateLimit()
+DEFAULT_RETRY = RetryPolicy()
+
+__all__ = ["Timeout", "Transport", "TransportStats", "check_url_security"]
+
+try:
+    from importlib.metadata import version as _version
+
+    _VERSION = _version("oc-connector")
+except Exception:  # pragma: no cover - not installed as a distribution
+    _VERSION = "0"
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Connect and read timeouts in seconds."""
+
+    connect: float = 5.0
+    read: float = 30.0
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url_security(url: str, *, allow_insecure_http: bool) -> str:
+    """Validate and normalise a shop URL.
+
+    Args:
+        url: the shop base URL (``https://shop.example/``).
+        allow_insecure_http: accept plain http off loopback.
+
+    Returns:
+        The URL with a trailing slash and without query/fragment.
+
+    Raises:
+        ConfigurationError: not http(s), no host, or plain http to a non-loopback host.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"shop URL must be http(s)://host/...: {redact(url)[:80]!r}")
+    if scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            "refusing plain http:// to a non-loopback host: the API key and token would travel "
+            "unencrypted; use https:// or set allow_insecure_http explicitly"
+        )
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        path = path.rsplit("/", 1)[0] + "/" if path.endswith(".php") else path + "/"
+    return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+@dataclass
+class TransportStats:
+    """Thread-safe counters of one transport."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limit_wait_s: float = 0.0
+    by_route: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **kwargs: Any) -> None:
+        """Add to counters (``route=`` counts one request on that route)."""
+        with self._lock:
+            route = kwargs.pop("route", None)
+            if route is not None:
+                self.by_route[route] = self.by_route.get(route, 0) + 1
+            for k, v in kwargs.items():
+                setattr(self, k, getattr(self, k) + v)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A consistent copy of the counters."""
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "retries": self.retries,
+                "rate_limit_wait_s": self.rate_limit_wait_s,
+                "by_route": dict(self.by_route),
+                "errors": self.errors,
+            }
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+class Transport:
+    """Sends requests to one shop. See module docstring.
+
+    ``proxies`` maps a scheme to a proxy URL (``{"https": "http://proxy:3128"}``), as in requests.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: Timeout = Timeout(),
+        verify: bool = True,
+        ca_bundle: str | None = None,
+        allow_insecure_http: bool = False,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        max_concurrency: int = 8,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        user_agent: str = f"oc-connector/{_VERSION}",
+        proxies: Mapping[str, str] | None = None,
+        session: requests.Session | None = None,
+        limiter: Limiter | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.base_url = check_url_security(base_url, allow_insecure_http=allow_insecure_http)
+        self.timeout = timeout
+        self.retry = retry
+        self._verify: bool | str = ca_bundle if (verify and ca_bundle) else verify
+        self._session = session or requests.Session()
+        self._session.trust_env = False
+        self._session.proxies = dict(proxies or {})
+        self._session.headers["User-Agent"] = user_agent
+        parts = urlsplit(self.base_url)
+        key = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        self._limiter = limiter or (shared_limiter(key, rate_limit) if rate_limit else None)
+        self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
+        self._sleep = sleep
+        self.stats = TransportStats()
+
+    def _once(
+        self,
+        method: str,
+        path: str,
+        route: str,
+        params: Mapping[str, Any] | None,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        allow_redirects: bool,
+    ) -> requests.Response:
+        if self._limiter is not None:
+            waited = self._limiter.acquire()
+            if waited:
+                self.stats.add(rate_limit_wait_s=waited)
+        self.stats.add(requests=1, route=route)
+        with self._slots:
+            try:
+                resp = self._session.request(
+                    method,
+                    self.base_url + path.lstrip("/"),
+                    params=params,
+                    data=data,
+                    headers=dict(headers or {}),
+                    timeout=(self.timeout.connect, self.timeout.read),
+                    verify=self._verify,
+                    allow_redirects=allow_redirects,
+                )
+            except requests.exceptions.SSLError as exc:
+                raise TLSError(f"TLS failure: {redact(str(exc))[:200]}", route=route) from None
+            except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
+                raise ConnectError(f"could not connect: {redact(str(exc))[:200]}", route=route) from None
+            except requests.exceptions.Timeout as exc:
+                raise ReadTimeout(f"no answer in time: {redact(str(exc))[:200]}", route=route) from None
+            except requests.exceptions.RequestException as exc:
+                raise ConnectError(f"request failed: {redact(str(exc))[:200]}", route=route) from None
+        if resp.status_code == 429:
+            raise RateLimitedError(
+                "HTTP 429 Too Many Requests", route=route, status=429, retry_after=_retry_after(resp)
+            )
+        if resp.status_code in (500, 502, 503, 504):
+            raise ServerError(
+                f"HTTP {resp.status_code} from the shop",
+                route=route,
+                status=resp.status_code,
+                excerpt=redact(resp.text[:200]) or None,
+                retry_after=_retry_after(resp),
+            )
+        return resp
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        route: str,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        safe: bool,
+        allow_redirects: bool = False,
+        validate: Callable[[requests.Response], None] | None = None,
+    ) -> requests.Response:
+        """Send one request (retried when ``safe``).
+
+        Args:
+            method: HTTP method.
+            path: path relative to the base URL (``index.php``).
+            route: the OpenCart route, for stats and errors.
+            params: query parameters.
+            data: form body.
+            headers: extra headers.
+            safe: True when repeating the request is harmless.
+            allow_redirects: follow redirects.
+            validate: called on each answer inside the retry loop; a retriable error it raises
+                (truncated JSON, maintenance page) makes a safe call try again.
+
+        Returns:
+            The raw response (status not 429/5xx).
+
+        Raises:
+            OutcomeUnknown: an unsafe call failed at transport level or got a 5xx.
+            TransportError, RateLimitedError, ServerError: a safe call failed after its retries.
+        """
+
+        def once() -> requests.Response:
+            resp = self._once(method, path, route, params, data, headers, allow_redirects)
+            if validate is not None:
+                validate(resp)
+            return resp
+
+        try:
+            if not safe:
+                try:
+                    return once()
+                except (TransportError, ServerError, UnexpectedResponseError) as exc:
+                    if isinstance(exc, TLSError):
+                        raise
+                    raise OutcomeUnknown(
+                        f"write to {route} may or may not have been applied: {exc.message}",
+                        cause=exc,
+                        route=route,
+                        status=exc.status,
+                    ) from None
+            kwargs: dict[str, Any] = {"on_retry": lambda _e: self.stats.add(retries=1)}
+            if self._sleep is not None:
+                kwargs["sleep"] = self._sleep
+            return self.retry.run(once, **kwargs)
+        except OpenCartError:
+            self.stats.add(errors=1)
+            raise
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()

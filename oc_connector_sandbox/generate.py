@@ -1,0 +1,229 @@
+"""Deterministic, seeded generator of realistic shop orders (and their status histories).
+
+Streams rows so that a million orders fit in memory: :func:`iter_orders` yields ``oc_order`` rows plus
+history rows, :func:`insert_orders` writes them in chunks, :func:`iter_order_info` yields the
+``api/order/info`` shape without any HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from oc_connector_sandbox.fixtures import CURRENCIES, ORDER_STATUSES, ZONES
+from oc_connector_sandbox.orderinfo import Lookups, order_info
+from oc_connector_sandbox.state import ShopState
+
+__all__ = ["Generated", "insert_orders", "iter_order_info", "iter_orders"]
+
+FIRST = [
+    "Alice",
+    "Bob",
+    "Chloé",
+    "Dmitri",
+    "Émile",
+    "Fatima",
+    "Günther",
+    "Hana",
+    "Ingrid",
+    "José",
+    "Katarzyna",
+    "Łukasz",
+    "Mårten",
+    "Nuño",
+    "Olivia",
+    "Søren",
+    "Zoë",
+    "Jean-Luc",
+    "O'Brien",
+    "李",
+]
+LAST = [
+    "Archer",
+    "Brown",
+    "Müller",
+    "Nowak",
+    "García",
+    "Smith &amp; Sons",
+    "Østergaard",
+    "Dupont",
+    "Kowalski",
+    "Rossi",
+    "Schröder",
+    "Ünal",
+    "Wang",
+    "Ng",
+    "&quot;Quoted&quot;",
+]
+CITIES = {
+    222: ["Manchester", "London", "Aberdeen"],
+    223: ["Los Angeles", "New York"],
+    81: ["München", "Berlin"],
+}
+METHODS = [
+    ("Cash On Delivery", "cod"),
+    ("Bank Transfer", "bank_transfer"),
+    ("Free Checkout", "free_checkout"),
+]
+# status weights: mostly complete/shipped/processing, some pending, canceled, missing (0)
+STATUS_WEIGHTS = [(5, 40), (3, 15), (2, 15), (1, 10), (7, 6), (0, 5), (11, 3), (15, 3), (10, 3)]
+ZONE_BY_COUNTRY: dict[int, list[tuple[int, str]]] = {}
+for _zid, _cid, _name, _code in ZONES:
+    ZONE_BY_COUNTRY.setdefault(_cid, []).append((_zid, _name))
+COUNTRY_NAMES = {222: "United Kingdom", 223: "United States", 81: "Germany"}
+
+Generated = tuple[dict[str, Any], list[tuple[int, int, int, str, str]]]
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iter_orders(
+    n: int,
+    seed: int = 7,
+    *,
+    start_id: int = 1,
+    end: datetime | None = None,
+    store_url: str = "http://127.0.0.1/",
+    customers: int = 50,
+) -> Iterator[Generated]:
+    """Yield ``n`` generated orders as (``oc_order`` row, history rows) pairs.
+
+    Order ids start at ``start_id`` with occasional gaps (deleted orders). History rows are
+    ``(order_id, order_status_id, notify, comment, date_added)``.
+    """
+    rng = random.Random(seed)
+    end = end or datetime(2026, 11, 1, 12, 0, 0)
+    start = end - timedelta(days=365)
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    order_id = start_id - 1
+    for _ in range(n):
+        order_id += 1 + (1 if rng.random() < 0.02 else 0)
+        added = start + timedelta(seconds=rng.randrange(365 * 86400))
+        status = rng.choices(statuses, weights)[0]
+        country = rng.choice((222, 222, 223, 81))
+        zone_id, zone_name = rng.choice(ZONE_BY_COUNTRY[country])
+        cur = rng.choice(CURRENCIES)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        registered = rng.random() < 0.6
+        customer_id = rng.randrange(1, customers + 1) if registered else 0
+        method, code = rng.choice(METHODS)
+        custom = json.dumps({"1": "VAT-" + str(rng.randrange(10000))}) if rng.random() < 0.1 else "[]"
+        history: list[tuple[int, int, int, str, str]] = []
+        when = added
+        path = [1] if status in (0, 1) else [1, *([2] if status in (3, 5) else []), status]
+        if status != 0:
+            for step in path:
+                history.append(
+                    (order_id, step, int(rng.random() < 0.3), "" if step == 1 else "auto", _stamp(when))
+                )
+                when += timedelta(hours=rng.randrange(1, 72))
+        modified = when - timedelta(hours=1) if history else added
+        total = f"{rng.randrange(500, 50000) / 100:.4f}"
+        row: dict[str, Any] = {
+            "order_id": order_id,
+            "invoice_no": rng.randrange(1, 9999) if status in (3, 5) else 0,
+            "invoice_prefix": f"INV-{added.year}-00",
+            "store_id": 0,
+            "store_name": "Your Store",
+            "store_url": store_url,
+            "customer_id": customer_id,
+            "customer_group_id": 1,
+            "firstname": first,
+            "lastname": last,
+            "email": f"{first.lower().replace(' ', '')}.{order_id}@example.com",
+            "telephone": f"0{rng.randrange(10**9, 10**10)}",
+            "custom_field": custom,
+            "comment": rng.choice(["", "", "Leave at the door", "Fish &amp; chips"]),
+            "total": total,
+            "order_status_id": status,
+            "affiliate_id": 0,
+            "commission": "0.0000",
+            "language_id": 1,
+            "currency_id": cur[0],
+            "currency_code": cur[2],
+            "currency_value": cur[6],
+            "ip": f"10.0.{rng.randrange(256)}.{rng.randrange(256)}",
+            "forwarded_ip": "",
+            "user_agent": "Mozilla/5.0",
+            "accept_language": "en-GB,en;q=0.9",
+            "date_added": _stamp(added),
+            "date_modified": "0000-00-00 00:00:00" if rng.random() < 0.005 else _stamp(modified),
+        }
+        for prefix in ("payment", "shipping"):
+            row.update(
+                {
+                    f"{prefix}_firstname": first,
+                    f"{prefix}_lastname": last,
+                    f"{prefix}_company": "",
+                    f"{prefix}_address_1": f"{rng.randrange(1, 200)} High Street",
+                    f"{prefix}_address_2": "",
+                    f"{prefix}_city": rng.choice(CITIES[country]),
+                    f"{prefix}_postcode": f"{rng.randrange(10000, 99999)}",
+                    f"{prefix}_country": COUNTRY_NAMES[country],
+                    f"{prefix}_country_id": country,
+                    f"{prefix}_zone": zone_name,
+                    f"{prefix}_zone_id": zone_id,
+                    f"{prefix}_address_format": "",
+                    f"{prefix}_custom_field": "[]",
+                }
+            )
+        row.update(
+            payment_method=method,
+            payment_code=code,
+            shipping_method="Flat Shipping Rate",
+            shipping_code="flat.flat",
+        )
+        yield row, history
+
+
+def insert_orders(state: ShopState, n: int, *, seed: int | None = None, chunk: int = 5000) -> list[int]:
+    """Generate ``n`` orders after the shop's highest order id and insert them in chunks.
+
+    Returns:
+        The new order ids.
+    """
+    ids: list[int] = []
+    with state.lock:
+        top = state.db.execute("SELECT COALESCE(MAX(order_id), 0) FROM oc_order").fetchone()[0]
+        gen = iter_orders(
+            n,
+            state.seed if seed is None else seed,
+            start_id=int(top) + 1,
+            end=state.clock.now(),
+            store_url=state.base_url,
+        )
+        sql = None
+        while batch := list(islice(gen, chunk)):
+            rows = [r for r, _ in batch]
+            if sql is None:
+                cols = list(rows[0])
+                sql = f"INSERT INTO oc_order ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+            state.db.execute("BEGIN")
+            state.db.executemany(sql, rows)
+            state.db.executemany(
+                "INSERT INTO oc_order_history (order_id, order_status_id, notify, comment,"
+                " date_added) VALUES (?, ?, ?, ?, ?)",
+                [h for _, hs in batch for h in hs],
+            )
+            state.db.execute("COMMIT")
+            ids.extend(r["order_id"] for r in rows)
+    return ids
+
+
+def iter_order_info(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """Yield ``n`` generated orders shaped exactly like ``api/order/info``'s ``order`` object."""
+    lookups = Lookups(
+        zones={z[0]: z[3] for z in ZONES},
+        countries={222: ("GB", "GBR"), 223: ("US", "USA"), 81: ("DE", "DEU")},
+        statuses=ORDER_STATUSES,
+        languages={1: "en-gb"},
+        default_language="en-gb",
+    )
+    for row, _ in iter_orders(n, seed):
+        yield order_info(row, lookups)

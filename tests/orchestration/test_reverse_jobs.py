@@ -1,0 +1,173 @@
+"""The Dagster reverse jobs run in-process against fake resources and a SQLite warehouse."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import responses
+import sqlalchemy as sa
+
+from oc_connector.api.client import OpenCartClient
+from oc_connector.orchestration.reverse import REVERSE_JOBS, issue_vouchers, push_coupons_job
+from oc_connector.reverse.sources import PacedVoucherStore, Pacer, pending_voucher_rows
+from oc_connector.warehouse.ledger_schema import coupon_requests, voucher_requests
+from oc_connector.warehouse.migrate import upgrade
+from oc_connector.wire.transport import Transport
+from tests.reverse.http_shop import BASE, HttpShop
+from tests.reverse.test_admin_stores import FakeAdmin
+
+
+class Shop:
+    def __init__(self) -> None:
+        self.admin = FakeAdmin()
+
+    def get_admin_client(self) -> FakeAdmin:
+        return self.admin
+
+
+class ApiShop(Shop):
+    """Also the catalog API: a real OpenCartClient on the mocked HTTP shop."""
+
+    def get_client(self) -> OpenCartClient:
+        transport = Transport(BASE, rate_limit=None, sleep=lambda _s: None)
+        return OpenCartClient(BASE, api_key="job-key-0123456789", transport=transport)
+
+
+class Warehouse:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def get_engine(self) -> sa.Engine:
+        return self.engine
+
+
+def _engine(tmp_path: Path) -> sa.Engine:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    upgrade(engine)
+    rows = [{"request_key": f"r{i}", "to_name": "Ann", "to_email": "a@x.io", "from_name": "Shop",
+             "from_email": "s@x.io", "amount": Decimal("10"), "voucher_theme_id": 8, "message": ""}
+            for i in range(3)]
+    rows.append({**rows[0], "request_key": "bad", "to_email": "nope"})
+    with engine.begin() as conn:
+        conn.execute(voucher_requests.insert(), rows)
+        conn.execute(coupon_requests.insert(), [{"code": "SALE10", "name": "Sale ten", "type": "P",
+                                                 "discount": "10"}])
+    return engine
+
+
+def _config(op: str, **values: object) -> dict[str, object]:
+    return {"ops": {op: {"config": values}}}
+
+
+def test_issue_vouchers_job_dry_run_then_real_then_rerun(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+    dry = issue_vouchers.execute_in_process(
+        run_config=_config("issue_vouchers_op", dry_run=True, per_second=1000), resources=resources
+    )
+    assert dry.success and shop.admin.vouchers == {}
+    assert len(pending_voucher_rows(engine=engine)) == 4
+    for _ in range(2):
+        real = issue_vouchers.execute_in_process(run_config=_config("issue_vouchers_op", per_second=1000),
+                                                 resources=resources)
+        assert real.success
+    assert len(shop.admin.vouchers) == 3
+    assert pending_voucher_rows(engine=engine) == []
+    (mat,) = [e for e in real.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = mat.step_output_data.metadata  # type: ignore[union-attr]
+    assert meta["state_confirmed"].value == 3 and meta["state_rejected"].value == 1
+
+
+def test_push_coupons_job(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+    for _ in range(2):
+        result = push_coupons_job.execute_in_process(run_config=_config("push_coupons_op", per_second=1000),
+                                                     resources=resources)
+        assert result.success
+    assert [f.code for f in shop.admin.coupons.values()] == ["SALE10"]
+    assert {j.name for j in REVERSE_JOBS} == {"issue_vouchers", "push_coupons"}
+
+
+def test_pacer_spaces_calls() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    pacer = Pacer(per_second=4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        pacer.wait()
+    assert slept == [0.25, 0.25]
+
+
+def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    shop = Shop()
+    result = issue_vouchers.execute_in_process(
+        run_config=_config("issue_vouchers_op", dry_run=True, channel="order", batch_size=2),
+        resources={"opencart": shop, "warehouse": Warehouse(engine)},
+    )
+    assert result.success
+    (out,) = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = out.step_output_data.metadata  # type: ignore[union-attr]
+    assert {k: meta[k].value for k in ("creates", "rejected", "orders", "total_value")} == {
+        "creates": 3, "rejected": 1, "orders": 2, "total_value": 30.0,
+    }
+    assert len(pending_voucher_rows(engine=engine)) == 4
+
+
+@responses.activate
+def test_order_channel_job_through_the_real_client(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    http = HttpShop()
+    http.install()
+    http.faults = ["reset_after"]
+    shop = ApiShop()
+    config = _config("issue_vouchers_op", channel="order", batch_size=2, issuer_email="desk@x.io",
+                     postcode="LS1 1AA", settle_s=0.0)
+    for _ in range(2):
+        resources = {"opencart": shop, "warehouse": Warehouse(engine)}
+        result = issue_vouchers.execute_in_process(run_config=config, resources=resources)
+        assert result.success
+    assert [len(o.vouchers) for o in http.orders.values()] == [2, 1]  # the first order adopted, not resold
+    assert {o.status for o in http.orders.values()} == {5}
+    assert http.forms["api/customer"]["email"] == "desk@x.io"
+    assert http.forms["api/payment/address"]["postcode"] == "LS1 1AA"
+    (out,) = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
+    meta = out.step_output_data.metadata  # type: ignore[union-attr]
+    assert meta["state_confirmed"].value == 3 and meta["state_rejected"].value == 1
+    assert pending_voucher_rows(engine=engine) == []
+
+
+def test_paced_store_paces_writes_not_lookups() -> None:
+    waits: list[str] = []
+
+    class Store:
+        def find(self, code: str) -> None:
+            waits.append(f"find {code}")
+
+        def create(self, fields: object) -> None:
+            waits.append("create")
+
+        def update(self, record_id: int, fields: object) -> None:
+            waits.append("update")
+
+        def send(self, voucher_id: int) -> None:
+            waits.append("send")
+
+    class CountingPacer(Pacer):
+        def wait(self) -> None:
+            waits.append("wait")
+
+    store = PacedVoucherStore(Store(), pacer=CountingPacer(per_second=1))  # type: ignore[arg-type]
+    store.find("A")
+    store.create({})
+    store.update(1, {})
+    store.send(1)
+    assert waits == ["find A", "wait", "create", "wait", "update", "wait", "send"]
