@@ -1,4 +1,4 @@
-"""BI marts: SQL views defined in ``oc_connector/warehouse/sql/*.sql``, created or replaced on every upgrade."""
+"""BI marts: SQL views defined in ``oc_connector/warehouse/sql/*.sql``, (re)created on every upgrade."""
 
 from __future__ import annotations
 
