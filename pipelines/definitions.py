@@ -11,7 +11,7 @@ import os
 
 import dagster as dg
 
-from oc_connector.cli.settings import proxies_for
+from oc_connector.settings import proxies_for
 from oc_connector.orchestration.assets import mart_assets, opencart_order_tables, opencart_orders_backfill
 from oc_connector.orchestration.checks import CHECKS
 from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource

@@ -6,8 +6,7 @@ import contextlib
 
 import click
 
-from oc_connector.api.client import OpenCartClient
-from oc_connector.cli.settings import shop_settings
+from oc_connector.cli.environment import shop_from_environment
 from oc_connector.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -22,6 +21,7 @@ from oc_connector.errors import (
     TLSError,
     UnexpectedResponseError,
 )
+from oc_connector.settings import build_client
 from oc_connector.wire.retry import RetryPolicy
 
 __all__ = ["check"]
@@ -61,16 +61,9 @@ def _explain(exc: OpenCartError, url: str) -> str:
 @click.command()
 def check() -> None:
     """Log in to the shop's API and confirm the token works."""
-    settings = shop_settings()
+    settings = shop_from_environment()
     try:
-        client = OpenCartClient(
-            settings.url,
-            api_key=settings.api_key,
-            api_username=settings.api_username,
-            allow_insecure_http=settings.allow_insecure_http,
-            ca_bundle=settings.ca_bundle, proxies=settings.proxies,
-            retry=RetryPolicy(max_attempts=2),
-        )
+        client = build_client(settings, retry=RetryPolicy(max_attempts=2))
     except ConfigurationError as exc:
         raise click.ClickException(_explain(exc, settings.url)) from None
     with client:

@@ -8,13 +8,12 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from oc_connector.api.client import OpenCartClient
-from oc_connector.cli.settings import warehouse_url
+from oc_connector.cli.environment import warehouse_from_environment
+from oc_connector.settings import build_client, shop_settings
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
 from oc_connector.warehouse import marts
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.warehouse.schema import delete_shop_orders
-from oc_connector.wire.ratelimit import RateLimit
 from oc_connector_sandbox import Sandbox
 
 SHOP = "demo"  # its own shop key: the demo starts from scratch without touching other shops' rows
@@ -51,7 +50,7 @@ def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> N
 )
 def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> None:
     """Sync a local sandbox shop into the warehouse twice and show what happened."""
-    url = warehouse_url()
+    url = warehouse_from_environment().url
     engine = sa.create_engine(url)
     upgrade(engine)
     delete_shop_orders(engine, shop=SHOP)
@@ -59,10 +58,12 @@ def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> 
     try:
         click.echo(f"sandbox shop at {sandbox.url} with {orders} orders; warehouse {engine.url!r}")
         options = SyncOptions(shop=SHOP, workers=4)
-        client = OpenCartClient(
-            sandbox.url, api_key=sandbox.api_key, api_username=sandbox.api_username,
-            allow_insecure_http=True, rate_limit=RateLimit(per_second=rate, burst=max(1, int(rate))),
-        )
+        # the demo's shop is its own sandbox, not the environment's: its variables, same reader
+        shop = shop_settings({
+            "OPENCART_URL": sandbox.url, "OPENCART_API_KEY": sandbox.api_key,
+            "OPENCART_API_USERNAME": sandbox.api_username, "OPENCART_ALLOW_INSECURE_HTTP": "1",
+        }, rate_per_second=rate)
+        client = build_client(shop)
         try:
             first = OrderSync(client, engine, options).run()
             before = marts.warehouse_summary(engine, shop=SHOP)

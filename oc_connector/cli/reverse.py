@@ -46,7 +46,7 @@ import sqlalchemy as sa
 
 from oc_connector.admin.client import AdminClient
 from oc_connector.api.client import OpenCartClient
-from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
+from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
 from oc_connector.errors import OpenCartError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
@@ -62,6 +62,7 @@ from oc_connector.reverse.ports import CouponStore, VoucherStore
 from oc_connector.reverse.redeem import SessionRedeemCheck
 from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
+from oc_connector.settings import ShopSettings, build_admin_client, build_client
 from oc_connector.warehouse.migrate import upgrade
 
 VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_email", "amount",
@@ -74,33 +75,29 @@ T = TypeVar("T")
 
 
 def _admin(settings: ShopSettings) -> AdminClient:
-    if not settings.has_admin or settings.admin_username is None or settings.admin_password is None:
+    admin = build_admin_client(settings)
+    if admin is None:
         raise click.UsageError("the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD")
-    return AdminClient(settings.url, username=settings.admin_username, password=settings.admin_password,
-                       ca_bundle=settings.ca_bundle, proxies=settings.proxies,
-                       allow_insecure_http=settings.allow_insecure_http)
+    return admin
 
 
 def voucher_store() -> VoucherStore:
     """The admin voucher store from the environment (tests replace this)."""
-    return AdminVoucherStore(admin=_admin(shop_settings()))
+    return AdminVoucherStore(admin=_admin(shop_from_environment()))
 
 
 def order_client() -> OpenCartClient:
     """The catalog API client from the environment (tests replace this)."""
-    settings = shop_settings()
-    return OpenCartClient(settings.url, api_key=settings.api_key, api_username=settings.api_username,
-                          allow_insecure_http=settings.allow_insecure_http, ca_bundle=settings.ca_bundle,
-                          proxies=settings.proxies)
+    return build_client(shop_from_environment())
 
 
 def coupon_store() -> CouponStore:
     """The admin coupon store from the environment (tests replace this)."""
-    return AdminCouponStore(admin=_admin(shop_settings()))
+    return AdminCouponStore(admin=_admin(shop_from_environment()))
 
 
 def _engine(*, create: bool) -> tuple[sa.Engine, bool]:
-    engine = sa.create_engine(warehouse_url())
+    engine = sa.create_engine(warehouse_from_environment().url)
     if create:
         upgrade(engine)
         return engine, True

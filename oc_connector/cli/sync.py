@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
-from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from oc_connector.cli.settings import ShopSettings, shop_settings, warehouse_url
+from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
 from oc_connector.errors import OpenCartError
+from oc_connector.settings import build_admin_client, build_client
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncProgress, SyncResult
-
-
-def _rate_limit(rate: float | None) -> dict[str, Any]:
-    if rate is None:
-        return {}
-    ratelimit = importlib.import_module("oc_connector.wire.ratelimit")
-    return {"rate_limit": ratelimit.RateLimit(per_second=rate, burst=max(1, int(rate)))}
-
-
-def _transport_options(settings: ShopSettings, rate: float | None) -> dict[str, Any]:
-    """TLS/HTTP policy and rate shared by the catalog and the admin client of one shop."""
-    return {
-        "allow_insecure_http": settings.allow_insecure_http,
-        "ca_bundle": settings.ca_bundle,
-        "proxies": settings.proxies,
-        **_rate_limit(rate),
-    }
-
-
-def _client(settings: ShopSettings, rate: float | None) -> Any:
-    client_mod = importlib.import_module("oc_connector.api.client")
-    return client_mod.OpenCartClient(
-        settings.url,
-        api_key=settings.api_key,
-        api_username=settings.api_username,
-        **_transport_options(settings, rate),
-    )
-
-
-def _admin(settings: ShopSettings, rate: float | None) -> Any:
-    if not settings.has_admin:
-        return None
-    admin_mod = importlib.import_module("oc_connector.admin.client")
-    # the same http/TLS policy as the catalog client: without it an http shop (or one behind a
-    # private CA) worked for the catalog API and then failed on the admin channel
-    return admin_mod.AdminClient(
-        settings.url,
-        username=settings.admin_username,
-        password=settings.admin_password,
-        **_transport_options(settings, rate),
-    )
 
 
 def _summary(result: SyncResult) -> str:
@@ -107,8 +65,9 @@ def sync(
     no_admin: bool,
 ) -> None:
     """Pull new and changed orders (and their status history) into the warehouse."""
-    settings = shop_settings()
-    engine = sa.create_engine(warehouse_url())
+    # one shop, one rate: the catalog and the admin client share the shop's budget
+    settings = shop_from_environment(rate_per_second=rate)
+    engine = sa.create_engine(warehouse_from_environment().url)
     options = SyncOptions(
         shop=shop_key, workers=workers, gap_tolerance=gap_tolerance, full=full, shop_timezone=shop_timezone
     )
@@ -122,8 +81,8 @@ def sync(
 
     client = admin = None
     try:
-        client = _client(settings, rate)
-        admin = None if no_admin else _admin(settings, rate)
+        client = build_client(settings)
+        admin = None if no_admin else build_admin_client(settings)
         result = OrderSync(
             client, engine, options, admin=admin, progress=progress, lock_wait=timedelta(seconds=10)
         ).run()

@@ -13,20 +13,20 @@ from oc_connector.cli import main
 from oc_connector.cli.demo import DEMO_RATE
 from oc_connector.wire.ratelimit import RateLimit
 
-# the package attribute `demo` is the click command; the module is in sys.modules
-demo_mod = importlib.import_module("oc_connector.cli.demo")
+client_mod = importlib.import_module("oc_connector.api.client")
 
 
 def _recording_client(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = demo_mod.OpenCartClient
+    real = client_mod.OpenCartClient
 
     class Recording(real):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             seen.append(kwargs.get("rate_limit"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(demo_mod, "OpenCartClient", Recording)
+    # the demo builds its client through oc_connector.settings, which looks the class up here
+    monkeypatch.setattr(client_mod, "OpenCartClient", Recording)
     return seen
 
 

@@ -1,10 +1,11 @@
-"""Environment configuration for the CLI: clear errors naming the missing variable, no empty secrets."""
+"""Configuration from a mapping: clear errors naming the missing variable, no empty secrets."""
 
 from __future__ import annotations
 
 import pytest
 
-from oc_connector.cli.settings import DEFAULT_WAREHOUSE_URL, MissingSetting, shop_settings, warehouse_url
+from oc_connector.errors import ConfigurationError
+from oc_connector.settings import DEFAULT_WAREHOUSE_URL, shop_settings, warehouse_settings
 
 
 def test_reads_shop_settings_with_defaults() -> None:
@@ -27,7 +28,7 @@ def test_reads_shop_settings_with_defaults() -> None:
     ],
 )
 def test_missing_value_names_the_variable(env: dict[str, str], name: str) -> None:
-    with pytest.raises(MissingSetting, match=name):
+    with pytest.raises(ConfigurationError, match=name):
         shop_settings(env)
 
 
@@ -37,5 +38,6 @@ def test_admin_credentials_and_warehouse_url() -> None:
         "OPENCART_ADMIN_USERNAME": "admin", "OPENCART_ADMIN_PASSWORD": "pw-secret",
     })
     assert s.has_admin and s.admin_password is not None and s.admin_password.get() == "pw-secret"
-    assert warehouse_url({}) == DEFAULT_WAREHOUSE_URL
-    assert warehouse_url({"WAREHOUSE_URL": "postgresql+psycopg://u@h/db"}) == "postgresql+psycopg://u@h/db"
+    assert warehouse_settings({}).url == DEFAULT_WAREHOUSE_URL
+    pg = "postgresql+psycopg://u@h/db"
+    assert warehouse_settings({"WAREHOUSE_URL": pg}).url == pg

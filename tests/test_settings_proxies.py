@@ -1,10 +1,10 @@
-"""Proxies come from the standard variables in the CLI; the library's session reads no environment."""
+"""Proxies come from the standard variables (oc_connector.settings); the session reads no environment."""
 
 from __future__ import annotations
 
 import pytest
 
-from oc_connector.cli.settings import proxies_for, shop_settings
+from oc_connector.settings import proxies_for, shop_settings
 from oc_connector.wire.transport import Transport
 
 URL = "https://shop.example.com/"

@@ -1,0 +1,367 @@
+"""One way in for configuration: a mapping of variables -> validated settings -> clients.
+
+Every entry point goes through this module: the CLI passes ``os.environ``, the Dagster app
+(``pipelines/definitions.py``) passes ``os.environ`` when Dagster loads it, and
+``OpenCartResource`` passes its own fields under the same variable names. One variable therefore
+means one thing everywhere. The library itself never reads the environment: each function takes
+the mapping it should read.
+
+Variables (the README's "Configuration" section lists the same):
+
+    OPENCART_URL                  shop root, e.g. ``https://shop.example.com/`` (required)
+    OPENCART_API_USERNAME         API user name (default ``Default``)
+    OPENCART_API_KEY              API key (required)
+    OPENCART_ADMIN_USERNAME       admin user for the admin channel (with the password, or neither)
+    OPENCART_ADMIN_PASSWORD       admin password (with the user name, or neither)
+    OPENCART_ALLOW_INSECURE_HTTP  ``1/true/yes/on`` allow plain http to a non-loopback host;
+                                  ``0/false/no/off`` or empty: refuse (the default)
+    OPENCART_CA_BUNDLE            path to a CA bundle for the shop's TLS certificate
+    HTTPS_PROXY / HTTP_PROXY      proxy for the shop (either case), unless NO_PROXY lists its host
+    WAREHOUSE_URL                 SQLAlchemy URL of the warehouse (default ``sqlite:///oc_warehouse.db``)
+    OPENCART_PARTITION_SIZE       Dagster backfill: order ids per partition (default 10000)
+    OPENCART_MAX_ORDER_ID         Dagster backfill: last order id covered (default 100000)
+    OPENCART_FRESHNESS_HOURS      Dagster check: a sync older than this fails ``sync_is_fresh`` (2)
+
+Values are stripped (except the admin password) and an empty value counts as unset.
+
+pydantic-settings provides the validation, but its environment, dotenv and secrets-directory
+sources read the process environment and files by themselves; the settings classes here keep only
+the init source, so the single input is the mapping the caller hands to :func:`shop_settings`,
+:func:`warehouse_settings` or :func:`dagster_settings`. Rate, concurrency and timeouts are no
+variables: the caller passes them (the CLI's ``--rate``, the resource's fields).
+
+Secrets are :class:`~oc_connector.secret.Secret` (masked in ``repr``) and registered for log
+redaction as soon as they are read.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from oc_connector.errors import ConfigurationError
+from oc_connector.secret import Secret
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector.wire.transport import DEFAULT_RATE_LIMIT, Timeout
+
+if TYPE_CHECKING:
+    from oc_connector.admin.client import AdminClient
+    from oc_connector.api.client import OpenCartClient
+
+__all__ = [
+    "DEFAULT_WAREHOUSE_URL",
+    "DagsterSettings",
+    "ShopSettings",
+    "WarehouseSettings",
+    "build_admin_client",
+    "build_client",
+    "dagster_settings",
+    "parse_flag",
+    "proxies_for",
+    "shop_settings",
+    "warehouse_settings",
+]
+
+DEFAULT_WAREHOUSE_URL = "sqlite:///oc_warehouse.db"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+# what to export when a required variable is missing
+_HINTS = {
+    "OPENCART_URL": "shop root URL, e.g. https://shop.example.com/",
+    "OPENCART_API_KEY": "API key from Admin > System > Users > API",
+}
+_UNSTRIPPED = frozenset({"OPENCART_ADMIN_PASSWORD"})  # a password may begin or end with a space
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")
+
+
+def parse_flag(value: str | bool, *, name: str) -> bool:
+    """Read an on/off variable: ``1/true/yes/on`` or ``0/false/no/off``/empty, any case.
+
+    Args:
+        value: the variable's text (a bool passes through).
+        name: the variable, for the error message.
+
+    Raises:
+        ConfigurationError: any other value.
+    """
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigurationError(
+        f"{name} must be 1/true/yes/on or 0/false/no/off (case-insensitive), not {value.strip()[:20]!r}"
+    )
+
+
+def _secret(value: Any) -> Any:
+    return Secret(value) if isinstance(value, str) else value  # Secret registers it for redaction
+
+
+def _flag(name: str) -> BeforeValidator:
+    def parse(value: Any) -> Any:
+        if isinstance(value, str | bool):
+            try:
+                return parse_flag(value, name=name)
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    return BeforeValidator(parse)
+
+
+SecretValue = Annotated[Secret, BeforeValidator(_secret)]
+
+
+class _MappingSettings(BaseSettings):
+    """Settings validated from the caller's mapping only (no environment, .env or secrets dir)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        arbitrary_types_allowed=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values passed in: the environment is read by the caller, never here."""
+        return (init_settings,)
+
+
+class ShopSettings(_MappingSettings):
+    """One shop: where it is, who logs in, and how requests reach it.
+
+    Attributes:
+        url: shop root (``OPENCART_URL``).
+        api_username: API user (``OPENCART_API_USERNAME``, default ``Default``).
+        api_key: API key (``OPENCART_API_KEY``).
+        admin_username: admin user (``OPENCART_ADMIN_USERNAME``), or None.
+        admin_password: admin password (``OPENCART_ADMIN_PASSWORD``), or None.
+        allow_insecure_http: plain http allowed off loopback (``OPENCART_ALLOW_INSECURE_HTTP``).
+        ca_bundle: CA bundle path (``OPENCART_CA_BUNDLE``), or None.
+        proxies: scheme -> proxy for this shop (``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY``).
+        rate_per_second: requests per second towards the shop, both channels (burst = rate).
+        max_concurrency: catalog requests in flight at most.
+        timeout: connect/read timeouts of every request.
+    """
+
+    url: str = Field(validation_alias="OPENCART_URL")
+    api_username: str = Field(default="Default", validation_alias="OPENCART_API_USERNAME")
+    api_key: SecretValue = Field(validation_alias="OPENCART_API_KEY")
+    admin_username: str | None = Field(default=None, validation_alias="OPENCART_ADMIN_USERNAME")
+    admin_password: SecretValue | None = Field(default=None, validation_alias="OPENCART_ADMIN_PASSWORD")
+    allow_insecure_http: Annotated[bool, _flag("OPENCART_ALLOW_INSECURE_HTTP")] = Field(
+        default=False, validation_alias="OPENCART_ALLOW_INSECURE_HTTP"
+    )
+    ca_bundle: str | None = Field(default=None, validation_alias="OPENCART_CA_BUNDLE")
+    proxies: dict[str, str] = Field(default_factory=dict)
+    rate_per_second: float = Field(default=DEFAULT_RATE_LIMIT.per_second, gt=0)
+    max_concurrency: int = Field(default=8, ge=1)
+    timeout: Timeout = Field(default_factory=Timeout)
+
+    @model_validator(mode="after")
+    def _admin_pair(self) -> ShopSettings:
+        if (self.admin_username is None) != (self.admin_password is None):
+            missing = "OPENCART_ADMIN_PASSWORD" if self.admin_password is None else "OPENCART_ADMIN_USERNAME"
+            raise ValueError(f"{missing} is not set: the admin channel needs both user name and password")
+        return self
+
+    @property
+    def has_admin(self) -> bool:
+        """True when admin credentials are configured."""
+        return self.admin_username is not None and self.admin_password is not None
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        """The shop's request budget, shared by its catalog and admin clients."""
+        return RateLimit(per_second=self.rate_per_second, burst=max(1, int(self.rate_per_second)))
+
+
+class WarehouseSettings(_MappingSettings):
+    """The warehouse: a SQLAlchemy URL (``WAREHOUSE_URL``)."""
+
+    url: str = Field(default=DEFAULT_WAREHOUSE_URL, validation_alias="WAREHOUSE_URL")
+
+
+class DagsterSettings(_MappingSettings):
+    """What the Dagster app adds: backfill partitions and the freshness check's limit."""
+
+    partition_size: int = Field(default=10_000, gt=0, validation_alias="OPENCART_PARTITION_SIZE")
+    max_order_id: int = Field(default=100_000, gt=0, validation_alias="OPENCART_MAX_ORDER_ID")
+    freshness_hours: float = Field(default=2.0, gt=0, validation_alias="OPENCART_FRESHNESS_HOURS")
+
+
+_S = TypeVar("_S", bound=_MappingSettings)
+
+_SHOP_VARIABLES = tuple(
+    str(f.validation_alias) for f in ShopSettings.model_fields.values() if f.validation_alias
+)
+
+
+def _present(env: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """The named variables that are set to something (stripped, except a password)."""
+    values: dict[str, str] = {}
+    for name in names:
+        raw = env.get(name)
+        value = raw if raw is None or name in _UNSTRIPPED else raw.strip()
+        if value:
+            values[name] = value
+    return values
+
+
+def _validate(cls: type[_S], values: dict[str, Any]) -> _S:
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(_message(exc)) from None
+
+
+def _message(exc: ValidationError) -> str:
+    """The first problem, naming the variable and what to do (never the value of a secret)."""
+    err = exc.errors(include_url=False, include_input=False)[0]
+    name = str(err["loc"][0]) if err["loc"] else ""
+    if err["type"] == "missing":
+        return f"{name} is not set: export {name}=<{_HINTS.get(name, 'value')}>"
+    cause = (err.get("ctx") or {}).get("error")
+    text = str(cause) if isinstance(cause, Exception) else err["msg"]
+    if not name or text.startswith(name):
+        return text
+    return f"{name}: {text}"
+
+
+def shop_settings(
+    env: Mapping[str, str],
+    *,
+    rate_per_second: float | None = None,
+    max_concurrency: int | None = None,
+    timeout: Timeout | None = None,
+) -> ShopSettings:
+    """Read one shop's settings from ``env`` (the variables in the module docstring).
+
+    Args:
+        env: the variables (``os.environ``, a dict from a file, a resource's fields).
+        rate_per_second: requests per second towards the shop (default: 10).
+        max_concurrency: catalog requests in flight at most (default: 8).
+        timeout: connect/read timeouts (default: 5 s / 30 s).
+
+    Returns:
+        The validated settings; secrets are registered for log redaction.
+
+    Raises:
+        ConfigurationError: a required variable is missing or a value is bad; the message names
+            the variable.
+    """
+    values: dict[str, Any] = _present(env, _SHOP_VARIABLES)
+    if "OPENCART_URL" in values:
+        values["proxies"] = proxies_for(values["OPENCART_URL"], env)
+    options = {"rate_per_second": rate_per_second, "max_concurrency": max_concurrency, "timeout": timeout}
+    values.update({k: v for k, v in options.items() if v is not None})
+    return _validate(ShopSettings, values)
+
+
+def warehouse_settings(env: Mapping[str, str]) -> WarehouseSettings:
+    """Read the warehouse settings (``WAREHOUSE_URL``; default a SQLite file in the working folder).
+
+    Raises:
+        ConfigurationError: never for now (kept for symmetry with the other readers).
+    """
+    return _validate(WarehouseSettings, _present(env, ("WAREHOUSE_URL",)))
+
+
+def dagster_settings(env: Mapping[str, str]) -> DagsterSettings:
+    """Read the Dagster app's own settings (partition size, last order id, freshness hours).
+
+    Raises:
+        ConfigurationError: a value is not a positive number; the message names the variable.
+    """
+    names = ("OPENCART_PARTITION_SIZE", "OPENCART_MAX_ORDER_ID", "OPENCART_FRESHNESS_HOURS")
+    return _validate(DagsterSettings, _present(env, names))
+
+
+def proxies_for(url: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The proxies for ``url`` from the standard variables (the library's session reads none itself).
+
+    ``HTTPS_PROXY`` / ``HTTP_PROXY`` (upper or lower case) by scheme; none when ``NO_PROXY`` lists the
+    shop's host (or ``*``).
+    """
+
+    def var(name: str) -> str:
+        return (env.get(name.upper()) or env.get(name.lower()) or "").strip()
+
+    host = (urlsplit(url).hostname or "").lower()
+    for entry in (e.strip().lower().lstrip(".") for e in var("no_proxy").split(",")):
+        if entry and (entry == "*" or host == entry or host.endswith("." + entry)):
+            return {}
+    return {scheme: proxy for scheme in ("http", "https") if (proxy := var(f"{scheme}_proxy"))}
+
+
+def _transport_options(settings: ShopSettings) -> dict[str, Any]:
+    """TLS/HTTP policy, proxies, rate and timeouts shared by the catalog and the admin client."""
+    return {
+        "allow_insecure_http": settings.allow_insecure_http,
+        "ca_bundle": settings.ca_bundle,
+        "proxies": dict(settings.proxies),
+        "rate_limit": settings.rate_limit,
+        "timeout": settings.timeout,
+    }
+
+
+def build_client(settings: ShopSettings, **options: Any) -> OpenCartClient:
+    """The catalog API client (``OpenCartClient``) for ``settings``.
+
+    Args:
+        settings: the shop.
+        **options: further ``OpenCartClient`` arguments (e.g. ``retry``).
+
+    Raises:
+        ConfigurationError: the URL is not acceptable (e.g. plain http without permission).
+    """
+    # looked up at call time, so a replaced module (tests) is the one used
+    client: OpenCartClient = importlib.import_module("oc_connector.api.client").OpenCartClient(
+        settings.url,
+        api_key=settings.api_key,
+        api_username=settings.api_username,
+        max_concurrency=settings.max_concurrency,
+        **(_transport_options(settings) | options),
+    )
+    return client
+
+
+def build_admin_client(settings: ShopSettings, **options: Any) -> AdminClient | None:
+    """The admin-pages client (``AdminClient``) for ``settings``, or None without admin credentials.
+
+    Args:
+        settings: the shop.
+        **options: further ``AdminClient`` arguments (e.g. ``retry``).
+
+    Raises:
+        ConfigurationError: the URL is not acceptable (e.g. plain http without permission).
+    """
+    if settings.admin_username is None or settings.admin_password is None:
+        return None
+    admin: AdminClient = importlib.import_module("oc_connector.admin.client").AdminClient(
+        settings.url,
+        username=settings.admin_username,
+        password=settings.admin_password,
+        **(_transport_options(settings) | options),
+    )
+    return admin
+
