@@ -2,9 +2,9 @@
 
 The shop is a sandbox in a child process (``_common.ChildSandbox``) with a 10-20 ms latency per
 ``api/order/info`` like a real shop, so the backfill is shop-bound. The partitions are those of
-``oc_connector.orchestration.assets.opencart_orders_backfill`` (the asset of the
+``oc_connector.orchestration.assets.backfill_asset`` (the asset of the
 ``opencart_backfill`` job), ranges of ``OPENCART_PARTITION_SIZE``
-ids up to ``OPENCART_MAX_ORDER_ID`` (set here before the import).
+ids up to ``OPENCART_MAX_ORDER_ID`` (set here, read through ``oc_connector.settings``).
 
 Each partition is materialised with ``dg.materialize([opencart_orders_backfill], partition_key=...)``
 on an ephemeral Dagster instance (in-process executor, one step per partition), with the
@@ -49,8 +49,11 @@ def run_partition(key: str, wh_url: str, rate: float) -> dict[str, Any]:
     """Materialise one partition of ``opencart_orders_backfill`` into ``wh_url``."""
     import dagster as dg
 
-    from oc_connector.orchestration.assets import opencart_orders_backfill
+    from oc_connector.orchestration.assets import backfill_asset
     from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+    from oc_connector.settings import dagster_settings
+
+    opencart_orders_backfill = backfill_asset(dagster_settings(os.environ))
 
     t0 = time.perf_counter()
     resources = {
@@ -130,8 +133,9 @@ def main() -> None:
         OPENCART_MAX_ORDER_ID=str(n),
     )
     from oc_connector.orchestration.assets import order_id_ranges
+    from oc_connector.settings import dagster_settings
 
-    keys = order_id_ranges.get_partition_keys()
+    keys = order_id_ranges(dagster_settings(os.environ)).get_partition_keys()
     print(f"{len(keys)} partitions: {keys}", flush=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,28 +1,25 @@
-"""Assets: the synced order tables (one sync run, a multi-asset), the mart views, the checks."""
+"""Assets: the synced order tables (one sync run, a multi-asset), the id-range backfill, the marts.
+
+The backfill's partitions come from :class:`~oc_connector.settings.DagsterSettings`, which the app
+passes to :func:`backfill_asset`; ``opencart_orders_backfill`` is that asset on the default
+settings (ranges of 10000 ids up to 100000). Nothing here reads the environment.
+"""
 
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 
 from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+from oc_connector.settings import DagsterSettings
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
 from oc_connector.warehouse import marts
 
 ORDERS = dg.AssetKey("opencart_orders")
 HISTORY = dg.AssetKey("opencart_order_history")
 LEDGER = dg.AssetKey("opencart_voucher_ledger")  # written by the issue_vouchers job
-FRESHNESS_HOURS = float(os.environ.get("OPENCART_FRESHNESS_HOURS", "2"))
-
-
-def _partition_size() -> int:
-    return int(os.environ.get("OPENCART_PARTITION_SIZE", "10000"))
-
-
-def _max_order_id() -> int:
-    return int(os.environ.get("OPENCART_MAX_ORDER_ID", "100000"))
+DEFAULTS = DagsterSettings()
 
 
 def id_ranges(*, size: int, max_id: int) -> list[str]:
@@ -30,7 +27,10 @@ def id_ranges(*, size: int, max_id: int) -> list[str]:
     return [f"{lo}-{min(lo + size - 1, max_id)}" for lo in range(1, max_id + 1, size)]
 
 
-order_id_ranges = dg.StaticPartitionsDefinition(id_ranges(size=_partition_size(), max_id=_max_order_id()))
+def order_id_ranges(settings: DagsterSettings) -> dg.StaticPartitionsDefinition:
+    """The backfill's partitions: ``settings.partition_size`` ids each, up to ``settings.max_order_id``."""
+    keys = id_ranges(size=settings.partition_size, max_id=settings.max_order_id)
+    return dg.StaticPartitionsDefinition(keys)
 
 
 class SyncConfig(dg.Config):
@@ -82,22 +82,30 @@ def opencart_order_tables(
     yield from _outputs(result)
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(dg.AssetKey("opencart_orders_backfill"), description="Id-range backfill of orders."),
-    ],
-    partitions_def=order_id_ranges,
-    group_name="opencart",
-)
-def opencart_orders_backfill(
-    context: dg.AssetExecutionContext, opencart: OpenCartResource, warehouse: WarehouseResource
-) -> Iterator[dg.MaterializeResult[Any]]:
-    """Read one id range (partition "first-last") without moving the incremental high-water mark."""
-    first, last = (int(x) for x in context.partition_key.split("-"))
-    result = OrderSync(
-        opencart.get_client(), warehouse.get_engine(), _options(opencart), admin=opencart.get_admin_client()
-    ).backfill(first, last)
-    yield dg.MaterializeResult(asset_key="opencart_orders_backfill", metadata=_metadata(result))
+def backfill_asset(settings: DagsterSettings) -> dg.AssetsDefinition:
+    """The id-range backfill of orders, partitioned as ``settings`` says."""
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(dg.AssetKey("opencart_orders_backfill"), description="Id-range backfill of orders."),
+        ],
+        partitions_def=order_id_ranges(settings),
+        group_name="opencart",
+    )
+    def opencart_orders_backfill(
+        context: dg.AssetExecutionContext, opencart: OpenCartResource, warehouse: WarehouseResource
+    ) -> Iterator[dg.MaterializeResult[Any]]:
+        """Read one id range (partition "first-last") without moving the incremental high-water mark."""
+        first, last = (int(x) for x in context.partition_key.split("-"))
+        client, engine, admin = opencart.get_client(), warehouse.get_engine(), opencart.get_admin_client()
+        sync = OrderSync(client, engine, _options(opencart), admin=admin)
+        result = sync.backfill(first, last)
+        yield dg.MaterializeResult(asset_key="opencart_orders_backfill", metadata=_metadata(result))
+
+    return opencart_orders_backfill
+
+
+opencart_orders_backfill = backfill_asset(DEFAULTS)
 
 
 def _mart_asset(name: str, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:

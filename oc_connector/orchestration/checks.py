@@ -1,12 +1,16 @@
-"""Asset checks on the synced order tables (queries live in ``oc_connector.warehouse.marts``)."""
+"""Asset checks on the synced order tables (queries live in ``oc_connector.warehouse.marts``).
+
+``CHECKS`` uses the default freshness limit; the app calls :func:`build_checks` with its settings.
+"""
 
 
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from oc_connector.orchestration.assets import FRESHNESS_HOURS, HISTORY, ORDERS
+from oc_connector.orchestration.assets import DEFAULTS, HISTORY, ORDERS
 from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+from oc_connector.settings import DagsterSettings
 from oc_connector.warehouse import marts
 
 
@@ -45,19 +49,33 @@ def no_unexplained_gaps(opencart: OpenCartResource, warehouse: WarehouseResource
     )
 
 
-@dg.asset_check(asset=ORDERS, description=f"Last sync finished within {FRESHNESS_HOURS:g} hours.")
-def sync_is_fresh(opencart: OpenCartResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    """Freshness of the last sync."""
-    finished = marts.last_sync_finished(warehouse.get_engine(), shop=opencart.shop)
-    if finished is None:
-        return dg.AssetCheckResult(passed=False, metadata={"last_sync": "never"})
-    if finished.tzinfo is None:
-        finished = finished.replace(tzinfo=UTC)
-    age = datetime.now(UTC) - finished
-    return dg.AssetCheckResult(
-        passed=age <= timedelta(hours=FRESHNESS_HOURS),
-        metadata={"last_sync": finished.isoformat(), "age_hours": round(age.total_seconds() / 3600, 3)},
+def freshness_check(hours: float) -> dg.AssetChecksDefinition:
+    """``sync_is_fresh``: the last sync finished within ``hours``."""
+
+    @dg.asset_check(
+        asset=ORDERS, name="sync_is_fresh", description=f"Last sync finished within {hours:g} hours."
     )
+    def sync_is_fresh(opencart: OpenCartResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        """Freshness of the last sync."""
+        finished = marts.last_sync_finished(warehouse.get_engine(), shop=opencart.shop)
+        if finished is None:
+            return dg.AssetCheckResult(passed=False, metadata={"last_sync": "never"})
+        if finished.tzinfo is None:
+            finished = finished.replace(tzinfo=UTC)
+        age = datetime.now(UTC) - finished
+        return dg.AssetCheckResult(
+            passed=age <= timedelta(hours=hours),
+            metadata={"last_sync": finished.isoformat(), "age_hours": round(age.total_seconds() / 3600, 3)},
+        )
+
+    return sync_is_fresh
 
 
+def build_checks(settings: DagsterSettings) -> list[dg.AssetChecksDefinition]:
+    """Every check, the freshness limit taken from ``settings``."""
+    return [unique_order_ids, no_negative_totals, history_matches_status, no_unexplained_gaps,
+            freshness_check(settings.freshness_hours)]
+
+
+sync_is_fresh = freshness_check(DEFAULTS.freshness_hours)
 CHECKS = [unique_order_ids, no_negative_totals, history_matches_status, no_unexplained_gaps, sync_is_fresh]

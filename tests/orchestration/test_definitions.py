@@ -26,10 +26,11 @@ from tests.sync.fakes import FakeShop
 
 
 def test_definitions_load_and_jobs_resolve() -> None:
-    dg.Definitions.validate_loadable(definitions.defs)
+    defs = definitions.defs()  # the lazy @dg.definitions entry point, called as Dagster does
+    dg.Definitions.validate_loadable(defs)
     for name in ("opencart_sync", "opencart_backfill", "issue_vouchers", "push_coupons"):
-        assert definitions.defs.resolve_job_def(name).name == name
-    schedule = definitions.defs.resolve_schedule_def("opencart_sync_schedule")
+        assert defs.resolve_job_def(name).name == name
+    schedule = defs.resolve_schedule_def("opencart_sync_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     assert schedule.cron_schedule == "0 * * * *"
 
