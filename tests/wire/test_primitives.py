@@ -12,7 +12,7 @@ import responses
 from oc_connector import errors
 from oc_connector.api.client import OpenCartClient
 from oc_connector.coerce import to_date, to_datetime, to_decimal, to_int
-from oc_connector.wire.ratelimit import RateLimit, shared_limiter
+from oc_connector.wire.ratelimit import Limiter, RateLimit, shared_limiter
 from oc_connector.wire.retry import RetryPolicy, is_retriable
 from oc_connector.wire.transport import Transport
 
@@ -61,6 +61,52 @@ def test_shared_limiter_is_one_per_shop() -> None:
     a = shared_limiter("https://a.example/", RateLimit(5, 5))
     assert a is shared_limiter("https://a.example/", RateLimit(5, 5))
     assert a is not shared_limiter("https://b.example/", RateLimit(5, 5))
+
+
+def test_catalog_and_admin_client_of_one_shop_share_one_bucket() -> None:
+    from oc_connector.admin.client import AdminClient
+
+    url = "https://one-bucket.example/"
+    api = OpenCartClient(url, api_key="k" * 32, rate_limit=RateLimit(5, 5))
+    admin = AdminClient(url, username="admin", password="p" * 12, rate_limit=RateLimit(5, 5))
+    try:
+        assert api.transport._limiter is admin.transport._limiter
+        assert api.transport._limiter is shared_limiter(url, RateLimit(5, 5))
+    finally:
+        api.close()
+        admin.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        (RateLimit(5, 5), RateLimit(10, 10), RateLimit(5, 5)),  # a looser second rate changes nothing
+        (RateLimit(10, 10), RateLimit(5, 5), RateLimit(5, 5)),  # a stricter second rate wins
+        (RateLimit(5, 20), RateLimit(10, 2), RateLimit(5, 2)),  # the lower rate and the lower burst
+    ],
+)
+def test_a_second_rate_for_one_shop_makes_the_bucket_the_stricter(
+    first: RateLimit, second: RateLimit, shared: RateLimit
+) -> None:
+    key = f"https://stricter-{first.per_second}-{second.per_second}-{second.burst}.example/"
+    a = shared_limiter(key, first)
+    b = shared_limiter(key, second)
+    assert a is b
+    assert a.limit == shared
+
+
+def test_a_shop_bucket_no_client_uses_starts_afresh() -> None:
+    key = "https://afresh.example/"
+    assert shared_limiter(key, RateLimit(1, 1)).limit == RateLimit(1, 1)  # dropped at once
+    assert shared_limiter(key, RateLimit(50, 50)).limit == RateLimit(50, 50)
+
+
+def test_tightening_caps_the_tokens_at_the_new_burst() -> None:
+    now = [0.0]
+    waits: list[float] = []
+    lim = Limiter(RateLimit(10, 10), clock=lambda: now[0], sleep=waits.append)
+    lim.tighten(RateLimit(1, 2))
+    assert [lim.acquire() for _ in range(3)] == [0.0, 0.0, 1.0]
 
 
 @responses.activate
