@@ -1,4 +1,4 @@
-"""The ``oc-connector`` command line. Configuration comes from the environment (see settings.py)."""
+"""The ``oc-connector`` command line. Configuration: the environment, read by oc_connector.settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from oc_connector.secret import RedactingFilter, install_log_redaction
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(package_name="oc-connector", prog_name="oc-connector")
 def main(verbose: int) -> None:
     """Connect an OpenCart 3.0 shop to a SQL warehouse, both ways."""
     level = logging.WARNING - 10 * min(verbose, 2)
