@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from oc_connector.errors import ConfigurationError
-from oc_connector.settings import DEFAULT_WAREHOUSE_URL, shop_settings, warehouse_settings
+from oc_connector.secret import redact
+from oc_connector.settings import (
+    DEFAULT_WAREHOUSE_URL,
+    DagsterSettings,
+    build_admin_client,
+    build_client,
+    dagster_settings,
+    parse_flag,
+    shop_settings,
+    warehouse_settings,
+)
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector.wire.transport import Timeout
 
 
 def test_reads_shop_settings_with_defaults() -> None:
@@ -41,3 +56,91 @@ def test_admin_credentials_and_warehouse_url() -> None:
     assert warehouse_settings({}).url == DEFAULT_WAREHOUSE_URL
     pg = "postgresql+psycopg://u@h/db"
     assert warehouse_settings({"WAREHOUSE_URL": pg}).url == pg
+
+
+BASE = {"OPENCART_URL": "https://s.example/", "OPENCART_API_KEY": "key-0123456789"}
+INSECURE = "OPENCART_ALLOW_INSECURE_HTTP"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", True), ("true", True), ("TRUE", True), (" yes ", True), ("On", True),
+        ("0", False), ("false", False), ("No", False), ("OFF", False), ("", False), ("  ", False),
+    ],
+)
+def test_the_insecure_http_flag_has_one_parser(value: str, expected: bool) -> None:
+    env = BASE | {"OPENCART_ALLOW_INSECURE_HTTP": value}
+    assert shop_settings(env).allow_insecure_http is expected
+    assert parse_flag(value, name="X") is expected
+
+
+@pytest.mark.parametrize(
+    ("read", "env", "name", "hint"),
+    [
+        (shop_settings, {INSECURE: "2"}, INSECURE, "1/true/yes/on"),
+        (shop_settings, {INSECURE: "y"}, INSECURE, "0/false/no/off"),
+        (shop_settings, {"OPENCART_URL": " "}, "OPENCART_URL", "export OPENCART_URL="),
+        (shop_settings, {"OPENCART_API_KEY": ""}, "OPENCART_API_KEY", "Admin > System > Users > API"),
+        (shop_settings, {"OPENCART_ADMIN_USERNAME": "admin"}, "OPENCART_ADMIN_PASSWORD", "both"),
+        (shop_settings, {"OPENCART_ADMIN_PASSWORD": "pw-secret"}, "OPENCART_ADMIN_USERNAME", "both"),
+        (dagster_settings, {"OPENCART_PARTITION_SIZE": "0"}, "OPENCART_PARTITION_SIZE", "greater than 0"),
+        (dagster_settings, {"OPENCART_MAX_ORDER_ID": "lots"}, "OPENCART_MAX_ORDER_ID", "integer"),
+        (dagster_settings, {"OPENCART_FRESHNESS_HOURS": "-1"}, "OPENCART_FRESHNESS_HOURS", "greater than 0"),
+    ],
+)
+def test_a_bad_value_is_a_configuration_error_naming_the_variable(
+    read: Callable[[dict[str, str]], object], env: dict[str, str], name: str, hint: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        read(BASE | env)
+    assert name in caught.value.message and hint in caught.value.message
+    assert "pw-secret" not in caught.value.message and "key-0123456789" not in caught.value.message
+
+
+def test_values_are_read_from_the_mapping_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("OPENCART_URL", "https://from-environ.example/")
+    monkeypatch.setenv("OPENCART_API_USERNAME", "environ-user")
+    monkeypatch.setenv("WAREHOUSE_URL", "sqlite:///environ.db")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("OPENCART_API_USERNAME=dotenv-user\n", encoding="utf-8")
+    s = shop_settings(BASE | {"url": "https://lower-case-name.example/", "api_username": "by-field-name"})
+    assert s.url == "https://s.example/" and s.api_username == "Default"
+    assert warehouse_settings({}).url == DEFAULT_WAREHOUSE_URL
+    assert dagster_settings({}) == DagsterSettings()
+
+
+def test_values_are_stripped_except_the_password_and_secrets_stay_masked() -> None:
+    s = shop_settings(BASE | {
+        "OPENCART_URL": " https://s.example/ ", "OPENCART_API_USERNAME": "  ",
+        "OPENCART_ADMIN_USERNAME": " admin ", "OPENCART_ADMIN_PASSWORD": " pw with spaces ",
+        "OPENCART_CA_BUNDLE": " /etc/ca.pem ",
+    })
+    assert (s.url, s.api_username, s.admin_username, s.ca_bundle) == (
+        "https://s.example/", "Default", "admin", "/etc/ca.pem")
+    assert s.admin_password is not None and s.admin_password.get() == " pw with spaces "
+    assert "pw with spaces" not in repr(s) and "key-0123456789" not in repr(s)
+    assert redact("key key-0123456789, password [ pw with spaces ]") == "key ***, password [***]"
+
+
+def test_both_clients_get_every_option_from_one_settings_object(tmp_path: Path) -> None:
+    s = shop_settings(BASE | {
+        "OPENCART_ADMIN_USERNAME": "admin", "OPENCART_ADMIN_PASSWORD": "pw-secret-2",
+        "OPENCART_CA_BUNDLE": str(tmp_path / "ca.pem"), "HTTPS_PROXY": "http://proxy:3128",
+    }, rate_per_second=3, max_concurrency=2, timeout=Timeout(connect=1, read=2))
+    api, admin = build_client(s), build_admin_client(s)
+    assert admin is not None
+    try:
+        for client in (api, admin):
+            transport = client.transport
+            assert transport.base_url == "https://s.example/"
+            assert transport._verify == str(tmp_path / "ca.pem")
+            assert transport._session.proxies == {"https": "http://proxy:3128"}
+            assert transport.timeout == Timeout(connect=1, read=2)
+            assert transport._limiter is not None and transport._limiter.limit == RateLimit(3, 3)
+        assert api.transport._limiter is admin.transport._limiter
+        assert api.api_username == "Default"
+    finally:
+        api.close()
+        admin.close()
+    assert build_admin_client(shop_settings(BASE)) is None
