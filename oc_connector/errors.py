@@ -24,7 +24,10 @@
     │                                     maintenance or login page)
     └── AdminError                     the admin (HTML) channel refused or answered oddly
         ├── AdminLoginError               wrong admin username/password, or locked out
-        └── AdminFormError                a form post came back with field errors / warnings
+        ├── AdminFormError                a form post came back with field errors / warnings
+        ├── AdminNotFoundError            "Page Not Found!" for an object id (order deleted or never made)
+        └── AdminPageError                a page field the connector cannot read (``page``, ``field``):
+                                          unparsable or ambiguous money, date or count
 
 Every error carries the ``route`` it concerns and a cleaned, secret-free ``excerpt`` of the body.
 Texts are redacted before they reach the error (see :mod:`oc_connector.secret`).
@@ -40,6 +43,8 @@ __all__ = [
     "AdminError",
     "AdminFormError",
     "AdminLoginError",
+    "AdminNotFoundError",
+    "AdminPageError",
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
@@ -256,3 +261,22 @@ class AdminFormError(AdminError):
         super().__init__(message, **kwargs)
         self.fields: dict[str, str] = dict(fields or {})
         self.warning = warning
+
+
+class AdminNotFoundError(AdminError):
+    """The admin shows "Page Not Found!" for this id: the object was deleted or never existed."""
+
+
+class AdminPageError(AdminError):
+    """A field of an admin page could not be read unambiguously (money, date, count, id).
+
+    Attributes:
+        page: the page concerned (``sale/order/info``, ``sale/order``, ...).
+        field: the field that could not be read (``total``, ``line 2 price``, ...).
+    """
+
+    def __init__(self, message: str, *, page: str, field: str, **kwargs: Any) -> None:
+        kwargs.setdefault("route", page)
+        super().__init__(f"{page}: {field}: {message}", **kwargs)
+        self.page = page
+        self.field = field

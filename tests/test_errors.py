@@ -28,6 +28,8 @@ from oc_connector import errors as E
         (E.OutcomeUnknown, E.OpenCartError, False),
         (E.AdminLoginError, E.AdminError, False),
         (E.AdminFormError, E.AdminError, False),
+        (E.AdminNotFoundError, E.AdminError, False),
+        (E.AdminPageError, E.AdminError, False),
     ],
 )
 def test_tree_and_retriability(cls: type[E.OpenCartError], parent: type[Exception], retriable: bool) -> None:
@@ -53,3 +55,10 @@ def test_errors_pickle_with_their_attributes() -> None:
     assert back.ip == "203.0.113.9" and back.route == "api/login" and back.error == {"ip": "x"}
     unknown = E.OutcomeUnknown("order/add unknown", route="api/order/add", cause=E.ReadTimeout("slow"))
     assert isinstance(pickle.loads(pickle.dumps(unknown)).cause, E.ReadTimeout)
+
+
+def test_admin_page_error_names_page_and_field_and_pickles() -> None:
+    err = E.AdminPageError("unreadable amount '1,23'", page="sale/order", field="order 5 total")
+    assert "sale/order" in str(err) and "order 5 total" in str(err)
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.page, back.field, back.route) == ("sale/order", "order 5 total", "sale/order")

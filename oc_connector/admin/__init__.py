@@ -1,5 +1,6 @@
 """The OpenCart admin (HTML) channel: the client, its records and page parsers."""
 
+from oc_connector.admin.catalog_pages import parse_customer_list, parse_product_list
 from oc_connector.admin.client import AdminClient
 from oc_connector.admin.html import (
     is_login_page,
@@ -13,6 +14,19 @@ from oc_connector.admin.html import (
     parse_voucher_form,
     parse_voucher_list,
 )
+from oc_connector.admin.money import DisplayedMoney, parse_money, read_money
+from oc_connector.admin.order_pages import parse_invoice_page, parse_order_list, parse_order_page
+from oc_connector.admin.order_records import (
+    AdminOrder,
+    CustomerListRow,
+    InvoiceLine,
+    InvoiceOrder,
+    OrderLine,
+    OrderListRow,
+    OrderTotalLine,
+    OrderVoucherLine,
+    ProductListRow,
+)
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
@@ -25,9 +39,19 @@ from oc_connector.admin.records import (
 __all__ = [
     "AdminClient",
     "AdminHistoryRow",
+    "AdminOrder",
     "CouponForm",
     "CouponRow",
+    "CustomerListRow",
+    "DisplayedMoney",
+    "InvoiceLine",
+    "InvoiceOrder",
     "ListPage",
+    "OrderLine",
+    "OrderListRow",
+    "OrderTotalLine",
+    "OrderVoucherLine",
+    "ProductListRow",
     "VoucherForm",
     "VoucherRow",
     "is_login_page",
@@ -36,8 +60,15 @@ __all__ = [
     "login_error",
     "parse_coupon_form",
     "parse_coupon_list",
+    "parse_customer_list",
     "parse_form_errors",
+    "parse_invoice_page",
+    "parse_money",
     "parse_order_history",
+    "parse_order_list",
+    "parse_order_page",
+    "parse_product_list",
     "parse_voucher_form",
     "parse_voucher_list",
+    "read_money",
 ]

@@ -83,11 +83,12 @@ def _query_int(href: str, key: str) -> int | None:
     return int(values[0]) if values and values[0].isdigit() else None
 
 
-def _paging(soup: BeautifulSoup) -> tuple[int, int, int]:
-    """(page, pages, total) from the pagination and the "Showing" text."""
+def _paging(soup: BeautifulSoup) -> tuple[int, int, int, int, int]:
+    """(page, pages, total, first, last) from the pagination and the "Showing" text."""
     match = _SHOWING.search(soup.get_text())
     if match is None:
         raise AdminError("admin list without a 'Showing A to B of N (P Pages)' line")
+    first, last = int(match.group(1)), int(match.group(2))
     total, pages = int(match.group(3)), int(match.group(4))
     page = 1
     active = soup.select_one("ul.pagination li.active span")
@@ -96,7 +97,7 @@ def _paging(soup: BeautifulSoup) -> tuple[int, int, int]:
     elif soup.select_one("ul.pagination") is not None:
         # Pagination without an active item: a page past the end.
         page = pages + 1
-    return page, pages, total
+    return page, pages, total, first, last
 
 
 def _body_rows(soup: BeautifulSoup, selector: str) -> list[list[Tag]]:
@@ -124,8 +125,8 @@ def _list_page(
     else:
         soup = _soup(html)
     rows = tuple(build(cells) for cells in _body_rows(soup, selector))
-    page, pages, total = _paging(soup)
-    return ListPage(rows=rows, page=page, pages=pages, total=total)
+    page, pages, total, first, last = _paging(soup)
+    return ListPage(rows=rows, page=page, pages=pages, total=total, first=first, last=last)
 
 
 def _row_id(cells: list[Tag], key: str) -> int:

@@ -19,12 +19,16 @@ class ListPage(Generic[T]):
         page: The page number (from the active pagination item, 1 when absent).
         pages: The page count from "Showing A to B of N (P Pages)".
         total: N from the same text (rows counted by the shop, including hidden ones).
+        first: A from the same text (past the end the shop shows A > B).
+        last: B from the same text.
     """
 
     rows: tuple[T, ...]
     page: int
     pages: int
     total: int
+    first: int = 0
+    last: int = 0
 
 
 @dataclass(frozen=True)
