@@ -31,6 +31,7 @@ from oc_connector.admin.html import (
     parse_voucher_form,
     parse_voucher_list,
 )
+from oc_connector.admin.reads import AdminReads
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
@@ -39,7 +40,7 @@ from oc_connector.admin.records import (
     VoucherForm,
     VoucherRow,
 )
-from oc_connector.errors import AdminError, AdminFormError, AdminLoginError
+from oc_connector.errors import AdminError, AdminFormError, AdminLoginError, AdminNotFoundError
 from oc_connector.secret import Secret, register_secret
 from oc_connector.wire.ratelimit import RateLimit
 from oc_connector.wire.retry import RetryPolicy
@@ -72,7 +73,7 @@ def _find_code(rows: Iterable[C], code: str) -> C | None:
     return None
 
 
-class AdminClient:
+class AdminClient(AdminReads):
     """A logged-in admin session (own cookie jar, ``user_token`` in every query).
 
     Args:
@@ -196,7 +197,9 @@ class AdminClient:
         *,
         data: FormData | None = None,
         safe: bool = True,
+        missing: str | None = None,
     ) -> requests.Response:
+        """Send with the session's token; ``missing`` names the object a "Page Not Found!" means."""
         method = "GET" if data is None else "POST"
         for attempt in range(2):
             token = self._token if self._token is not None else self._login()
@@ -210,11 +213,13 @@ class AdminClient:
                 if attempt == 0:
                     continue
                 raise AdminError("admin session ended again right after a new login", route=route)
-            self._check_page(route, response, write=data is not None)
+            self._check_page(route, response, write=not safe, missing=missing)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_page(self, route: str, response: requests.Response, *, write: bool) -> None:
+    def _check_page(
+        self, route: str, response: requests.Response, *, write: bool, missing: str | None = None
+    ) -> None:
         if response.status_code >= 400:
             raise AdminError("admin request failed", route=route, status=response.status_code)
         if response.status_code != 200 or "html" not in response.headers.get("Content-Type", ""):
@@ -228,6 +233,8 @@ class AdminClient:
                 route=route,
             )
         if is_page_not_found(response.text):
+            if missing is not None:
+                raise AdminNotFoundError(f"the shop has no {missing} (deleted or never made)", route=route)
             raise AdminError("admin page not found (route unknown to this shop)", route=route)
 
     # -- helpers ---------------------------------------------------------------------------
