@@ -108,6 +108,7 @@ class AdminApp:
     def __init__(self, state: AdminShopState) -> None:
         self._state = state
         self._sessions: dict[str, dict[str, Any]] = {}
+        self._orders: dict[tuple[str, str], Any] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -159,6 +160,7 @@ class AdminApp:
         self,
     ) -> dict[tuple[str, str], Callable[[_Request, str, bool], tuple[str, list[tuple[str, str]], str]]]:
         from oc_connector_sandbox.admin_marketing import coupon_handlers, voucher_handlers
+        from oc_connector_sandbox.admin_orders import order_handlers
 
         handlers = {
             ("common/dashboard", "index"): lambda r, t, m: self._html(
@@ -168,6 +170,9 @@ class AdminApp:
         }
         handlers.update(coupon_handlers(self._state, self))
         handlers.update(voucher_handlers(self._state, self))
+        if self._orders is None:
+            self._orders = order_handlers(self._state, self)
+        handlers.update(self._orders)
         return handlers
 
     # -- login -----------------------------------------------------------------------------
