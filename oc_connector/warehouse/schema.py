@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from oc_connector.warehouse import ledger_schema, orders_schema
+from oc_connector.warehouse import details_schema, ledger_schema, orders_schema
+from oc_connector.warehouse.details_schema import DETAIL_TABLES
 from oc_connector.warehouse.metadata import metadata
 from oc_connector.warehouse.orders_schema import (
     opencart_absent_ids,
@@ -15,17 +16,19 @@ from oc_connector.warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
 2: ``opencart_sync_range_lock`` (per-range backfill locks).
 3: ``opencart_absent_ids`` (ids the shop answered not-found for, never loaded: explained gaps).
+4: the admin-channel tables: order lines, totals, sold vouchers, products, customers.
 """
 
 __all__ = [
     "SCHEMA_VERSION",
     "delete_shop_orders",
+    "details_schema",
     "ledger_schema",
     "metadata",
     "opencart_absent_ids",
@@ -45,6 +48,7 @@ ORDER_TABLES = (
     opencart_sync_range_lock,
     opencart_sync_state,
     opencart_orders,
+    *DETAIL_TABLES,
 )
 """The tables the order sync writes, all keyed by ``shop``."""
 
