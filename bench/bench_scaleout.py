@@ -13,7 +13,7 @@ default 10000 req/s: effectively off, as in bench_pull; the definitions' default
 
 (a) parallel: a ``ProcessPoolExecutor`` (spawn, ``--parallel`` processes) runs one partition per
     task into warehouse A (a SQLite file). Each partition holds only the lock of its own id range
-    (``opencart_sync_range_lock``, ``oc_connector/sync/range_lock.py``), not the per-shop sync
+    (``opencart_sync_range_lock``, ``oc_connector/sync/locks.py``), not the per-shop sync
     lock, so the partitions read the shop at the same time; their batch commits still take turns
     on the SQLite file's one write lock (waiting for it, ``oc_connector/warehouse/transactions.py``). A
     partition that fails anyway (e.g. an overlapping range held for longer than its 5 s wait) is

@@ -3,7 +3,8 @@
 ::
 
     OpenCartError                      every error this package raises
-    ├── ConfigurationError             fix the settings (bad URL, http off loopback, missing value)
+    ├── ConfigurationError             fix the settings (bad URL, http off loopback, missing value);
+    │                                  also a ``ValueError``, as the bad value is an argument
     ├── TransportError                 network-level failure; retriable for safe calls
     │   ├── ConnectError                  could not connect / connection reset
     │   ├── ReadTimeout                   no (complete) answer in time
@@ -22,12 +23,18 @@
     │   ├── RouteNotFoundError            HTTP 404 HTML page: the route does not exist here
     │   └── UnexpectedResponseError       not JSON / not the expected shape (HTML page, truncated body,
     │                                     maintenance or login page)
-    └── AdminError                     the admin (HTML) channel refused or answered oddly
-        ├── AdminLoginError               wrong admin username/password, or locked out
-        ├── AdminFormError                a form post came back with field errors / warnings
-        ├── AdminNotFoundError            "Page Not Found!" for an object id (order deleted or never made)
-        └── AdminPageError                a page field the connector cannot read (``page``, ``field``):
-                                          unparsable or ambiguous money, date or count
+    ├── AdminError                     the admin (HTML) channel refused or answered oddly
+    │   ├── AdminLoginError               wrong admin username/password, or locked out
+    │   ├── AdminFormError                a form post came back with field errors / warnings
+    │   ├── AdminNotFoundError            "Page Not Found!" for an object id (order deleted or never made)
+    │   └── AdminPageError                a page field the connector cannot read (``page``, ``field``):
+    │                                     unparsable or ambiguous money, date or count
+    └── SyncLockedError                another sync of the shop (or a backfill of overlapping ids) holds
+                                       the warehouse lock, or took it over mid-run: run again later
+
+``SyncLockedError`` sits directly under the root: it is the one warehouse condition the connector
+names itself (a database that fails raises SQLAlchemy's own errors, which are not wrapped), and
+it is not retriable by the client, only by running the sync again once the holder has finished.
 
 Every error carries the ``route`` it concerns and a cleaned, secret-free ``excerpt`` of the body.
 Texts are redacted before they reach the error (see :mod:`oc_connector.secret`).
@@ -58,6 +65,7 @@ __all__ = [
     "ResponseError",
     "RouteNotFoundError",
     "ServerError",
+    "SyncLockedError",
     "TLSError",
     "TransportError",
     "UnexpectedResponseError",
@@ -113,8 +121,12 @@ def _rebuild(cls: type[OpenCartError], message: str, state: dict[str, Any]) -> O
     return err
 
 
-class ConfigurationError(OpenCartError):
-    """The connector is configured wrongly; nothing was sent. Fix the settings."""
+class ConfigurationError(OpenCartError, ValueError):
+    """The connector is configured wrongly; nothing was sent. Fix the setting the message names.
+
+    It is also a :class:`ValueError`: the bad value reached the library as an argument, and code
+    that guards a call with ``except ValueError`` keeps working.
+    """
 
 
 class TransportError(OpenCartError):
@@ -280,3 +292,13 @@ class AdminPageError(AdminError):
         super().__init__(f"{page}: {field}: {message}", **kwargs)
         self.page = page
         self.field = field
+
+
+class SyncLockedError(OpenCartError):
+    """The warehouse lock of a sync is held by another run, or was taken over during this one.
+
+    Raised before anything is read when another sync of the shop (or a backfill of overlapping
+    ids) kept its lock for the whole wait; the message names the holder and since when. Raised
+    inside a batch transaction, which is rolled back, when this run's lock expired and another run
+    took it over. Either way nothing inconsistent was committed: run the sync again later.
+    """

@@ -1,22 +1,53 @@
-"""The lock a sync body holds: the shop-wide lock (``run``) or an id-range lock (``backfill``).
+"""The warehouse locks of the sync: the shop lock (``run``) and the id-range lock (``backfill``).
 
-Both are taken before the body, refreshed by the heartbeat inside every batch transaction (which
-fails, rolling the batch back, when the lock was taken over) and released in ``finally``.
+``run()`` holds the shop's lock, the ``lock_holder``/``locked_at`` columns of its
+``opencart_sync_state`` row: one incremental sync per shop at a time. A backfill holds instead a
+row of ``opencart_sync_range_lock`` (shop, first_id, last_id, holder, locked_at): disjoint id
+ranges of a shop are backfilled in parallel, and beside a ``run()``.
+
+Both locks are taken by one acquire loop: each attempt is one write transaction that looks at the
+current holders (the shop's holder, or the live holders of overlapping ranges), takes over those
+that expired (not refreshed for ``stale_after``) or whose process of this host no longer exists
+(:func:`holder_is_dead`), and takes the lock when no live holder is left. Otherwise it polls every
+``poll_s`` until ``wait`` has passed, then raises :class:`~oc_connector.errors.SyncLockedError`
+naming the holder and since when. A lock is refreshed by the heartbeat inside every batch
+transaction (which fails, rolling the batch back, when the lock was taken over) and released in
+``finally``.
+
+Two processes must never both pass the check-then-take for the same lock. Every attempt's first
+statement writes the shop's ``opencart_sync_state`` row (insert-or-ignore): on SQLite a write takes
+the file's single write lock, so the check-then-take of two processes runs one after the other.
+On PostgreSQL (and MySQL) the check additionally starts with ``SELECT ... FOR UPDATE`` on that row:
+the row always exists (it was just ensured), the row lock is held until commit, and it is released
+with the transaction whatever happens. It was chosen over an advisory lock because it needs no
+hashing of the shop key into the one bigint namespace that all applications of the database share
+and it is visible as an ordinary row lock; its cost is that it waits for an incremental run's batch
+commit, whose heartbeat updates the same row (milliseconds, once per sync or backfill start).
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import sqlalchemy as sa
 
-from oc_connector.sync.range_lock import acquire_range_lock, range_heartbeat, release_range_lock
-from oc_connector.sync.state import acquire_lock, heartbeat, release_lock
+from oc_connector.errors import ConfigurationError, SyncLockedError
+from oc_connector.sync.state import ensure_state_row
+from oc_connector.warehouse.orders_schema import opencart_sync_range_lock, opencart_sync_state
+from oc_connector.warehouse.transactions import begin_write
 
-__all__ = ["RangeLock", "ShopLock", "SyncLock"]
+__all__ = ["RangeLock", "ShopLock", "SyncLock", "holder_is_dead"]
+
+_ROW_LOCK_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
+_DEFAULT_WAIT = timedelta(seconds=5)
+_DEFAULT_STALE_AFTER = timedelta(hours=1)
+_DEFAULT_POLL_S = 0.2
 
 
 class SyncLock(Protocol):
@@ -35,61 +66,306 @@ class SyncLock(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+def holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` (``host:pid:...``) names a process of this host that has exited."""
+    parts = holder.split(":")
+    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class _Held(NamedTuple):
+    """One current holder of (part of) the lock wanted."""
+
+    holder: str
+    locked_at: datetime
+    first_id: int = 0
+    last_id: int = 0
+
+
+class _Claim(Protocol):
+    """What the acquire loop needs from one kind of lock (all inside the attempt's transaction)."""
+
+    def _holders(self, conn: sa.Connection) -> list[_Held]:
+        """Who holds the lock wanted, or a part of it, now (expired or dead ones included)."""
+        ...
+
+    def _evict(self, conn: sa.Connection, held: _Held) -> None:
+        """Take the lock away from an expired or dead holder."""
+        ...
+
+    def _take(self, conn: sa.Connection, current: datetime) -> bool:
+        """Take the lock now that nobody holds it; False if another got it first."""
+        ...
+
+    def _refusal(self, held: _Held) -> str:
+        """The message of the ``SyncLockedError`` when ``held`` kept the lock for the whole wait."""
+        ...
+
+
+def _serialize(conn: sa.Connection, shop: str) -> None:
+    """Make concurrent takers of the shop's locks run their check-then-take one at a time."""
+    ensure_state_row(conn, shop)
+    if conn.dialect.name in _ROW_LOCK_DIALECTS:
+        t = opencart_sync_state
+        conn.execute(sa.select(t.c.shop).where(t.c.shop == shop).with_for_update()).all()
+
+
+def _acquire(
+    claim: _Claim,
+    engine: sa.Engine,
+    *,
+    shop: str,
+    now: Callable[[], datetime],
+    wait: timedelta,
+    stale_after: timedelta,
+    poll_s: float,
+) -> None:
+    """The one acquire loop: poll until ``wait`` has passed, taking over expired and dead holders.
+
+    Raises:
+        SyncLockedError: a live holder kept the lock for the whole wait.
+    """
+    deadline = time.monotonic() + wait.total_seconds()
+    while True:
+        with begin_write(engine) as conn:
+            _serialize(conn, shop)
+            current = now()
+            blocker: _Held | None = None
+            for held in claim._holders(conn):
+                if held.locked_at >= current - stale_after and not holder_is_dead(held.holder):
+                    blocker = blocker or held
+                    continue
+                # expired, or its process of this host was killed: take over
+                claim._evict(conn, held)
+            if blocker is None:
+                if claim._take(conn, current):
+                    return
+                continue  # taken by another in between: the next attempt names it
+        if time.monotonic() >= deadline:
+            raise SyncLockedError(claim._refusal(blocker))
+        time.sleep(poll_s)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ShopLock:
-    """The one-sync-per-shop lock (a row of ``opencart_sync_state``), held by ``run()``."""
+    """The one-sync-per-shop lock (a row of ``opencart_sync_state``), held by ``run()``.
+
+    Attributes:
+        engine: the warehouse engine (schema upgraded).
+        shop: the shop key.
+        holder: who takes it (``host:pid:...``, so that :func:`holder_is_dead` can judge it).
+        now: clock returning naive UTC datetimes.
+        wait: how long to poll while another holds the lock.
+        stale_after: a lock not refreshed for this long expires.
+        poll_s: pause between attempts, in seconds.
+    """
 
     engine: sa.Engine
     shop: str
     holder: str
     now: Callable[[], datetime]
-    wait: timedelta
+    wait: timedelta = _DEFAULT_WAIT
+    stale_after: timedelta = _DEFAULT_STALE_AFTER
+    poll_s: float = _DEFAULT_POLL_S
 
     def acquire(self) -> None:
-        """Take the shop's lock (see :func:`oc_connector.sync.state.acquire_lock`)."""
-        acquire_lock(self.engine, shop=self.shop, holder=self.holder, now=self.now, wait=self.wait)
+        """Take the shop's lock, waiting up to ``wait``; the take also stamps the run's start.
 
-    def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
-        """Refresh the shop's lock in the caller's transaction."""
-        heartbeat(conn, shop=self.shop, holder=self.holder, now=now)
-
-    def release(self) -> None:
-        """Release the shop's lock."""
-        release_lock(self.engine, shop=self.shop, holder=self.holder)
-
-
-@dataclass(frozen=True)
-class RangeLock:
-    """The lock of ids ``first_id..last_id`` (a row of ``opencart_sync_range_lock``), held by a backfill."""
-
-    engine: sa.Engine
-    shop: str
-    holder: str
-    now: Callable[[], datetime]
-    wait: timedelta
-    first_id: int
-    last_id: int
-
-    def acquire(self) -> None:
-        """Take the range (see :func:`oc_connector.sync.range_lock.acquire_range_lock`)."""
-        acquire_range_lock(
+        Raises:
+            SyncLockedError: another holder kept the lock for the whole wait.
+        """
+        _acquire(
+            self,
             self.engine,
             shop=self.shop,
-            first_id=self.first_id,
-            last_id=self.last_id,
-            holder=self.holder,
             now=self.now,
             wait=self.wait,
+            stale_after=self.stale_after,
+            poll_s=self.poll_s,
         )
 
     def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
-        """Refresh the range's lock in the caller's transaction."""
-        range_heartbeat(
-            conn, shop=self.shop, first_id=self.first_id, last_id=self.last_id, holder=self.holder, now=now
-        )
+        """Refresh the lock inside a batch's transaction; fail (rolling the batch back) if it was lost.
+
+        Raises:
+            SyncLockedError: the lock expired and another sync took it over.
+        """
+        t = opencart_sync_state
+        kept = conn.execute(
+            t.update().where(t.c.shop == self.shop, t.c.lock_holder == self.holder).values(locked_at=now)
+        ).rowcount
+        if kept != 1:
+            raise SyncLockedError(
+                f"the sync lock of shop {self.shop!r} was taken over by another run; stopping"
+            )
 
     def release(self) -> None:
-        """Release the range."""
-        release_range_lock(
-            self.engine, shop=self.shop, first_id=self.first_id, last_id=self.last_id, holder=self.holder
+        """Release the lock if this holder still owns it."""
+        with begin_write(self.engine) as conn:
+            self._clear(conn, self.holder)
+
+    def _holders(self, conn: sa.Connection) -> list[_Held]:
+        t = opencart_sync_state
+        row = conn.execute(sa.select(t.c.lock_holder, t.c.locked_at).where(t.c.shop == self.shop)).one()
+        return [] if row.lock_holder is None else [_Held(str(row.lock_holder), row.locked_at)]
+
+    def _evict(self, conn: sa.Connection, held: _Held) -> None:
+        self._clear(conn, held.holder)
+
+    def _clear(self, conn: sa.Connection, holder: str) -> None:
+        t = opencart_sync_state
+        conn.execute(
+            t.update()
+            .where(t.c.shop == self.shop, t.c.lock_holder == holder)
+            .values(lock_holder=None, locked_at=None)
+        )
+
+    def _take(self, conn: sa.Connection, current: datetime) -> bool:
+        t = opencart_sync_state
+        taken = conn.execute(
+            t.update()
+            .where(t.c.shop == self.shop, t.c.lock_holder.is_(None))
+            .values(lock_holder=self.holder, locked_at=current, last_run_started_at=current)
+        ).rowcount
+        return bool(taken == 1)
+
+    def _refusal(self, held: _Held) -> str:
+        return (
+            f"another sync of shop {self.shop!r} is running: held by {held.holder} "
+            f"since {held.locked_at:%Y-%m-%d %H:%M:%S} UTC; retry later"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RangeLock:
+    """The lock of ids ``first_id..last_id`` (a row of ``opencart_sync_range_lock``), held by a backfill.
+
+    Overlapping ranges of the same shop held by a live holder refuse it; adjacent ranges, other
+    shops and the shop lock do not.
+
+    Attributes:
+        engine: the warehouse engine (schema upgraded).
+        shop: the shop key.
+        holder: who takes it (``host:pid:...``, as for the shop lock).
+        now: clock returning naive UTC datetimes.
+        first_id: first id of the range (inclusive).
+        last_id: last id of the range (inclusive).
+        wait: how long to poll while an overlapping range is held.
+        stale_after: a range not refreshed for this long expires.
+        poll_s: pause between attempts, in seconds.
+
+    Raises:
+        ConfigurationError: ``first_id`` exceeds ``last_id``.
+    """
+
+    engine: sa.Engine
+    shop: str
+    holder: str
+    now: Callable[[], datetime]
+    first_id: int
+    last_id: int
+    wait: timedelta = _DEFAULT_WAIT
+    stale_after: timedelta = _DEFAULT_STALE_AFTER
+    poll_s: float = _DEFAULT_POLL_S
+
+    def __post_init__(self) -> None:
+        if self.first_id > self.last_id:
+            raise ConfigurationError(
+                f"backfill range: first_id must not exceed last_id (got {self.first_id}..{self.last_id})"
+            )
+
+    def acquire(self) -> None:
+        """Take the range, waiting up to ``wait`` while a live holder has an overlapping one.
+
+        Raises:
+            SyncLockedError: a live holder kept an overlapping range for the whole wait (the message
+                names it, its range and since when).
+        """
+        _acquire(
+            self,
+            self.engine,
+            shop=self.shop,
+            now=self.now,
+            wait=self.wait,
+            stale_after=self.stale_after,
+            poll_s=self.poll_s,
+        )
+
+    def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
+        """Refresh the range's lock inside a batch's transaction; fail (rolling it back) if it was lost.
+
+        Raises:
+            SyncLockedError: the range expired and another backfill took it over.
+        """
+        t = opencart_sync_range_lock
+        kept = conn.execute(t.update().where(*self._mine()).values(locked_at=now)).rowcount
+        if kept != 1:
+            raise SyncLockedError(
+                f"the lock of ids {self.first_id}..{self.last_id} of shop {self.shop!r} "
+                "was taken over by another run; stopping"
+            )
+
+    def release(self) -> None:
+        """Release the range if this holder still owns it."""
+        t = opencart_sync_range_lock
+        with begin_write(self.engine) as conn:
+            conn.execute(t.delete().where(*self._mine()))
+
+    def _mine(self) -> list[sa.ColumnElement[bool]]:
+        """The conditions that select this holder's row of the range."""
+        t = opencart_sync_range_lock
+        return [
+            t.c.shop == self.shop,
+            t.c.first_id == self.first_id,
+            t.c.last_id == self.last_id,
+            t.c.holder == self.holder,
+        ]
+
+    def _holders(self, conn: sa.Connection) -> list[_Held]:
+        t = opencart_sync_range_lock
+        rows = conn.execute(
+            sa.select(t.c.holder, t.c.first_id, t.c.last_id, t.c.locked_at)
+            .where(t.c.shop == self.shop, t.c.first_id <= self.last_id, t.c.last_id >= self.first_id)
+            .order_by(t.c.first_id)
+        ).all()
+        return [_Held(str(r.holder), r.locked_at, int(r.first_id), int(r.last_id)) for r in rows]
+
+    def _evict(self, conn: sa.Connection, held: _Held) -> None:
+        t = opencart_sync_range_lock
+        conn.execute(
+            t.delete().where(
+                t.c.shop == self.shop,
+                t.c.first_id == held.first_id,
+                t.c.last_id == held.last_id,
+                t.c.holder == held.holder,
+            )
+        )
+
+    def _take(self, conn: sa.Connection, current: datetime) -> bool:
+        conn.execute(
+            opencart_sync_range_lock.insert().values(
+                shop=self.shop,
+                first_id=self.first_id,
+                last_id=self.last_id,
+                holder=self.holder,
+                locked_at=current,
+            )
+        )
+        return True
+
+    def _refusal(self, held: _Held) -> str:
+        return (
+            f"ids {self.first_id}..{self.last_id} of shop {self.shop!r} overlap ids "
+            f"{held.first_id}..{held.last_id}, being backfilled by {held.holder} "
+            f"since {held.locked_at:%Y-%m-%d %H:%M:%S} UTC; retry later"
         )

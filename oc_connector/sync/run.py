@@ -102,6 +102,11 @@ class OrderSync:
         now: clock returning naive UTC datetimes (injectable for tests).
         after_batch: called after each committed batch with the batch's highest id (test hook
             for crash injection).
+        lock_wait: how long ``run`` and ``backfill`` wait for a lock another run holds.
+
+    Raises:
+        ConfigurationError: an option that must be at least 1 is not, or the shop time zone is
+            unknown.
     """
 
     def __init__(
@@ -116,9 +121,13 @@ class OrderSync:
         after_batch: Callable[[int], None] | None = None,
         lock_wait: timedelta = timedelta(seconds=5),
     ) -> None:
-        o = options
-        if min(o.workers, o.batch_size, o.gap_tolerance, o.max_consecutive_failures) < 1:
-            raise ValueError("workers, batch_size, gap_tolerance, max_consecutive_failures must be >= 1")
+        too_small = [
+            f"{name}={getattr(options, name)}"
+            for name in ("workers", "batch_size", "gap_tolerance", "max_consecutive_failures")
+            if getattr(options, name) < 1
+        ]
+        if too_small:
+            raise ConfigurationError(f"SyncOptions {', '.join(too_small)}: each must be >= 1")
         try:
             ZoneInfo(options.shop_timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -141,7 +150,9 @@ class OrderSync:
         Returns:
             The run's statistics.
         """
-        lock = ShopLock(self._engine, self._opt.shop, self._holder, self._now, self._lock_wait)
+        lock = ShopLock(
+            engine=self._engine, shop=self._opt.shop, holder=self._holder, now=self._now, wait=self._lock_wait
+        )
         return self._locked(self._run_body, lock)
 
     def backfill(self, first_id: int, last_id: int) -> SyncResult:
@@ -163,12 +174,17 @@ class OrderSync:
             The backfill's statistics (``hwm_before == hwm_after``).
 
         Raises:
+            ConfigurationError: ``first_id`` exceeds ``last_id``.
             SyncLockedError: an overlapping range stayed held for ``lock_wait``.
         """
-        if first_id > last_id:
-            raise ValueError("first_id must not exceed last_id")
         lock = RangeLock(
-            self._engine, self._opt.shop, self._holder, self._now, self._lock_wait, first_id, last_id
+            engine=self._engine,
+            shop=self._opt.shop,
+            holder=self._holder,
+            now=self._now,
+            first_id=first_id,
+            last_id=last_id,
+            wait=self._lock_wait,
         )
 
         def body(tally: _Tally, hwm: int) -> int:

@@ -102,7 +102,7 @@ opencart_sync_range_lock = sa.Table(
     "opencart_sync_range_lock",
     metadata,
     # one row per id range a backfill holds; overlapping ranges of a shop are refused while the
-    # holder lives (oc_connector/sync/range_lock.py), disjoint ones run in parallel
+    # holder lives (oc_connector/sync/locks.py: RangeLock), disjoint ones run in parallel
     sa.Column("shop", sa.String(64), primary_key=True),
     sa.Column("first_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("last_id", sa.BigInteger, primary_key=True, autoincrement=False),

@@ -24,10 +24,9 @@ import sqlalchemy as sa
 
 from oc_connector.admin.client import AdminClient
 from oc_connector.api.client import OpenCartClient
-from oc_connector.errors import AuthenticationError, IPNotAllowedError
+from oc_connector.errors import AuthenticationError, IPNotAllowedError, SyncLockedError
 from oc_connector.secret import Secret
 from oc_connector.sync.run import DEFAULT_FINAL_STATUSES, OrderSync, SyncOptions, SyncResult
-from oc_connector.sync.state import SyncLockedError
 from oc_connector.warehouse.orders_schema import (
     INT_FIELDS,
     JSON_FIELDS,

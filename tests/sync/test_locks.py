@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from oc_connector.sync.range_lock import acquire_range_lock, release_range_lock
+from oc_connector.errors import SyncLockedError
+from oc_connector.sync.locks import RangeLock, ShopLock
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
-from oc_connector.sync.state import SyncLockedError, read_hwm
+from oc_connector.sync.state import read_hwm
 from oc_connector.warehouse.migrate import current_version, upgrade
 from oc_connector.warehouse.schema import (
     SCHEMA_VERSION,
@@ -40,6 +41,14 @@ def clock() -> datetime:
 
 def opts(shop: str = "s", **kw: Any) -> SyncOptions:
     return SyncOptions(shop=shop, workers=3, gap_tolerance=5, batch_size=7, **kw)
+
+
+def take_range(engine: sa.Engine, **kw: Any) -> None:
+    RangeLock(engine=engine, **kw).acquire()
+
+
+def release_range(engine: sa.Engine, **kw: Any) -> None:
+    RangeLock(engine=engine, now=clock, **kw).release()
 
 
 def held(engine: sa.Engine) -> list[tuple[str, int, int, str]]:
@@ -171,7 +180,7 @@ def test_overlapping_backfill_fails_naming_holder_and_range(warehouse_engine: sa
 
 def test_overlapping_range_waits_until_released(warehouse_engine: sa.Engine) -> None:
     upgrade(warehouse_engine)
-    acquire_range_lock(warehouse_engine, shop="s", first_id=1, last_id=50, holder="other-host:42", now=clock)
+    take_range(warehouse_engine, shop="s", first_id=1, last_id=50, holder="other-host:42", now=clock)
     refused = threading.Event()
     attempts: list[datetime] = []
 
@@ -184,7 +193,7 @@ def test_overlapping_range_waits_until_released(warehouse_engine: sa.Engine) -> 
 
     out: list[object] = []
     waiter = in_thread(
-        lambda: acquire_range_lock(
+        lambda: take_range(
             warehouse_engine,
             shop="s",
             first_id=40,
@@ -197,7 +206,7 @@ def test_overlapping_range_waits_until_released(warehouse_engine: sa.Engine) -> 
         out,
     )
     assert refused.wait(GUARD_S)
-    release_range_lock(warehouse_engine, shop="s", first_id=1, last_id=50, holder="other-host:42")
+    release_range(warehouse_engine, shop="s", first_id=1, last_id=50, holder="other-host:42")
     waiter.join()
     assert out == [None]
     assert held(warehouse_engine) == [("s", 40, 60, "me:1")]
@@ -209,15 +218,15 @@ def test_overlapping_ranges_taken_at_once_have_one_winner(warehouse_engine: sa.E
     takers, rounds = 6, 8
     for shop in (f"s{n}" for n in range(rounds)):  # several rounds: a race shows up only sometimes
         # the shop's state row exists already (its first insert would serialise the takers by itself)
-        acquire_range_lock(warehouse_engine, shop=shop, first_id=500, last_id=600, holder="x:1", now=clock)
-        release_range_lock(warehouse_engine, shop=shop, first_id=500, last_id=600, holder="x:1")
+        take_range(warehouse_engine, shop=shop, first_id=500, last_id=600, holder="x:1", now=clock)
+        release_range(warehouse_engine, shop=shop, first_id=500, last_id=600, holder="x:1")
         barrier = threading.Barrier(takers)
         out: list[object] = []
 
         def take(i: int, shop: str = shop, barrier: threading.Barrier = barrier) -> Callable[[], object]:
             def go() -> object:
                 barrier.wait(GUARD_S)
-                acquire_range_lock(
+                take_range(
                     warehouse_engine,
                     shop=shop,
                     first_id=i,
@@ -242,32 +251,32 @@ def test_overlapping_ranges_taken_at_once_have_one_winner(warehouse_engine: sa.E
 
 def test_other_shops_and_adjacent_ranges_do_not_block(warehouse_engine: sa.Engine) -> None:
     upgrade(warehouse_engine)
-    acquire_range_lock(warehouse_engine, shop="s", first_id=10, last_id=19, holder="a:1", now=clock)
-    acquire_range_lock(
+    take_range(warehouse_engine, shop="s", first_id=10, last_id=19, holder="a:1", now=clock)
+    take_range(
         warehouse_engine, shop="s", first_id=20, last_id=29, holder="b:1", now=clock, wait=timedelta(0)
     )
-    acquire_range_lock(
+    take_range(
         warehouse_engine, shop="t", first_id=10, last_id=19, holder="c:1", now=clock, wait=timedelta(0)
     )
     with pytest.raises(
         SyncLockedError, match=r"ids 19\.\.20 of shop 's' overlap ids 10\.\.19, being backfilled by a:1"
     ):
-        acquire_range_lock(
+        take_range(
             warehouse_engine, shop="s", first_id=19, last_id=20, holder="d:1", now=clock, wait=timedelta(0)
         )
     with pytest.raises(ValueError, match="first_id"):
-        acquire_range_lock(warehouse_engine, shop="s", first_id=5, last_id=4, holder="d:1", now=clock)
+        take_range(warehouse_engine, shop="s", first_id=5, last_id=4, holder="d:1", now=clock)
 
 
 def test_dead_or_stale_holder_is_taken_over(warehouse_engine: sa.Engine) -> None:
     upgrade(warehouse_engine)
     dead = dead_holder()
-    acquire_range_lock(warehouse_engine, shop="s", first_id=1, last_id=20, holder=dead, now=clock)
+    take_range(warehouse_engine, shop="s", first_id=1, last_id=20, holder=dead, now=clock)
     two_hours_ago = NOW - timedelta(hours=2)
-    acquire_range_lock(
+    take_range(
         warehouse_engine, shop="s", first_id=21, last_id=40, holder="other-host:7", now=lambda: two_hours_ago
     )
-    acquire_range_lock(warehouse_engine, shop="s", first_id=41, last_id=60, holder="other-host:8", now=clock)
+    take_range(warehouse_engine, shop="s", first_id=41, last_id=60, holder="other-host:8", now=clock)
     sync = OrderSync(FakeShop(), warehouse_engine, opts(), now=clock, lock_wait=timedelta(0))
     result = sync.backfill(1, 40)  # the killed process's range and the expired one
     assert result.orders_inserted == 40
@@ -438,10 +447,9 @@ def test_upgrade_from_version_1_adds_the_range_lock_table(warehouse_engine: sa.E
 
 
 def test_backfill_does_not_wait_for_the_shop_lock_but_run_does(warehouse_engine: sa.Engine) -> None:
-    from oc_connector.sync.state import acquire_lock
-
     upgrade(warehouse_engine)
-    acquire_lock(warehouse_engine, shop="s", holder="other-host:42", now=clock)  # a run() elsewhere
+    # a run() elsewhere
+    ShopLock(engine=warehouse_engine, shop="s", holder="other-host:42", now=clock).acquire()
     sync = OrderSync(FakeShop(), warehouse_engine, opts(), now=clock, lock_wait=timedelta(0))
     assert sync.backfill(1, 10).orders_inserted == 10
     with pytest.raises(SyncLockedError, match=r"another sync of shop 's' is running: held by other-host:42"):

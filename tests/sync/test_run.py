@@ -20,10 +20,12 @@ from oc_connector.errors import (
     ConnectError,
     PermissionDenied,
     ServerError,
+    SyncLockedError,
     UnexpectedResponseError,
 )
+from oc_connector.sync.locks import ShopLock
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncProgress, SyncResult
-from oc_connector.sync.state import SyncLockedError, acquire_lock, read_hwm
+from oc_connector.sync.state import read_hwm
 from oc_connector.warehouse.schema import (
     opencart_order_history,
     opencart_orders,
@@ -314,7 +316,7 @@ def test_lock_blocks_second_sync_with_clear_message(warehouse_engine: sa.Engine)
     from oc_connector.warehouse.migrate import upgrade
 
     upgrade(warehouse_engine)
-    acquire_lock(warehouse_engine, shop="s", holder="other-host:42", now=clock)
+    ShopLock(engine=warehouse_engine, shop="s", holder="other-host:42", now=clock).acquire()
     sync = OrderSync(FakeShop(), warehouse_engine, opts(), now=clock, lock_wait=timedelta(0))
     with pytest.raises(SyncLockedError, match=r"other-host:42.*2026-11-27 01:00:00"):
         sync.run()
