@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from oc_connector.errors import ConfigurationError
+
 __all__ = ["REDACTED", "RedactingFilter", "Secret", "install_log_redaction", "redact", "register_secret"]
 
 REDACTED = "***"
@@ -40,6 +42,9 @@ class Secret:
     Args:
         value: the secret text. Empty values are refused: a missing credential is a configuration
             error, never an empty default.
+
+    Raises:
+        ConfigurationError: ``value`` is empty or not a string.
     """
 
     __slots__ = ("_value",)
@@ -48,7 +53,7 @@ class Secret:
         if isinstance(value, Secret):
             value = value.get()
         if not isinstance(value, str) or not value:
-            raise ValueError("a secret must be a non-empty string")
+            raise ConfigurationError("a secret (API key, admin password, token) must be a non-empty string")
         self._value = value
         register_secret(value)
 

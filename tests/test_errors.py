@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 
 from oc_connector import errors as E
+from oc_connector.secret import Secret
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.warehouse.marts import count_rows
+from oc_connector.wire.ratelimit import Limiter, RateLimit
+from tests.sync.fakes import FakeShop
+
+ENGINE = sa.create_engine("sqlite://")  # never connected to: the settings are refused first
 
 
 @pytest.mark.parametrize(
@@ -30,12 +39,26 @@ from oc_connector import errors as E
         (E.AdminFormError, E.AdminError, False),
         (E.AdminNotFoundError, E.AdminError, False),
         (E.AdminPageError, E.AdminError, False),
+        (E.SyncLockedError, E.OpenCartError, False),
     ],
 )
 def test_tree_and_retriability(cls: type[E.OpenCartError], parent: type[Exception], retriable: bool) -> None:
     assert issubclass(cls, parent)
     assert issubclass(cls, E.OpenCartError)
     assert cls.retriable is retriable
+
+
+def test_configuration_error_is_also_a_value_error() -> None:
+    assert issubclass(E.ConfigurationError, ValueError)
+    with pytest.raises(ValueError, match="batch_size"):
+        raise E.ConfigurationError("SyncOptions batch_size=0: each must be >= 1")
+
+
+def test_the_docstring_draws_every_error_of_the_tree() -> None:
+    classes = [getattr(E, name) for name in E.__all__]
+    assert all(issubclass(cls, E.OpenCartError) for cls in classes)
+    drawn = E.__doc__ or ""
+    assert [name for name in E.__all__ if f"{name} " not in drawn] == []
 
 
 def test_str_carries_route_status_and_excerpt() -> None:
@@ -62,3 +85,21 @@ def test_admin_page_error_names_page_and_field_and_pickles() -> None:
     assert "sale/order" in str(err) and "order 5 total" in str(err)
     back = pickle.loads(pickle.dumps(err))
     assert (back.page, back.field, back.route) == ("sale/order", "order 5 total", "sale/order")
+
+
+@pytest.mark.parametrize(
+    ("build", "setting"),
+    [
+        (lambda: Secret(""), "non-empty"),
+        (lambda: Limiter(RateLimit(per_second=0)), "per_second"),
+        (lambda: OrderSync(FakeShop(), ENGINE, SyncOptions(batch_size=0)), "batch_size"),
+        (lambda: OrderSync(FakeShop(), ENGINE).backfill(5, 4), "first_id"),
+        (lambda: count_rows(ENGINE, name="mart_nope"), "mart_nope"),
+    ],
+    ids=["secret", "rate-limit", "sync-options", "backfill-range", "mart"],
+)
+def test_bad_settings_raise_configuration_error_naming_them(
+    build: Callable[[], object], setting: str
+) -> None:
+    with pytest.raises(E.ConfigurationError, match=setting):
+        build()

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from oc_connector.errors import ConfigurationError
 from oc_connector.warehouse.migrate import register_view_hook
 
 MART_DIR = Path(__file__).with_name("sql")
@@ -170,9 +171,12 @@ def count_rows(engine: sa.Engine, *, name: str) -> int:
     Args:
         engine: the warehouse engine.
         name: one of ``MARTS``.
+
+    Raises:
+        ConfigurationError: ``name`` is not a mart.
     """
     if name not in MARTS:
-        raise ValueError(f"unknown mart {name!r}")
+        raise ConfigurationError(f"unknown mart {name!r}: name must be one of {', '.join(sorted(MARTS))}")
     with engine.connect() as conn:
         query = sa.text(f"SELECT COUNT(*) FROM {name}")  # noqa: S608 (name checked against MARTS)
         return int(conn.execute(query).scalar() or 0)

@@ -8,9 +8,9 @@ admin client of one shop draw from the same budget. When a client asks for a dif
 the shop's bucket has, the stricter wins: the bucket takes the lower ``per_second`` and the lower
 ``burst`` of the two, so no client of the shop ever goes faster than it was told. The registry
 holds the buckets weakly: once no client uses a shop's bucket, the next client starts a fresh one
-at its own rate. pyrate-limiter 4.5 was the intended base; this module keeps its own
-bucket because ``acquire()`` must return the seconds it waited (for stats) and tests need a fake
-clock driving both time and sleep, which pyrate-limiter's bucket/clock split makes awkward.
+at its own rate. It is its own small bucket rather than a rate-limiting library's: ``acquire()``
+must return the seconds it waited (for stats), and tests need one fake clock driving both time and
+sleep.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from oc_connector.errors import ConfigurationError
 
 __all__ = ["Limiter", "RateLimit", "shared_limiter"]
 
@@ -39,6 +41,9 @@ class Limiter:
         limit: the rate.
         clock: monotonic seconds.
         sleep: how to wait.
+
+    Raises:
+        ConfigurationError: ``per_second`` is not positive or ``burst`` is below 1.
     """
 
     def __init__(
@@ -49,7 +54,10 @@ class Limiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if limit.per_second <= 0 or limit.burst < 1:
-            raise ValueError("rate limit needs per_second > 0 and burst >= 1")
+            raise ConfigurationError(
+                "rate limit: per_second must be > 0 and burst >= 1 "
+                f"(got per_second={limit.per_second}, burst={limit.burst})"
+            )
         self.limit = limit
         self._clock = clock
         self._sleep = sleep
