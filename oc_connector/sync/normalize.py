@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ from oc_connector.api.order_fields import (
     TEXT_FIELDS,
 )
 
-__all__ = ["ORDER_COLUMNS", "Normalized", "QuarantinedRow", "content_hash", "iter_chunks", "normalize_orders"]
+__all__ = ["ORDER_COLUMNS", "Normalized", "QuarantinedRow", "content_hash", "normalize_orders"]
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "shop",
@@ -243,11 +242,3 @@ def normalize_orders(
     frame = frame[list(ORDER_COLUMNS)]
     return Normalized(frame=frame, quarantined=bad)
 
-
-def iter_chunks(
-    raws: Iterable[Mapping[str, Any]], *, size: int, shop: str = "default", timezone: str = "UTC"
-) -> Iterator[Normalized]:
-    """Normalise an iterable of any length in chunks of ``size`` so memory stays flat."""
-    it = iter(raws)
-    while chunk := list(islice(it, size)):
-        yield normalize_orders(chunk, shop=shop, timezone=timezone)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from oc_connector.sync.normalize import content_hash, iter_chunks, normalize_orders
+from oc_connector.sync.normalize import content_hash, normalize_orders
 from tests.sync.fakes import recorded_orders
 
 
@@ -105,15 +105,6 @@ def test_without_requested_ids_a_body_keeps_its_own_key() -> None:
     assert [q.entity_id for q in norm.quarantined] == ["?", "901"]
     with pytest.raises(ValueError):
         normalize_orders([good, good], requested_ids=[1])
-
-
-def test_chunks_cover_every_row_once() -> None:
-    raws = recorded_orders()
-    chunks = list(iter_chunks(raws, size=7, shop="x"))
-    assert [len(c.frame) for c in chunks] == [7] * 8 + [4]
-    ids = [int(i) for c in chunks for i in c.frame["order_id"]]
-    assert ids == [int(r["order_id"]) for r in raws]
-    assert isinstance(chunks[0].frame["date_added"].iloc[0].to_pydatetime(), datetime)
 
 
 def test_dst_edges_convert_without_error() -> None:
