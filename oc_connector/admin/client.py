@@ -6,7 +6,9 @@ from :func:`~oc_connector.wire.ratelimit.shared_limiter`: admin and catalog call
 respect one limit together. Reads (lists, forms, history fragments) are retried per the
 :class:`~oc_connector.wire.retry.RetryPolicy`; form posts are sent once and a transport failure
 or 5xx raises :class:`~oc_connector.errors.OutcomeUnknown` (callers reconcile by code,
-which is the idempotency key). Redirects are never followed: a 302 is the answer.
+which is the idempotency key). Redirects are never followed: a 302 is the answer. HTTP 429, 5xx
+and 404 become the same errors as on the catalog API (the transport's
+:func:`~oc_connector.wire.decode.status_error`); any other 4xx is an :class:`AdminError`.
 """
 
 from __future__ import annotations

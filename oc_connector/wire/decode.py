@@ -1,14 +1,20 @@
-"""The one response decoder: turns an HTTP answer from an api/* route into data or a typed error.
+"""The one response decoder: turns an HTTP answer into data or a typed error.
 
-Tolerates a UTF-8 BOM and PHP notices/warnings printed before the JSON (it parses from the first
-``{`` or ``[`` that yields valid JSON). Maps ``{"error": ...}`` bodies to the error tree; bodies
-that carry data besides ``error`` (cart/products stock/minimum warnings) are data.
+:func:`status_error` is the one table of HTTP statuses that mean an error whatever the body says
+(429, 5xx, 404). The transport applies it to every answer, so the catalog API and the admin HTML
+channel turn a status into the same error.
+
+:func:`decode_body` decodes an answer of an api/* route. It tolerates a UTF-8 BOM and PHP
+notices/warnings printed before the JSON (it parses from the first ``{`` or ``[`` that yields
+valid JSON). Maps ``{"error": ...}`` bodies to the error tree; bodies that carry data besides
+``error`` (cart/products stock/minimum warnings) are data.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from oc_connector.errors import (
@@ -17,6 +23,7 @@ from oc_connector.errors import (
     NotFoundError,
     PermissionDenied,
     RateLimitedError,
+    ResponseError,
     RouteNotFoundError,
     ServerError,
     UnexpectedResponseError,
@@ -24,7 +31,7 @@ from oc_connector.errors import (
 )
 from oc_connector.secret import redact
 
-__all__ = ["EMPTY_IS_NOOP", "decode_body", "excerpt"]
+__all__ = ["EMPTY_IS_NOOP", "decode_body", "excerpt", "status_error"]
 
 # routes that answer ``[]`` when there was nothing to do (spec section 3)
 EMPTY_IS_NOOP = frozenset({"api/cart/add", "api/cart/remove", "api/shipping/address", "api/shipping/method"})
@@ -89,35 +96,56 @@ def _map_error(route: str, error: Any, status: int, body: str) -> Exception:
     return ValidationError(f"the shop refused the request: {redact(text)[:200]}", **common)
 
 
-def decode_body(*, route: str, status: int, body: str, retry_after: float | None = None) -> Any:
+def status_error(
+    status: int, *, route: str, body: Callable[[], str], retry_after: float | None = None
+) -> ResponseError | None:
+    """The error an HTTP status means whatever the body says, or None when the body decides.
+
+    ======  ============================  ====================================================
+    status  error                         why
+    ======  ============================  ====================================================
+    429     :class:`RateLimitedError`     the shop or a proxy throttles (retriable)
+    5xx     :class:`ServerError`          PHP fatal, empty 500, proxy 502/503/504 (retriable)
+    404     :class:`RouteNotFoundError`   the shop's 404 page: no such route or folder
+    ======  ============================  ====================================================
+
+    Args:
+        status: the HTTP status.
+        route: the OpenCart route, for the error.
+        body: returns the body text; called only when the status is an error (for the excerpt).
+        retry_after: the ``Retry-After`` seconds, if the answer had one.
+
+    Returns:
+        The error to raise, or None.
+    """
+    if status != 429 and status != 404 and status < 500:
+        return None
+    common: dict[str, Any] = {"route": route, "status": status, "excerpt": _cut(body())}
+    if status == 429:
+        return RateLimitedError("HTTP 429 Too Many Requests", retry_after=retry_after, **common)
+    if status >= 500:
+        return ServerError(f"HTTP {status} from the shop", retry_after=retry_after, **common)
+    return RouteNotFoundError("route not found (is this an OpenCart 3.0 shop?)", **common)
+
+
+def decode_body(*, route: str, status: int, body: str) -> Any:
     """Decode one answer of an api/* route.
 
     Args:
         route: the OpenCart route (``api/order/info``).
         status: HTTP status.
         body: the body text.
-        retry_after: the ``Retry-After`` seconds, if the answer had one.
 
     Returns:
         The decoded JSON (``None`` for the ``[]`` no-op answers of the routes in EMPTY_IS_NOOP).
 
     Raises:
-        The error of :mod:`oc_connector.errors` that the answer means.
+        The error of :mod:`oc_connector.errors` that the answer means (for a status, the one of
+        :func:`status_error`).
     """
-    if status == 429:
-        raise RateLimitedError(
-            "HTTP 429 Too Many Requests", route=route, status=status, excerpt=_cut(body),
-            retry_after=retry_after,
-        )
-    if status >= 500:
-        raise ServerError(
-            f"HTTP {status} from the shop", route=route, status=status, excerpt=_cut(body),
-            retry_after=retry_after,
-        )
-    if status == 404:
-        raise RouteNotFoundError(
-            "route not found (is this an OpenCart 3.0 shop?)", route=route, status=status, excerpt=_cut(body)
-        )
+    err = status_error(status, route=route, body=lambda: body)
+    if err is not None:
+        raise err
     try:
         data = _parse_json(body)
     except ValueError:

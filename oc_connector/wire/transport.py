@@ -1,7 +1,9 @@
 """HTTP transport: one pooled requests.Session, timeouts, TLS policy, rate limit, retries.
 
-Safe calls are retried per :class:`~oc_connector.wire.retry.RetryPolicy`; unsafe calls (writes) are sent
-once and a transport failure or 5xx surfaces as :class:`~oc_connector.errors.OutcomeUnknown`.
+Every answer goes through :func:`~oc_connector.wire.decode.status_error` first: a 429, 5xx or
+404 is the same error on the catalog API and the admin channel. Safe calls are retried per
+:class:`~oc_connector.wire.retry.RetryPolicy`; unsafe calls (writes) are sent once and a transport
+failure or 5xx surfaces as :class:`~oc_connector.errors.OutcomeUnknown`.
 
 The session does not read the environment (``trust_env`` off: no ``HTTPS_PROXY``, ``~/.netrc`` or
 ``REQUESTS_CA_BUNDLE`` lookups): proxies and CA bundles are explicit settings, which the CLI and
@@ -24,7 +26,6 @@ from oc_connector.errors import (
     ConnectError,
     OpenCartError,
     OutcomeUnknown,
-    RateLimitedError,
     ReadTimeout,
     ServerError,
     TLSError,
@@ -32,6 +33,7 @@ from oc_connector.errors import (
     UnexpectedResponseError,
 )
 from oc_connector.secret import redact
+from oc_connector.wire.decode import status_error
 from oc_connector.wire.ratelimit import Limiter, RateLimit, shared_limiter
 from oc_connector.wire.retry import RetryPolicy
 
@@ -206,18 +208,11 @@ class Transport:
                 raise ReadTimeout(f"no answer in time: {redact(str(exc))[:200]}", route=route) from None
             except requests.exceptions.RequestException as exc:
                 raise ConnectError(f"request failed: {redact(str(exc))[:200]}", route=route) from None
-        if resp.status_code == 429:
-            raise RateLimitedError(
-                "HTTP 429 Too Many Requests", route=route, status=429, retry_after=_retry_after(resp)
-            )
-        if resp.status_code in (500, 502, 503, 504):
-            raise ServerError(
-                f"HTTP {resp.status_code} from the shop",
-                route=route,
-                status=resp.status_code,
-                excerpt=redact(resp.text[:200]) or None,
-                retry_after=_retry_after(resp),
-            )
+        err = status_error(
+            resp.status_code, route=route, body=lambda: resp.text, retry_after=_retry_after(resp)
+        )
+        if err is not None:
+            raise err
         return resp
 
     def send(
@@ -248,11 +243,12 @@ class Transport:
                 (truncated JSON, maintenance page) makes a safe call try again.
 
         Returns:
-            The raw response (status not 429/5xx).
+            The raw response (status not 429, 5xx or 404).
 
         Raises:
             OutcomeUnknown: an unsafe call failed at transport level or got a 5xx.
             TransportError, RateLimitedError, ServerError: a safe call failed after its retries.
+            RouteNotFoundError: the shop answered 404 (never retried).
         """
 
         def once() -> requests.Response:

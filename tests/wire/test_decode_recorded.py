@@ -116,7 +116,7 @@ def test_odd_bodies(body: str, status: int, err: type[Exception] | None) -> None
         assert isinstance(decode_body(route="api/order/info", status=status, body=body), dict)
     else:
         with pytest.raises(err):
-            decode_body(route="api/order/info", status=status, body=body, retry_after=3)
+            decode_body(route="api/order/info", status=status, body=body)
 
 
 def test_excerpt_is_short_tagless_and_redacted() -> None:
