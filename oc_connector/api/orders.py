@@ -1,13 +1,15 @@
-"""Operations layer: the verbs on orders (read, update, create) over the catalog API.
+"""Orders over the catalog API: a draft to create one, and the verbs read, update and create.
 
-``query`` and ``upsert`` are designed here but not implemented by this module:
+* :class:`OrderDraft` describes an order to create: the customer, the products, the addresses,
+  optional payment/shipping method codes, discounts, a comment and a status.
+* :class:`OrderOperations` wraps one :class:`~oc_connector.api.client.OpenCartClient`:
+  ``read`` returns the typed :class:`~oc_connector.api.records.Order` (``api/order/info``);
+  ``update`` adds a history entry that changes the status (``api/order/history``), refusing an
+  empty status before any call; ``create`` runs the whole cart flow on a new session and sends
+  ``api/order/add``, which is never retried: an unknown outcome raises ``OutcomeUnknown``.
 
-* ``query(engine, *, status_ids=None, modified_since=None) -> pandas.DataFrame`` belongs to the
-  warehouse side: the catalog API cannot list orders (spec section 3), so queries run against the
-  synced warehouse tables through the given SQLAlchemy engine.
-* ``upsert(draft_or_changes)`` belongs to the reverse-ETL side: an order is created once via
-  :meth:`OrderOperations.create` (never retried, reconciled on OutcomeUnknown by looking for the
-  marker in the comment) and changed afterwards via :meth:`OrderOperations.update`.
+The catalog API cannot list orders (spec section 3): listing and querying them is the synced
+warehouse's job (:mod:`oc_connector.sync`).
 """
 
 from __future__ import annotations
