@@ -6,11 +6,11 @@ raising on the empty cases; malformed non-empty input raises ``ValueError``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["to_date", "to_datetime", "to_decimal", "to_int"]
+__all__ = ["to_datetime", "to_decimal", "to_int"]
 
 _ZERO_DATES = ("0000-00-00", "0000-00-00 00:00:00")
 
@@ -53,16 +53,3 @@ def to_datetime(v: Any) -> datetime | None:
         return None
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
 
-
-def to_date(v: Any) -> date | None:
-    """Parse ``"YYYY-MM-DD"`` (a trailing time is ignored); ``"0000-00-00"`` gives ``None``."""
-    if _blank(v):
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    text = str(v).strip()
-    if text.startswith("0000-00-00"):
-        return None
-    return datetime.strptime(text[:10], "%Y-%m-%d").date()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ import responses
 
 from oc_connector import errors
 from oc_connector.api.client import OpenCartClient
-from oc_connector.coerce import to_date, to_datetime, to_decimal, to_int
+from oc_connector.coerce import to_datetime, to_decimal, to_int
 from oc_connector.wire.ratelimit import Limiter, RateLimit, shared_limiter
 from oc_connector.wire.retry import RetryPolicy, is_retriable
 from oc_connector.wire.transport import Transport
@@ -22,7 +22,6 @@ def test_coerce() -> None:
     assert to_decimal("252.0000") == Decimal("252.0000") and to_decimal("") is None
     assert to_datetime("2026-11-26 23:10:58") == datetime(2026, 11, 26, 23, 10, 58)
     assert to_datetime("0000-00-00 00:00:00") is None and to_datetime("") is None
-    assert to_date("2020-01-01") == date(2020, 1, 1) and to_date("0000-00-00") is None
     with pytest.raises(ValueError):
         to_decimal("abc")
 
