@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from oc_connector._version import __version__
 from oc_connector.errors import (
     ConfigurationError,
     ConnectError,
@@ -41,14 +42,6 @@ DEFAULT_RATE_LIMIT = RateLimit()
 DEFAULT_RETRY = RetryPolicy()
 
 __all__ = ["Timeout", "Transport", "TransportStats", "check_url_security"]
-
-try:
-    from importlib.metadata import version as _version
-
-    _VERSION = _version("oc-connector")
-except Exception:  # pragma: no cover - not installed as a distribution
-    _VERSION = "0"
-
 
 @dataclass(frozen=True)
 class Timeout:
@@ -152,7 +145,7 @@ class Transport:
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         max_concurrency: int = 8,
         retry: RetryPolicy = DEFAULT_RETRY,
-        user_agent: str = f"oc-connector/{_VERSION}",
+        user_agent: str = f"oc-connector/{__version__}",
         proxies: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
         limiter: Limiter | None = None,
