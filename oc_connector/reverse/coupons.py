@@ -139,7 +139,8 @@ def push_coupons(
             previous = ledger.get(item.key) if item.key else None
             # a refused row never hides a coupon the shop already has: keep that row's state
             if item.key and (previous is None or previous.state not in ("confirmed", "unchanged")):
-                ledger.record(item.key, state="rejected", reason=item.reason)
+                ledger.ensure(item.key, state="rejected")
+                ledger.mark(item.key, state="rejected", reason=item.reason)
             results.append(CouponResult(item.key, "rejected", None, item.reason))
             continue
         results.append(_push_one(item, store=store, ledger=ledger, attempts=attempts, today=today, hook=hook))
@@ -150,7 +151,8 @@ def _push_one(
     request: CouponRequest, *, store: CouponStore, ledger: CouponLedger, attempts: int,
     today: date | None, hook: StepHook | None,
 ) -> CouponResult:
-    ledger.record(request.code, state="validated")
+    ledger.ensure(request.code, state="validated")
+    ledger.mark(request.code, state="validated", reason=None)
     if hook is not None:
         hook(request.code, "validated")
     action: str | None = None
@@ -162,7 +164,7 @@ def _push_one(
             if found is None:
                 if "name" not in request.fields:
                     reason = "name is required to create a coupon"
-                    ledger.record(request.code, state="rejected", reason=reason)
+                    ledger.mark(request.code, state="rejected", reason=reason)
                     return CouponResult(request.code, "rejected", None, reason)
                 wanted = merge_coupon(coupon_defaults(today=today), request)
                 action = action or "create"
@@ -183,22 +185,26 @@ def _push_one(
             log.warning("coupon %s: write outcome unknown, re-reading before any resend", request.code)
         except AdminFormError as exc:
             reason = f"shop refused: {exc.warning or exc.fields}"
-            ledger.record(request.code, state="failed", action=action, reason=reason, bump=sent > 0)
+            ledger.mark(request.code, state="failed", reason=reason, bump=int(sent > 0), **_action(action))
             return CouponResult(request.code, "failed", action, reason)
     if last is not None:
         reason = f"write failed: {last.message}"
-        ledger.record(request.code, state="failed", action=action, reason=reason, bump=True)
+        ledger.mark(request.code, state="failed", reason=reason, bump=1, **_action(action))
         return CouponResult(request.code, "failed", action, reason)
-    ledger.record(request.code, state="issued", action=action, bump=sent > 0)
+    ledger.mark(request.code, state="issued", reason=None, bump=int(sent > 0), **_action(action))
     if hook is not None:
         hook(request.code, "issued")
     found = store.find(request.code)
     if found is None or not _same(found[1], merge_coupon(found[1], request)):
         reason = "read-back: coupon not found" if found is None else "read-back mismatch"
-        ledger.record(request.code, state="failed", reason=reason)
+        ledger.mark(request.code, state="failed", reason=reason)
         return CouponResult(request.code, "failed", action, reason)
     state = "unchanged" if action == "none" else "confirmed"
-    ledger.record(request.code, state=state)
+    ledger.mark(request.code, state=state, reason=None)
     if hook is not None:
         hook(request.code, state)
     return CouponResult(request.code, state, action, None)
+
+
+def _action(action: str | None) -> dict[str, str]:
+    return {} if action is None else {"action": action}

@@ -1,9 +1,15 @@
 """The voucher and coupon ledgers: one row per request, committed after every step.
 
+Both ledgers are one :class:`Ledger` over their table (``opencart_voucher_ledger``,
+``opencart_coupon_ledger``) with one API, each argument meaning the same everywhere:
+
+* :meth:`Ledger.ensure` inserts a row if it is absent and never overwrites one;
+* :meth:`Ledger.mark` / :meth:`Ledger.mark_many` update rows: ``state`` (None leaves it),
+  ``bump`` (added to ``attempts``), any other column by name (``reason=None`` clears it; a column
+  not named is left as it is).
+
 Every method opens its own transaction, so a run killed at any point leaves the ledger exactly at
-the last completed step, and the next run resumes from there. Rows are created with
-:meth:`VoucherLedger.ensure` (insert if absent, never overwrite) and moved between states with
-:meth:`VoucherLedger.mark`.
+the last completed step, and the next run resumes from there.
 """
 
 from __future__ import annotations
@@ -12,14 +18,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 
 from oc_connector.reverse.validation import Rejected, VoucherRequest
 from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
 
-__all__ = ["CouponLedger", "CouponLedgerRow", "VoucherLedger", "VoucherLedgerRow", "unsettled_requests"]
+__all__ = [
+    "CouponLedger", "CouponLedgerRow", "Ledger", "VoucherLedger", "VoucherLedgerRow", "unsettled_requests",
+]
+
+R = TypeVar("R")
 
 
 def _now() -> datetime:
@@ -56,65 +66,98 @@ class CouponLedgerRow:
     attempts: int
 
 
-class VoucherLedger:
-    """Read and advance ``opencart_voucher_ledger`` rows."""
+class Ledger(Generic[R]):
+    """Read and advance the rows of one ledger table (the API both ledgers share).
+
+    Args:
+        engine: the warehouse.
+    """
+
+    table: ClassVar[sa.Table]
+    """The ledger table; its primary key is the one key column."""
+    inserted: ClassVar[dict[str, Any]] = {}
+    """Column values of a new row beside those :meth:`ensure` is given."""
 
     def __init__(self, *, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def get(self, request_key: str) -> VoucherLedgerRow | None:
-        """The row of a request, or None."""
+    @property
+    def _key_column(self) -> sa.Column[Any]:
+        (column,) = self.table.primary_key.columns
+        return column
+
+    def _key(self, key: str) -> str:
+        """The stored form of a key (the coupon ledger lower-cases codes)."""
+        return key
+
+    def _row(self, row: Any) -> R:
+        raise NotImplementedError
+
+    def get(self, key: str) -> R | None:
+        """The row of a key, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(voucher_ledger).where(voucher_ledger.c.request_key == request_key)
+                sa.select(self.table).where(self._key_column == self._key(key))
             ).mappings().first()
-        return None if row is None else _voucher_row(row)
+        return None if row is None else self._row(row)
 
-    def rows(self, *, states: Sequence[str] | None = None) -> list[VoucherLedgerRow]:
+    def rows(self, *, states: Sequence[str] | None = None) -> list[R]:
         """All rows (optionally only those in ``states``), ordered by key."""
-        query = sa.select(voucher_ledger).order_by(voucher_ledger.c.request_key)
+        query = sa.select(self.table).order_by(self._key_column)
         if states is not None:
-            query = query.where(voucher_ledger.c.state.in_(list(states)))
+            query = query.where(self.table.c.state.in_(list(states)))
         with self.engine.connect() as conn:
-            return [_voucher_row(r) for r in conn.execute(query).mappings()]
+            return [self._row(r) for r in conn.execute(query).mappings()]
 
-    def ensure(
-        self, request_key: str, *, channel: str, state: str, amount: Decimal | None = None,
-        reason: str | None = None, code: str | None = None,
-    ) -> VoucherLedgerRow:
-        """Insert the row if absent and return the stored row (an existing row is not changed)."""
+    def ensure(self, key: str, *, state: str, **values: Any) -> R:
+        """Insert the row if absent (``attempts`` 0); return the stored row (an existing one is unchanged)."""
+        stored = self._key(key)
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                sa.select(voucher_ledger.c.request_key).where(voucher_ledger.c.request_key == request_key)
-            ).first()
+            exists = conn.execute(sa.select(self._key_column).where(self._key_column == stored)).first()
             if exists is None:
                 now = _now()
-                conn.execute(voucher_ledger.insert().values(
-                    request_key=request_key, channel=channel, state=state, amount=amount, reason=reason,
-                    code=code, attempts=0, emailed=False, created_at=now, updated_at=now,
+                conn.execute(self.table.insert().values(
+                    {self._key_column.name: stored, "state": state, "attempts": 0, **self.inserted,
+                     "created_at": now, "updated_at": now, **values}
                 ))
-        row = self.get(request_key)
-        assert row is not None  # noqa: S101 - just inserted in a committed transaction
+        row = self.get(key)
+        assert row is not None  # noqa: S101 - present in a committed transaction
         return row
 
-    def mark(self, request_key: str, *, state: str | None = None, bump: int = 0, **values: Any) -> None:
-        """Update a row and commit: new ``state``, optional columns, ``attempts + bump``."""
-        self.mark_many([request_key], state=state, bump=bump, **values)
+    def mark(self, key: str, *, state: str | None = None, bump: int = 0, **values: Any) -> None:
+        """Update a row and commit: new ``state`` (None keeps it), ``attempts + bump``, the named columns."""
+        self.mark_many([key], state=state, bump=bump, **values)
 
     def mark_many(
-        self, request_keys: Iterable[str], *, state: str | None = None, bump: int = 0, **values: Any
+        self, keys: Iterable[str], *, state: str | None = None, bump: int = 0, **values: Any
     ) -> None:
-        """Update several rows in one committed transaction (a batch moves as one)."""
-        keys = list(request_keys)
-        if not keys:
+        """Update several rows in one committed transaction (a batch moves as one), as :meth:`mark` does."""
+        stored = [self._key(k) for k in keys]
+        if not stored:
             return
         changes: dict[str, Any] = {"updated_at": _now(), **values}
         if state is not None:
             changes["state"] = state
         if bump:
-            changes["attempts"] = voucher_ledger.c.attempts + bump
+            changes["attempts"] = self.table.c.attempts + bump
         with self.engine.begin() as conn:
-            conn.execute(voucher_ledger.update().where(voucher_ledger.c.request_key.in_(keys)).values(**changes))
+            conn.execute(self.table.update().where(self._key_column.in_(stored)).values(**changes))
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows per state."""
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.select(self.table.c.state, sa.func.count()).group_by(self.table.c.state))
+            return {str(state): int(n) for state, n in result}
+
+
+class VoucherLedger(Ledger[VoucherLedgerRow]):
+    """``opencart_voucher_ledger``, keyed by ``request_key``."""
+
+    table = voucher_ledger
+    inserted: ClassVar[dict[str, Any]] = {"emailed": False}
+
+    def _row(self, row: Any) -> VoucherLedgerRow:
+        return _voucher_row(row)
 
     def max_order_id(self) -> int | None:
         """The highest order id any request is recorded with, or None."""
@@ -132,54 +175,17 @@ class VoucherLedger:
                 )
             }
 
-    def counts(self) -> dict[str, int]:
-        """Number of rows per state."""
-        return _counts(self.engine, voucher_ledger)
 
+class CouponLedger(Ledger[CouponLedgerRow]):
+    """``opencart_coupon_ledger``, keyed by code (stored lower-cased; lookups are case-insensitive)."""
 
-class CouponLedger:
-    """Read and advance ``opencart_coupon_ledger`` rows (keyed by lower-cased code)."""
+    table = coupon_ledger
 
-    def __init__(self, *, engine: sa.Engine) -> None:
-        self.engine = engine
+    def _key(self, key: str) -> str:
+        return key.lower()
 
-    def get(self, code: str) -> CouponLedgerRow | None:
-        """The row of a code (case-insensitive), or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(coupon_ledger).where(coupon_ledger.c.code == code.lower())
-            ).mappings().first()
-        return None if row is None else _coupon_row(row)
-
-    def rows(self) -> list[CouponLedgerRow]:
-        """All rows ordered by code."""
-        with self.engine.connect() as conn:
-            result = conn.execute(sa.select(coupon_ledger).order_by(coupon_ledger.c.code))
-            return [_coupon_row(r) for r in result.mappings()]
-
-    def record(self, code: str, *, state: str, action: str | None = None, reason: str | None = None,
-               bump: bool = False) -> None:
-        """Insert or update the row of ``code`` and commit."""
-        key = code.lower()
-        now = _now()
-        with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(coupon_ledger.c.code).where(coupon_ledger.c.code == key)).first()
-            if exists is None:
-                conn.execute(coupon_ledger.insert().values(
-                    code=key, state=state, action=action, reason=reason, attempts=1 if bump else 0,
-                    created_at=now, updated_at=now,
-                ))
-                return
-            changes: dict[str, Any] = {"state": state, "reason": reason, "updated_at": now}
-            if action is not None:
-                changes["action"] = action
-            if bump:
-                changes["attempts"] = coupon_ledger.c.attempts + 1
-            conn.execute(coupon_ledger.update().where(coupon_ledger.c.code == key).values(**changes))
-
-    def counts(self) -> dict[str, int]:
-        """Number of rows per state."""
-        return _counts(self.engine, coupon_ledger)
+    def _row(self, row: Any) -> CouponLedgerRow:
+        return _coupon_row(row)
 
 
 def unsettled_requests(
@@ -209,12 +215,6 @@ def unsettled_requests(
             unchanged.append(item.request_key)
             continue
         yield item, row
-
-
-def _counts(engine: sa.Engine, table: sa.Table) -> dict[str, int]:
-    with engine.connect() as conn:
-        result = conn.execute(sa.select(table.c.state, sa.func.count()).group_by(table.c.state))
-        return {str(state): int(n) for state, n in result}
 
 
 def _voucher_row(row: Any) -> VoucherLedgerRow:
