@@ -4,24 +4,28 @@ The coupon code (case-insensitive in the shop) is the natural key. Per request: 
 create from defaults plus the given fields (``name`` needed); present -> merge only the given
 fields into its current form and post the full form, or do nothing when it already matches; then
 read back and compare. Unknown outcomes (reset after the shop committed) are reconciled by reading
-again before any resend. Each step is committed to ``opencart_coupon_ledger``.
+again before any resend. Each step is committed to ``opencart_coupon_ledger``. The steps after
+``validated`` are :func:`~oc_connector.reverse.upsert.upsert` with :class:`CouponEntity`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.ledger import CouponLedger
 from oc_connector.reverse.ports import CouponStore, StepHook
+from oc_connector.reverse.upsert import Entity, Refused, classify, step, upsert
 from oc_connector.reverse.validation import CouponRequest, Rejected
 
-__all__ = ["CouponPlan", "CouponResult", "coupon_defaults", "merge_coupon", "plan_coupons", "push_coupons"]
+__all__ = [
+    "CouponEntity", "CouponPlan", "CouponResult", "coupon_defaults", "merge_coupon", "plan_coupons",
+    "push_coupons",
+]
 
-log = logging.getLogger(__name__)
+_NAME_REQUIRED = "name is required to create a coupon"
 
 _NUMERIC = {"discount", "total"}
 _CLEARED = {"products": "", "categories": "", "discount": "0", "total": "0", "uses_total": "0",
@@ -69,6 +73,48 @@ def _same(shop: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
     return all(_norm(k, shop.get(k, "")) == _norm(k, v) for k, v in wanted.items())
 
 
+class CouponEntity(Entity[CouponRequest]):
+    """Coupons for :func:`~oc_connector.reverse.upsert.upsert`: only the request's given fields.
+
+    A new coupon starts from :func:`coupon_defaults` (and needs a name); an existing one gets the
+    given fields merged into its current form. ``attempts`` grows by one per run that sent a write
+    (or gave up on unknown outcomes), the action taken is recorded, a coupon already as wanted
+    ends ``unchanged``, and a shop error other than a form refusal ends the run.
+
+    Args:
+        today: date of a new coupon's default start (tests pin it).
+    """
+
+    kind = "coupon"
+    settled_unchanged = "unchanged"
+    shop_errors_fail_item = False
+
+    def __init__(self, *, today: date | None = None) -> None:
+        self.today = today
+
+    def create_fields(self, request: CouponRequest, code: str) -> dict[str, str] | Refused:
+        """The defaults with the given fields applied; refused without a name."""
+        if "name" not in request.fields:
+            return Refused(_NAME_REQUIRED)
+        return merge_coupon(coupon_defaults(today=self.today), request)
+
+    def update_fields(self, request: CouponRequest, code: str, current: Mapping[str, str]) -> dict[str, str]:
+        """The current form with the given fields merged in."""
+        return merge_coupon(current, request)
+
+    def matches(self, request: CouponRequest, code: str, current: Mapping[str, str]) -> bool:
+        """True when merging the given fields changes nothing that matters."""
+        return _same(current, merge_coupon(current, request))
+
+    def attempts(self, sent: int, *, gave_up: bool) -> int:
+        """One per run that sent a write or gave up."""
+        return 1 if sent or gave_up else 0
+
+    def ledger_values(self, action: str | None) -> dict[str, Any]:
+        """The action taken, once there is one."""
+        return {} if action is None else {"action": action}
+
+
 @dataclass
 class CouponPlan:
     """What a push would do, computed without writing anything."""
@@ -102,12 +148,13 @@ def plan_coupons(items: Iterable[CouponRequest | Rejected], *, store: CouponStor
             plan.rejected.append(item)
             continue
         found = store.find(item.code) if store is not None else None
-        if found is None:
-            if "name" not in item.fields:
-                plan.rejected.append(Rejected(item.code, ("name is required to create a coupon",)))
-                continue
+        action = classify(CouponEntity(), item, code=item.code, found=found)
+        if isinstance(action, Refused):
+            plan.rejected.append(Rejected(item.code, (action.reason,)))
+            continue
+        if action == "create":
             plan.creates.append(item.code)
-        elif _same(found[1], merge_coupon(found[1], item)):
+        elif action == "none":
             plan.unchanged.append(item.code)
             continue
         else:
@@ -153,58 +200,7 @@ def _push_one(
 ) -> CouponResult:
     ledger.ensure(request.code, state="validated")
     ledger.mark(request.code, state="validated", reason=None)
-    if hook is not None:
-        hook(request.code, "validated")
-    action: str | None = None
-    sent = 0
-    last: OpenCartError | None = None
-    for _ in range(attempts):
-        try:
-            found = store.find(request.code)
-            if found is None:
-                if "name" not in request.fields:
-                    reason = "name is required to create a coupon"
-                    ledger.mark(request.code, state="rejected", reason=reason)
-                    return CouponResult(request.code, "rejected", None, reason)
-                wanted = merge_coupon(coupon_defaults(today=today), request)
-                action = action or "create"
-                sent += 1
-                store.create(wanted)
-            else:
-                wanted = merge_coupon(found[1], request)
-                if _same(found[1], wanted):
-                    action = action or "none"
-                else:
-                    action = "update" if action in (None, "none") else action
-                    sent += 1
-                    store.update(found[0], wanted)
-            last = None
-            break
-        except (OutcomeUnknown, TransportError) as exc:
-            last = exc
-            log.warning("coupon %s: write outcome unknown, re-reading before any resend", request.code)
-        except AdminFormError as exc:
-            reason = f"shop refused: {exc.warning or exc.fields}"
-            ledger.mark(request.code, state="failed", reason=reason, bump=int(sent > 0), **_action(action))
-            return CouponResult(request.code, "failed", action, reason)
-    if last is not None:
-        reason = f"write failed: {last.message}"
-        ledger.mark(request.code, state="failed", reason=reason, bump=1, **_action(action))
-        return CouponResult(request.code, "failed", action, reason)
-    ledger.mark(request.code, state="issued", reason=None, bump=int(sent > 0), **_action(action))
-    if hook is not None:
-        hook(request.code, "issued")
-    found = store.find(request.code)
-    if found is None or not _same(found[1], merge_coupon(found[1], request)):
-        reason = "read-back: coupon not found" if found is None else "read-back mismatch"
-        ledger.mark(request.code, state="failed", reason=reason)
-        return CouponResult(request.code, "failed", action, reason)
-    state = "unchanged" if action == "none" else "confirmed"
-    ledger.mark(request.code, state=state, reason=None)
-    if hook is not None:
-        hook(request.code, state)
-    return CouponResult(request.code, state, action, None)
-
-
-def _action(action: str | None) -> dict[str, str]:
-    return {} if action is None else {"action": action}
+    step(hook, request.code, "validated")
+    done = upsert(CouponEntity(today=today), request, key=request.code, code=request.code, store=store,
+                  ledger=ledger, attempts=attempts, hook=hook)
+    return CouponResult(request.code, done.state, done.action, done.reason)

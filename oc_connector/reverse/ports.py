@@ -1,11 +1,11 @@
 """What the reverse-ETL operations need from the shop, as small protocols.
 
-The admin channel is reached through :class:`VoucherStore` and :class:`CouponStore`: plain
-field maps keyed by code. An adapter over ``oc_connector.admin.AdminClient`` implements them
-(a per-run code index over ``iter_vouchers`` + ``voucher_form`` -> :meth:`VoucherStore.find`,
-``create_voucher``, ``update_voucher``, ``send_voucher``; the coupon ones likewise). ``find``
-returning None makes the operations create, so it must be authoritative (no false None after a
-write whose outcome was unknown). Writes raise
+The admin channel is reached through :class:`VoucherStore` and :class:`CouponStore` (both a
+:class:`RecordStore`): plain field maps keyed by code. An adapter over
+``oc_connector.admin.AdminClient`` implements them (a per-run code index over ``iter_vouchers`` +
+``voucher_form`` -> :meth:`RecordStore.find`, ``create_voucher``, ``update_voucher``,
+``send_voucher``; the coupon ones likewise). ``find`` returning None makes the operations create,
+so it must be authoritative (no false None after a write whose outcome was unknown). Writes raise
 :class:`~oc_connector.errors.OutcomeUnknown` when the outcome is unknown and
 :class:`~oc_connector.errors.AdminFormError` when the shop refuses the form.
 """
@@ -15,43 +15,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-__all__ = ["CouponStore", "StepHook", "VoucherStore"]
+__all__ = ["CouponStore", "RecordStore", "StepHook", "VoucherStore"]
 
 
-class VoucherStore(Protocol):
-    """Gift vouchers with chosen codes (admin ``sale/voucher``)."""
+class RecordStore(Protocol):
+    """Records with a code, as flat field maps (what :func:`~oc_connector.reverse.upsert.upsert` writes)."""
 
     def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(voucher_id, fields)`` of the voucher with this code (case-insensitive), or None."""
+        """``(record id, full form fields)`` of the record with this code (case-insensitive), or None."""
         ...
 
     def create(self, fields: Mapping[str, str]) -> None:
-        """Create a voucher from a full field map (code, names, e-mails, theme, message, amount, status)."""
+        """Create a record from a full field map."""
         ...
 
-    def update(self, voucher_id: int, fields: Mapping[str, str]) -> None:
-        """Post the full, merged field map of an existing voucher."""
+    def update(self, record_id: int, fields: Mapping[str, str]) -> None:
+        """Post the full, merged field map of an existing record."""
         ...
+
+
+class VoucherStore(RecordStore, Protocol):
+    """Gift vouchers with chosen codes (admin ``sale/voucher``).
+
+    Fields: code, names, e-mails, theme, message, amount, status.
+    """
 
     def send(self, voucher_id: int) -> None:
         """E-mail the voucher to its recipient."""
         ...
 
 
-class CouponStore(Protocol):
+class CouponStore(RecordStore, Protocol):
     """Coupons (admin ``marketing/coupon``); ``products`` / ``categories`` are ``;``-joined ids."""
-
-    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(coupon_id, full form fields)`` of the coupon with this code (case-insensitive), or None."""
-        ...
-
-    def create(self, fields: Mapping[str, str]) -> None:
-        """Create a coupon from a full field map."""
-        ...
-
-    def update(self, coupon_id: int, fields: Mapping[str, str]) -> None:
-        """Post the full, merged field map of an existing coupon."""
-        ...
 
 
 class StepHook(Protocol):

@@ -8,6 +8,9 @@ the shop when it is first derived belongs to someone else: the next salt is trie
 Steps per request, each committed to ``opencart_voucher_ledger`` before the next:
 ``validated`` (code reserved) -> write (create / update / nothing) -> ``issued`` -> read back ->
 ``confirmed`` (or ``failed`` with the reason) -> optional e-mail (``emailed``, at most once).
+The write, reconcile and read-back steps are :func:`~oc_connector.reverse.upsert.upsert` with the
+voucher entity (:data:`VOUCHERS`); code derivation, the redeem check and the e-mail are the
+voucher's own.
 With ``redeem_check`` (off by default) a voucher is confirmed only once the catalog API accepts its
 code (``api/voucher``, :mod:`.redeem`); a refusal leaves it ``failed`` with the shop's words, and a
 rerun re-checks it without writing it again.
@@ -15,21 +18,21 @@ rerun re-checks it without writing it again.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from oc_connector.errors import AdminFormError, OpenCartError, OutcomeUnknown, TransportError
+from oc_connector.errors import OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.codes import derive_code, derive_unique_code
 from oc_connector.reverse.ledger import VoucherLedger, unsettled_requests
 from oc_connector.reverse.ports import StepHook, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck
+from oc_connector.reverse.upsert import Entity, classify, step, upsert
 from oc_connector.reverse.validation import Rejected, VoucherRequest
 
-__all__ = ["IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields"]
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "VOUCHERS", "IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields",
+]
 
 _COMPARED = (
     "code", "from_name", "from_email", "to_name", "to_email", "voucher_theme_id", "message", "amount",
@@ -60,6 +63,31 @@ def _same(shop: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
         if str(have).strip() != want.strip():
             return False
     return True
+
+
+class _Vouchers(Entity[VoucherRequest]):
+    """Vouchers for :func:`~oc_connector.reverse.upsert.upsert`: the request's fields at a chosen code.
+
+    ``attempts`` counts the create/update calls sent; any shop error fails only its request.
+    """
+
+    kind = "voucher"
+
+    def create_fields(self, request: VoucherRequest, code: str) -> dict[str, str]:
+        return voucher_fields(request, code=code)
+
+    def update_fields(self, request: VoucherRequest, code: str, current: Mapping[str, str]) -> dict[str, str]:
+        return {**current, **voucher_fields(request, code=code)}
+
+    def matches(self, request: VoucherRequest, code: str, current: Mapping[str, str]) -> bool:
+        return _same(current, voucher_fields(request, code=code))
+
+    def attempts(self, sent: int, *, gave_up: bool) -> int:
+        return sent
+
+
+VOUCHERS: Entity[VoucherRequest] = _Vouchers()
+"""The voucher entity of the shared upsert."""
 
 
 @dataclass
@@ -96,11 +124,11 @@ def plan_vouchers(
         code = row.code if row is not None and row.code else None
         code = code or derive_code(item.request_key, prefix=prefix, length=length)
         found = store.find(code) if store is not None and row is not None and row.code else None
-        wanted = voucher_fields(item, code=code)
-        if found is None:
+        action = classify(VOUCHERS, item, code=code, found=found)
+        if action == "create":
             plan.creates.append(item.request_key)
             plan.total_value += item.amount
-        elif _same(found[1], wanted):
+        elif action == "none":
             plan.unchanged.append(item.request_key)
             continue
         else:
@@ -117,32 +145,6 @@ class IssueResult:
     state: str
     code: str | None = None
     reason: str | None = None
-
-
-def _write(store: VoucherStore, wanted: Mapping[str, str], *, attempts: int, sent: list[int]) -> str:
-    """Upsert by code until it holds, re-reading before every attempt. Returns the action taken.
-
-    ``sent[0]`` counts the write calls made (for the ledger's ``attempts``).
-    """
-    last: OpenCartError | None = None
-    for _ in range(attempts):
-        try:
-            found = store.find(wanted["code"])
-            if found is None:
-                sent[0] += 1
-                store.create(wanted)
-                return "create"
-            voucher_id, fields = found
-            if _same(fields, wanted):
-                return "none"
-            sent[0] += 1
-            store.update(voucher_id, {**fields, **wanted})
-            return "update"
-        except (OutcomeUnknown, TransportError) as exc:
-            last = exc  # reconcile on the next round: find() tells whether the write landed
-            log.warning("voucher %s: write outcome unknown, re-reading before any resend", wanted["code"])
-    assert last is not None  # noqa: S101 - loop ran at least once
-    raise last
 
 
 def issue_vouchers_admin(
@@ -197,38 +199,15 @@ def _issue_one(
         code = derive_unique_code(key, prefix=prefix, length=length,
                                   taken=lambda c: c.upper() in taken or store.find(c) is not None)
         ledger.mark(key, state="validated", code=code)
-        _step(hook, key, "validated")
-    wanted = voucher_fields(request, code=code)
+        step(hook, key, "validated")
     if row.state != "confirmed" or (send_email and not row.emailed):
-        sent = [0]
-        try:
-            _write(store, wanted, attempts=attempts, sent=sent)
-        except AdminFormError as exc:
-            reason = f"shop refused: {exc.warning or exc.fields}"
-            ledger.mark(key, state="failed", bump=sent[0], reason=reason)
-            return IssueResult(key, "failed", code, reason)
-        except OpenCartError as exc:
-            ledger.mark(key, state="failed", bump=sent[0], reason=f"write failed: {exc.message}")
-            return IssueResult(key, "failed", code, f"write failed: {exc.message}")
-        ledger.mark(key, state="issued", bump=sent[0])
-        _step(hook, key, "issued")
-        found = store.find(code)
-        if found is None or not _same(found[1], wanted):
-            reason = "read-back mismatch" if found is not None else "read-back: voucher not found"
-            ledger.mark(key, state="failed", reason=reason)
-            return IssueResult(key, "failed", code, reason)
-        if redeem_check is not None:
-            try:
-                redeem_check(code)
-            except OpenCartError as exc:
-                reason = f"not redeemable (api/voucher): {exc.message}"
-                ledger.mark(key, state="failed", reason=reason)
-                return IssueResult(key, "failed", code, reason)
-        ledger.mark(key, state="confirmed", reason=None)
-        _step(hook, key, "confirmed")
+        done = upsert(VOUCHERS, request, key=key, code=code, store=store, ledger=ledger, attempts=attempts,
+                      hook=hook, verify=None if redeem_check is None else _redeemable(redeem_check))
+        if done.state != "confirmed" or done.record_id is None:
+            return IssueResult(key, done.state, code, done.reason)
         if send_email and not ledger_emailed(ledger, key):
-            _send_once(store, ledger, key, found[0])
-            _step(hook, key, "emailed")
+            _send_once(store, ledger, key, done.record_id)
+            step(hook, key, "emailed")
     final = ledger.get(key)
     assert final is not None  # noqa: S101
     return IssueResult(key, final.state, final.code, final.reason)
@@ -251,6 +230,14 @@ def _send_once(store: VoucherStore, ledger: VoucherLedger, key: str, voucher_id:
         ledger.mark(key, reason=f"voucher e-mail refused: {exc.message}")
 
 
-def _step(hook: StepHook | None, key: str, step: str) -> None:
-    if hook is not None:
-        hook(key, step)
+def _redeemable(check: RedeemCheck) -> Callable[[str], str | None]:
+    """The redeem check as an upsert ``verify``: None when the catalog API accepts the code."""
+
+    def verify(code: str) -> str | None:
+        try:
+            check(code)
+        except OpenCartError as exc:
+            return f"not redeemable (api/voucher): {exc.message}"
+        return None
+
+    return verify
