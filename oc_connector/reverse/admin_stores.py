@@ -3,7 +3,9 @@
 They turn the admin forms (:class:`~oc_connector.admin.CouponForm`,
 :class:`~oc_connector.admin.VoucherForm`) into the flat field maps the operations compare and
 merge, and back. The admin client itself is typed structurally here, so this module only needs
-its documented methods.
+its documented methods. One :class:`AdminStore` does it for both, given the entity's admin list,
+form and posts (:data:`VOUCHER_ADMIN`, :data:`COUPON_ADMIN`); :class:`AdminVoucherStore` (which
+also e-mails) and :class:`AdminCouponStore` are it bound to each.
 
 Lookups by code go through a per-store :class:`~oc_connector.reverse.code_index.CodeIndex`: the
 admin list is scanned once per store instance (use one store per run), then a known code costs one
@@ -14,16 +16,20 @@ probe of the next id while it can be trusted, a rescan otherwise (the rule is in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from oc_connector.admin.records import CouponForm, CouponRow, VoucherForm, VoucherRow
 from oc_connector.errors import AdminFormError
 from oc_connector.reverse.code_index import CodeIndex
 
-__all__ = ["AdminCouponStore", "AdminLike", "AdminVoucherStore", "coupon_form_fields", "voucher_form_fields"]
+__all__ = [
+    "COUPON_ADMIN", "VOUCHER_ADMIN", "AdminCouponStore", "AdminEntity", "AdminLike", "AdminStore",
+    "AdminVoucherStore", "coupon_form_fields", "voucher_form_fields",
+]
 
 
 class AdminLike(Protocol):
@@ -121,16 +127,102 @@ def _coupon_form(fields: Mapping[str, str]) -> CouponForm:
     )
 
 
-class AdminVoucherStore:
-    """:class:`~oc_connector.reverse.ports.VoucherStore` over the admin client.
+F = TypeVar("F", bound=VoucherForm | CouponForm)
+
+
+@dataclass(frozen=True)
+class AdminEntity(Generic[F]):
+    """How one kind of record is read and written on the admin channel (its list, form and posts)."""
+
+    kind: str
+    """What the records are, e.g. ``"voucher"`` (for logs and errors)."""
+    rows: Callable[[AdminLike], Iterable[tuple[int, str]]]
+    """Every ``(id, code)`` of the admin list, all pages."""
+    form: Callable[[AdminLike, int], F]
+    """The edit form of an id."""
+    create: Callable[[AdminLike, F], None]
+    """Post the add form."""
+    update: Callable[[AdminLike, int, F], None]
+    """Post the edit form."""
+    fields: Callable[[F], dict[str, str]]
+    """Flat field map of a form."""
+    parse: Callable[[Mapping[str, str]], F]
+    """The form of a flat field map."""
+
+
+VOUCHER_ADMIN: AdminEntity[VoucherForm] = AdminEntity(
+    kind="voucher",
+    rows=lambda admin: ((row.voucher_id, row.code) for row in admin.iter_vouchers()),
+    form=lambda admin, voucher_id: admin.voucher_form(voucher_id),
+    create=lambda admin, form: admin.create_voucher(form),
+    update=lambda admin, voucher_id, form: admin.update_voucher(voucher_id, form),
+    fields=voucher_form_fields, parse=_voucher_form,
+)
+"""Vouchers on the admin channel (``sale/voucher``)."""
+
+COUPON_ADMIN: AdminEntity[CouponForm] = AdminEntity(
+    kind="coupon",
+    rows=lambda admin: ((row.coupon_id, row.code) for row in admin.iter_coupons()),
+    form=lambda admin, coupon_id: admin.coupon_form(coupon_id),
+    create=lambda admin, form: admin.create_coupon(form),
+    update=lambda admin, coupon_id, form: admin.update_coupon(coupon_id, form),
+    fields=coupon_form_fields, parse=_coupon_form,
+)
+"""Coupons on the admin channel (``marketing/coupon``)."""
+
+
+class AdminStore(Generic[F]):
+    """A :class:`~oc_connector.reverse.ports.RecordStore` over the admin client, for one entity.
 
     Codes are looked up in a per-instance index (one list scan, then one form read per known
     code, id probes after our creates, one probe of the next id per miss). A miss is answered
     without a rescan only while it is trusted: the index was scanned by this instance and every
     create sent since was resolved to an id or refused by the shop; after a create with an
     unknown outcome the next ids are probed and, failing that, the list is rescanned before None
-    is returned (so a lost answer never leads to a second voucher). Use one instance per run: the
-    index lives as long as it does.
+    is returned (so a lost answer never leads to a second record). Use one instance per run: the
+    index lives as long as it does. Vouchers and coupons behave alike here (auto-increment ids,
+    a list with no code filter, an empty edit form for a missing id, a duplicate code refused).
+
+    Args:
+        admin: the admin client.
+        entity: the record kind's admin list, form and posts.
+        probes: missing ids probed after our create before the list is rescanned.
+    """
+
+    def __init__(self, *, admin: AdminLike, entity: AdminEntity[F], probes: int = 3) -> None:
+        self.admin = admin
+        self.entity: AdminEntity[F] = entity
+        self.index: CodeIndex[F] = CodeIndex(
+            kind=entity.kind, scan=lambda: entity.rows(admin),
+            form=lambda record_id: entity.form(admin, record_id), code_of=_form_code, probes=probes,
+        )
+
+    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
+        """``(id, fields)`` of the record with this code (from its edit form), or None."""
+        found = self.index.find(code)
+        if found is None:
+            return None
+        return found[0], self.entity.fields(found[1])
+
+    def create(self, fields: Mapping[str, str]) -> None:
+        """Post the add form (the index resolves the new id on the next lookup)."""
+        form = self.entity.parse(fields)
+        self.index.creating(form.code)
+        try:
+            self.entity.create(self.admin, form)
+        except AdminFormError:
+            self.index.refused(form.code)
+            raise
+
+    def update(self, record_id: int, fields: Mapping[str, str]) -> None:
+        """Post the full edit form."""
+        form = self.entity.parse(fields)
+        self.index.updated(record_id, form.code)
+        self.entity.update(self.admin, record_id, form)
+
+
+class AdminVoucherStore(AdminStore[VoucherForm]):
+    """:class:`~oc_connector.reverse.ports.VoucherStore` over the admin client (see :class:`AdminStore`).
 
     Args:
         admin: the admin client.
@@ -138,47 +230,15 @@ class AdminVoucherStore:
     """
 
     def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
-        self.admin = admin
-        self.index: CodeIndex[VoucherForm] = CodeIndex(
-            kind="voucher", scan=self._scan, form=admin.voucher_form, code_of=_form_code, probes=probes,
-        )
-
-    def _scan(self) -> Iterator[tuple[int, str]]:
-        return ((row.voucher_id, row.code) for row in self.admin.iter_vouchers())
-
-    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(voucher_id, fields)`` of the voucher with this code (from its edit form), or None."""
-        found = self.index.find(code)
-        if found is None:
-            return None
-        return found[0], voucher_form_fields(found[1])
-
-    def create(self, fields: Mapping[str, str]) -> None:
-        """Post the add form (the index resolves the new id on the next lookup)."""
-        form = _voucher_form(fields)
-        self.index.creating(form.code)
-        try:
-            self.admin.create_voucher(form)
-        except AdminFormError:
-            self.index.refused(form.code)
-            raise
-
-    def update(self, voucher_id: int, fields: Mapping[str, str]) -> None:
-        """Post the full edit form."""
-        form = _voucher_form(fields)
-        self.index.updated(voucher_id, form.code)
-        self.admin.update_voucher(voucher_id, form)
+        super().__init__(admin=admin, entity=VOUCHER_ADMIN, probes=probes)
 
     def send(self, voucher_id: int) -> None:
         """E-mail the voucher."""
         self.admin.send_voucher(voucher_id)
 
 
-class AdminCouponStore:
-    """:class:`~oc_connector.reverse.ports.CouponStore` over the admin client.
-
-    Same code index as :class:`AdminVoucherStore` (coupon ids are auto-increment too, the list
-    has no code filter, the edit form of a missing id is empty, a duplicate code is refused).
+class AdminCouponStore(AdminStore[CouponForm]):
+    """:class:`~oc_connector.reverse.ports.CouponStore` over the admin client (see :class:`AdminStore`).
 
     Args:
         admin: the admin client.
@@ -186,36 +246,7 @@ class AdminCouponStore:
     """
 
     def __init__(self, *, admin: AdminLike, probes: int = 3) -> None:
-        self.admin = admin
-        self.index: CodeIndex[CouponForm] = CodeIndex(
-            kind="coupon", scan=self._scan, form=admin.coupon_form, code_of=_form_code, probes=probes,
-        )
-
-    def _scan(self) -> Iterator[tuple[int, str]]:
-        return ((row.coupon_id, row.code) for row in self.admin.iter_coupons())
-
-    def find(self, code: str) -> tuple[int, dict[str, str]] | None:
-        """``(coupon_id, fields)`` of the coupon with this code (from its edit form), or None."""
-        found = self.index.find(code)
-        if found is None:
-            return None
-        return found[0], coupon_form_fields(found[1])
-
-    def create(self, fields: Mapping[str, str]) -> None:
-        """Post the add form (the index resolves the new id on the next lookup)."""
-        form = _coupon_form(fields)
-        self.index.creating(form.code)
-        try:
-            self.admin.create_coupon(form)
-        except AdminFormError:
-            self.index.refused(form.code)
-            raise
-
-    def update(self, coupon_id: int, fields: Mapping[str, str]) -> None:
-        """Post the full edit form."""
-        form = _coupon_form(fields)
-        self.index.updated(coupon_id, form.code)
-        self.admin.update_coupon(coupon_id, form)
+        super().__init__(admin=admin, entity=COUPON_ADMIN, probes=probes)
 
 
 def _form_code(form: VoucherForm | CouponForm) -> str:
