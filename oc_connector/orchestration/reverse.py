@@ -6,9 +6,11 @@ re-sent) and writes the ledgers; its output metadata holds the counts per ledger
 
 Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
 written), ``channel`` (``admin`` or ``order``), ``batch_size`` (order channel), ``per_second``
-(write pacing), ``code_prefix``, ``send_email``, ``check_redeemable`` (admin channel: confirm a
-code only once ``api/voucher`` accepts it; off by default); order channel: the issuer (``issuer_firstname``,
-``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
+(admin channel write pacing: at most that many shop writes per second, spaced by the project's
+rate limiter), ``code_prefix``, ``send_email``, ``check_redeemable`` (admin channel: confirm a
+code only once ``api/voucher`` accepts it; off by default); order channel: the issuer
+(``issuer_firstname``, ``issuer_lastname``, ``issuer_email``, ``issuer_telephone``,
+``issuer_customer_id``), its payment
 address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
 install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
 cannot use COD), ``complete_status_id`` (5), ``notify``, ``scan_from`` (first order id scanned
@@ -32,17 +34,13 @@ from oc_connector.reverse.order_channel import (
     order_channel_settings,
     plan_vouchers_order,
 )
+from oc_connector.reverse.pacing import PacedStore, PacedVoucherStore
 from oc_connector.reverse.redeem import SessionRedeemCheck
-from oc_connector.reverse.sources import (
-    PacedCouponStore,
-    PacedVoucherStore,
-    Pacer,
-    pending_coupon_rows,
-    pending_voucher_rows,
-)
+from oc_connector.reverse.sources import pending_coupon_rows, pending_voucher_rows
 from oc_connector.reverse.validation import parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
 from oc_connector.warehouse.migrate import upgrade
+from oc_connector.wire.ratelimit import Limiter, RateLimit
 
 
 class VoucherRunConfig(dg.Config):
@@ -91,6 +89,11 @@ class CouponRunConfig(dg.Config):
     per_second: float = 2.0
 
 
+def _write_limiter(per_second: float) -> Limiter:
+    """``per_second`` writes at most, one at a time (``per_second`` of the run config)."""
+    return Limiter(RateLimit(per_second=per_second, burst=1))
+
+
 def _state_counts(ledger: VoucherLedger | CouponLedger) -> dict[str, int]:
     return {f"state_{k}": v for k, v in ledger.counts().items()}
 
@@ -114,7 +117,7 @@ def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) 
                                       settings=_order_settings(config))
         return dg.Output(len(states), metadata=_state_counts(ledger))
     store = PacedVoucherStore(AdminVoucherStore(admin=context.resources.opencart.get_admin_client()),
-                              pacer=Pacer(per_second=config.per_second))
+                              limiter=_write_limiter(config.per_second))
     if config.dry_run:
         plan = plan_vouchers(items, store=store, ledger=ledger, prefix=config.code_prefix)
         return dg.Output(0, metadata={
@@ -135,8 +138,8 @@ def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> 
     engine = context.resources.warehouse.get_engine()
     upgrade(engine)
     items = parse_coupon_rows(pending_coupon_rows(engine=engine))
-    store = PacedCouponStore(AdminCouponStore(admin=context.resources.opencart.get_admin_client()),
-                             pacer=Pacer(per_second=config.per_second))
+    store = PacedStore(AdminCouponStore(admin=context.resources.opencart.get_admin_client()),
+                       limiter=_write_limiter(config.per_second))
     if config.dry_run:
         plan = plan_coupons(items, store=store)
         return dg.Output(0, metadata={

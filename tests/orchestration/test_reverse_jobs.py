@@ -9,10 +9,12 @@ import responses
 import sqlalchemy as sa
 
 from oc_connector.api.client import OpenCartClient
-from oc_connector.orchestration.reverse import REVERSE_JOBS, issue_vouchers, push_coupons_job
-from oc_connector.reverse.sources import PacedVoucherStore, Pacer, pending_voucher_rows
+from oc_connector.orchestration.reverse import REVERSE_JOBS, _write_limiter, issue_vouchers, push_coupons_job
+from oc_connector.reverse.pacing import PacedVoucherStore
+from oc_connector.reverse.sources import pending_voucher_rows
 from oc_connector.warehouse.ledger_schema import coupon_requests, voucher_requests
 from oc_connector.warehouse.migrate import upgrade
+from oc_connector.wire.ratelimit import Limiter, RateLimit
 from oc_connector.wire.transport import Transport
 from tests.reverse.http_shop import BASE, HttpShop
 from tests.reverse.test_admin_stores import FakeAdmin
@@ -92,7 +94,7 @@ def test_push_coupons_job(tmp_path: Path) -> None:
     assert {j.name for j in REVERSE_JOBS} == {"issue_vouchers", "push_coupons"}
 
 
-def test_pacer_spaces_calls() -> None:
+def test_write_pacing_spaces_calls() -> None:
     now = [0.0]
     slept: list[float] = []
 
@@ -100,10 +102,14 @@ def test_pacer_spaces_calls() -> None:
         slept.append(s)
         now[0] += s
 
-    pacer = Pacer(per_second=4, clock=lambda: now[0], sleep=sleep)
+    pacer = Limiter(RateLimit(per_second=4, burst=1), clock=lambda: now[0], sleep=sleep)
     for _ in range(3):
-        pacer.wait()
+        pacer.acquire()
     assert slept == [0.25, 0.25]
+
+
+def test_the_per_second_option_is_one_write_per_interval() -> None:
+    assert _write_limiter(4).limit == RateLimit(per_second=4, burst=1)  # paced as spaced above
 
 
 def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
@@ -161,11 +167,13 @@ def test_paced_store_paces_writes_not_lookups() -> None:
         def send(self, voucher_id: int) -> None:
             waits.append("send")
 
-    class CountingPacer(Pacer):
-        def wait(self) -> None:
+    class CountingLimiter(Limiter):
+        def acquire(self) -> float:
             waits.append("wait")
+            return 0.0
 
-    store = PacedVoucherStore(Store(), pacer=CountingPacer(per_second=1))  # type: ignore[arg-type]
+    limiter = CountingLimiter(RateLimit(per_second=1, burst=1))
+    store = PacedVoucherStore(Store(), limiter=limiter)  # type: ignore[arg-type]
     store.find("A")
     store.create({})
     store.update(1, {})
