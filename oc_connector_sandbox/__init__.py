@@ -17,7 +17,12 @@ from typing import Any, Literal
 
 from oc_connector_sandbox.app import CatalogApp
 from oc_connector_sandbox.faults import FaultRule, FaultSchedule, parse_faults
-from oc_connector_sandbox.fixtures import load_recorded_fixtures, load_reference_data, random_key
+from oc_connector_sandbox.fixtures import (
+    load_demo_catalogue,
+    load_recorded_fixtures,
+    load_reference_data,
+    random_key,
+)
 from oc_connector_sandbox.generate import insert_orders
 from oc_connector_sandbox.server import SandboxServer
 from oc_connector_sandbox.state import Clock, ShopState
@@ -59,6 +64,7 @@ class Sandbox:
         php_notices: bool = True,
         db_path: str | Path | None = None,
         test_mode: bool = False,
+        catalogue: bool = False,
     ) -> Sandbox:
         """Build the shop, serve it on ``host:port`` in a background thread and return its handle.
 
@@ -73,6 +79,8 @@ class Sandbox:
             php_notices: Print the PHP warnings the real shop prints before the JSON.
             db_path: SQLite file for the shop (in memory if ``None``).
             test_mode: Honour the ``X-Sandbox-Remote-Addr`` header as the client IP.
+            catalogue: With ``"demo"`` fixtures, also load the demo catalogue (products 28-49) and 50
+                customers; generated orders then get lines, options, totals and sold vouchers.
         """
         state = ShopState(seed=seed, db_path=db_path)
         state.php_notices = php_notices
@@ -84,6 +92,8 @@ class Sandbox:
         load_reference_data(state, api_key=key, admin_password=password)
         if fixtures == "recorded":
             load_recorded_fixtures(state)
+        elif fixtures == "demo" and catalogue:
+            load_demo_catalogue(state)
         elif fixtures != "demo":
             server.server_close()
             state.db.close()

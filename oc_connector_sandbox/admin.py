@@ -159,6 +159,7 @@ class AdminApp:
     def _handlers(
         self,
     ) -> dict[tuple[str, str], Callable[[_Request, str, bool], tuple[str, list[tuple[str, str]], str]]]:
+        from oc_connector_sandbox.admin_catalog import catalog_handlers
         from oc_connector_sandbox.admin_marketing import coupon_handlers, voucher_handlers
         from oc_connector_sandbox.admin_orders import order_handlers
 
@@ -173,6 +174,7 @@ class AdminApp:
         if self._orders is None:
             self._orders = order_handlers(self._state, self)
         handlers.update(self._orders)
+        handlers.update(catalog_handlers(self._state, self))
         return handlers
 
     # -- login -----------------------------------------------------------------------------

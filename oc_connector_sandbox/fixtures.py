@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
 import string
+from datetime import timedelta
 from importlib import resources
 from typing import Any
 
@@ -104,7 +106,14 @@ def load_reference_data(state: ShopState, *, api_key: str, admin_password: str) 
             ],
         )
         db.executemany("INSERT INTO oc_api_ip (api_id, ip) VALUES (?, '127.0.0.1')", [(1,), (2,), (3,)])
-        perms = ["marketing/coupon", "sale/voucher", "sale/order", "user/api"]
+        perms = [
+            "marketing/coupon",
+            "sale/voucher",
+            "sale/order",
+            "user/api",
+            "catalog/product",
+            "customer/customer",
+        ]
         db.execute(
             "INSERT INTO oc_user_group VALUES (1, 'Administrator', ?)",
             (json.dumps({"access": perms, "modify": perms}),),
@@ -186,6 +195,45 @@ def _load_catalogue(state: ShopState) -> None:
         )
     for table in _CATALOGUE_TABLES:
         _insert_rows(state, f"oc_{table}", cat[table])
+
+
+def load_demo_catalogue(state: ShopState, *, customers: int = 50) -> None:
+    """Load the demo install's catalogue (products 28-49) and ``customers`` registered customers.
+
+    The customers are ids ``1..customers`` (the ids generated orders refer to), with seeded names,
+    groups, statuses and ``date_added`` spread over the year before the shop clock.
+
+    Args:
+        state: The shop to fill (after :func:`load_reference_data`).
+        customers: How many customers to create.
+    """
+    rng = random.Random(f"customers:{state.seed}")
+    first = ("Ava", "Ben", "Chloé", "Dario", "Elif", "Finn", "Greta", "Hugo", "Iris", "Jonas")
+    last = ("Archer", "Müller", "Nowak", "O&#039;Brien", "Rossi", "Smith", "Wang", "Østergaard")
+    end = state.clock.now()
+    with state.lock:
+        state.db.execute("BEGIN")
+        _load_catalogue(state)
+        for cid in range(1, customers + 1):
+            added = end - timedelta(seconds=rng.randrange(365 * 86400))
+            _insert_rows(
+                state,
+                "oc_customer",
+                [
+                    {
+                        "customer_id": cid,
+                        "customer_group_id": rng.choice((1, 1, 1, 2)),
+                        "firstname": rng.choice(first),
+                        "lastname": rng.choice(last),
+                        "email": f"customer{cid}@example.com",
+                        "telephone": f"0{rng.randrange(10**9, 10**10)}",
+                        "ip": f"10.1.{rng.randrange(256)}.{rng.randrange(256)}",
+                        "status": int(rng.random() < 0.9),
+                        "date_added": added.strftime("%Y-%m-%d %H:%M:%S"),
+                    }
+                ],
+            )
+        state.db.execute("COMMIT")
 
 
 def _load_recorded_orders(state: ShopState) -> None:

@@ -11,6 +11,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from typing import Any
 
@@ -18,7 +19,7 @@ from oc_connector_sandbox.fixtures import CURRENCIES, ORDER_STATUSES, ZONES
 from oc_connector_sandbox.orderinfo import Lookups, order_info
 from oc_connector_sandbox.state import ShopState
 
-__all__ = ["Generated", "insert_orders", "iter_order_info", "iter_orders"]
+__all__ = ["Generated", "insert_order_lines", "insert_orders", "iter_order_info", "iter_orders"]
 
 FIRST = [
     "Alice",
@@ -213,7 +214,92 @@ def insert_orders(state: ShopState, n: int, *, seed: int | None = None, chunk: i
             )
             state.db.execute("COMMIT")
             ids.extend(r["order_id"] for r in rows)
+        insert_order_lines(state, ids, seed=state.seed if seed is None else seed)
     return ids
+
+
+_OPTIONS = (("Size", "Small"), ("Size", "Large"), ("Colour", "Red"), ("Colour", "Blue"), ("Checkbox", "Gift wrap"))
+_CENT4 = Decimal("0.0001")
+
+
+def _money4(value: Decimal) -> str:
+    return str(value.quantize(_CENT4, rounding=ROUND_HALF_UP))
+
+
+def insert_order_lines(state: ShopState, order_ids: list[int], *, seed: int) -> None:
+    """Give generated orders lines, options, totals and (rarely) a sold gift voucher.
+
+    Only when the shop has a catalogue (``Sandbox.start(catalogue=True)``): 1-4 lines of
+    catalogue products each, 20 % VAT on taxable products and on the flat shipping, the totals
+    the default extensions write (``Sub-Total``, the shipping method, ``VAT (20%)``, sometimes a
+    coupon, ``Total``), and ``oc_order.total`` set to their sum. Each order draws from its own
+    seeded generator, so the order rows themselves are the same with or without a catalogue.
+    """
+    db = state.db
+    products = db.execute(
+        "SELECT p.product_id, pd.name, p.model, p.price, p.tax_class_id, p.points FROM oc_product p"
+        " JOIN oc_product_description pd ON pd.product_id = p.product_id AND pd.language_id = 1"
+        " WHERE p.status = 1 ORDER BY p.product_id"
+    ).fetchall()
+    if not products or not order_ids:
+        return
+    db.execute("BEGIN")
+    for order_id in order_ids:
+        order = db.execute(
+            "SELECT shipping_method, firstname FROM oc_order WHERE order_id = ?", (order_id,)
+        ).fetchone()
+        rng = random.Random(f"lines:{seed}:{order_id}")
+        sub_total = tax_total = Decimal(0)
+        for pid, name, model, price, tax_class, points in rng.sample(products, rng.randint(1, 4)):
+            qty = rng.choice((1, 1, 1, 2, 3))
+            unit = Decimal(str(price))
+            tax = (unit * Decimal("0.2")).quantize(_CENT4, rounding=ROUND_HALF_UP) if tax_class else Decimal(0)
+            sub_total += unit * qty
+            tax_total += tax * qty
+            cur = db.execute(
+                "INSERT INTO oc_order_product (order_id, product_id, name, model, quantity, price, total, tax,"
+                " reward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (order_id, pid, name, model, qty, _money4(unit), _money4(unit * qty), _money4(tax), points * qty),
+            )
+            if rng.random() < 0.25:
+                opt_name, opt_value = rng.choice(_OPTIONS)
+                db.execute(
+                    "INSERT INTO oc_order_option (order_id, order_product_id, product_option_id,"
+                    " product_option_value_id, name, value, type) VALUES (?, ?, 0, 0, ?, ?, 'select')",
+                    (order_id, cur.lastrowid, opt_name, opt_value),
+                )
+        if rng.random() < 0.02:
+            amount = Decimal(rng.choice((25, 50, 100)))
+            voucher = db.execute(
+                "INSERT INTO oc_voucher (order_id, code, from_name, from_email, to_name, to_email,"
+                " voucher_theme_id, message, amount, status, date_added) VALUES (?, ?, ?, '', 'Friend', '',"
+                " 8, '', ?, 1, '')",
+                (order_id, f"G{order_id:09d}", order[1], _money4(amount)),
+            )
+            db.execute(
+                "INSERT INTO oc_order_voucher (order_id, voucher_id, description, code, from_name, from_email,"
+                " to_name, to_email, voucher_theme_id, message, amount) VALUES (?, ?, ?, ?, ?, '', 'Friend',"
+                " '', 8, '', ?)",
+                (order_id, voucher.lastrowid, f"${amount:.2f} Gift Certificate for Friend", f"G{order_id:09d}",
+                 order[1], _money4(amount)),
+            )
+            sub_total += amount
+        totals: list[tuple[str, str, Decimal, int]] = [("sub_total", "Sub-Total", sub_total, 1)]
+        if order[0]:
+            totals.append(("shipping", order[0], Decimal("5.0000"), 3))
+            tax_total += Decimal("1.0000")
+        if rng.random() < 0.1:
+            totals.append(("coupon", "Coupon (APITEST10)", -(sub_total / 10).quantize(_CENT4), 4))
+        if tax_total:
+            totals.append(("tax", "VAT (20%)", tax_total, 5))
+        grand = sum((t[2] for t in totals), Decimal(0))
+        totals.append(("total", "Total", grand, 9))
+        db.executemany(
+            "INSERT INTO oc_order_total (order_id, code, title, value, sort_order) VALUES (?, ?, ?, ?, ?)",
+            [(order_id, code, title, _money4(value), sort) for code, title, value, sort in totals],
+        )
+        db.execute("UPDATE oc_order SET total = ? WHERE order_id = ?", (_money4(grand), order_id))
+    db.execute("COMMIT")
 
 
 def iter_order_info(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
