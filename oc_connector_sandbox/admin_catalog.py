@@ -38,7 +38,10 @@ _CUSTOMER_SORTS = {
 
 
 def _has_table(db: Any, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        is not None
+    )
 
 
 def _quantity_label(quantity: int) -> str:
@@ -128,7 +131,9 @@ class _Catalog:
                 "</tr>"
             )
         heads = ("Image", "Product Name", "Model", "Price", "Quantity", "Status", "Action")
-        return self._page("Products", "form-product", "catalog/product", heads, body, request, token, page, total)
+        return self._page(
+            "Products", "form-product", "catalog/product", heads, body, request, token, page, total
+        )
 
     def customer_list(self, request: _Request, token: str, can_modify: bool) -> Answer:
         q = request.query
@@ -160,7 +165,7 @@ class _Catalog:
         total = int(db.execute(f"SELECT COUNT(*) {base_sql}", args).fetchone()[0])
         rows = _rows(
             db,
-            "SELECT c.customer_id, c.firstname || ' ' || c.lastname AS name, c.email, cgd.name AS customer_group,"
+            "SELECT c.customer_id, c.firstname || ' ' || c.lastname AS name, c.email, cgd.name AS customer_group,"  # noqa: E501
             f" c.status, c.ip, c.date_added {base_sql}"
             f" ORDER BY {sort} {direction}, c.customer_id {direction} LIMIT ? OFFSET ?",
             [*args, LIMIT, (page - 1) * LIMIT],
@@ -177,7 +182,7 @@ class _Catalog:
                 f'<td class="text-left">{"Enabled" if int(r["status"]) else "Disabled"}</td>\n'
                 f'<td class="text-left">{r["ip"]}</td>\n'
                 f'<td class="text-left">{_day(r["date_added"])}</td>\n'
-                f'<td class="text-right"><div class="btn-group"><a href="{edit}&amp;customer_id={r["customer_id"]}"'
+                f'<td class="text-right"><div class="btn-group"><a href="{edit}&amp;customer_id={r["customer_id"]}"'  # noqa: E501
                 ' title="Edit" class="btn btn-primary"><i class="fa fa-pencil"></i></a></div></td>\n'
                 "</tr>"
             )

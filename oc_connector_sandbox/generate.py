@@ -218,7 +218,13 @@ def insert_orders(state: ShopState, n: int, *, seed: int | None = None, chunk: i
     return ids
 
 
-_OPTIONS = (("Size", "Small"), ("Size", "Large"), ("Colour", "Red"), ("Colour", "Blue"), ("Checkbox", "Gift wrap"))
+_OPTIONS = (
+    ("Size", "Small"),
+    ("Size", "Large"),
+    ("Colour", "Red"),
+    ("Colour", "Blue"),
+    ("Checkbox", "Gift wrap"),
+)
 _CENT4 = Decimal("0.0001")
 
 
@@ -253,13 +259,25 @@ def insert_order_lines(state: ShopState, order_ids: list[int], *, seed: int) -> 
         for pid, name, model, price, tax_class, points in rng.sample(products, rng.randint(1, 4)):
             qty = rng.choice((1, 1, 1, 2, 3))
             unit = Decimal(str(price))
-            tax = (unit * Decimal("0.2")).quantize(_CENT4, rounding=ROUND_HALF_UP) if tax_class else Decimal(0)
+            tax = (
+                (unit * Decimal("0.2")).quantize(_CENT4, rounding=ROUND_HALF_UP) if tax_class else Decimal(0)
+            )
             sub_total += unit * qty
             tax_total += tax * qty
             cur = db.execute(
-                "INSERT INTO oc_order_product (order_id, product_id, name, model, quantity, price, total, tax,"
+                "INSERT INTO oc_order_product (order_id, product_id, name, model, quantity, price, total, tax,"  # noqa: E501
                 " reward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (order_id, pid, name, model, qty, _money4(unit), _money4(unit * qty), _money4(tax), points * qty),
+                (
+                    order_id,
+                    pid,
+                    name,
+                    model,
+                    qty,
+                    _money4(unit),
+                    _money4(unit * qty),
+                    _money4(tax),
+                    points * qty,
+                ),
             )
             if rng.random() < 0.25:
                 opt_name, opt_value = rng.choice(_OPTIONS)
@@ -277,11 +295,17 @@ def insert_order_lines(state: ShopState, order_ids: list[int], *, seed: int) -> 
                 (order_id, f"G{order_id:09d}", order[1], _money4(amount)),
             )
             db.execute(
-                "INSERT INTO oc_order_voucher (order_id, voucher_id, description, code, from_name, from_email,"
+                "INSERT INTO oc_order_voucher (order_id, voucher_id, description, code, from_name, from_email,"  # noqa: E501
                 " to_name, to_email, voucher_theme_id, message, amount) VALUES (?, ?, ?, ?, ?, '', 'Friend',"
                 " '', 8, '', ?)",
-                (order_id, voucher.lastrowid, f"${amount:.2f} Gift Certificate for Friend", f"G{order_id:09d}",
-                 order[1], _money4(amount)),
+                (
+                    order_id,
+                    voucher.lastrowid,
+                    f"${amount:.2f} Gift Certificate for Friend",
+                    f"G{order_id:09d}",
+                    order[1],
+                    _money4(amount),
+                ),
             )
             sub_total += amount
         totals: list[tuple[str, str, Decimal, int]] = [("sub_total", "Sub-Total", sub_total, 1)]
