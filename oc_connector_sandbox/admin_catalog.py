@@ -80,7 +80,8 @@ class _Catalog:
 
     def product_list(self, request: _Request, token: str, can_modify: bool) -> Answer:
         q = request.query
-        where, args = ["pd.language_id = 1"], []
+        where: list[str] = ["pd.language_id = 1"]
+        args: list[object] = []
         for key, column in (("name", "pd.name"), ("model", "p.model"), ("price", "p.price")):
             if q.get(f"filter_{key}"):
                 where.append(f"oc_fold({column}) LIKE ?")
@@ -137,7 +138,8 @@ class _Catalog:
 
     def customer_list(self, request: _Request, token: str, can_modify: bool) -> Answer:
         q = request.query
-        where, args = ["cgd.language_id = 1"], []
+        where: list[str] = ["cgd.language_id = 1"]
+        args: list[object] = []
         if q.get("filter_name"):
             where.append("oc_fold(c.firstname || ' ' || c.lastname) LIKE ?")
             args.append(f"%{fold(q['filter_name'])}%")

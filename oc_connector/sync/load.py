@@ -11,6 +11,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from oc_connector.sync.normalize import QuarantinedRow
+from oc_connector.warehouse.details_schema import (
+    opencart_customers,
+    opencart_order_products,
+    opencart_order_totals,
+    opencart_order_vouchers,
+    opencart_products,
+)
 from oc_connector.warehouse.orders_schema import (
     opencart_absent_ids,
     opencart_order_history,
@@ -20,13 +27,18 @@ from oc_connector.warehouse.orders_schema import (
 
 __all__ = [
     "LoadCounts",
+    "detail_order_ids",
     "frame_records",
     "insert_history",
+    "known_customer_ids",
     "known_hashes",
     "mark_deleted",
     "record_absent",
+    "replace_order_details",
     "upsert",
+    "upsert_customers",
     "upsert_orders",
+    "upsert_products",
     "upsert_quarantine",
 ]
 
@@ -249,13 +261,17 @@ def insert_history(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def upsert_quarantine(
-    conn: sa.Connection, rows: Iterable[QuarantinedRow], *, shop: str, now: datetime
+    conn: sa.Connection, rows: Iterable[QuarantinedRow], *, shop: str, now: datetime, entity: str = "order"
 ) -> int:
-    """Record quarantined orders (first_seen kept, last_seen/reason/raw refreshed, unresolved)."""
+    """Record quarantined orders (first_seen kept, last_seen/reason/raw refreshed, unresolved).
+
+    ``entity`` is ``order`` for an unreadable ``order/info``, ``order_details`` for an order whose
+    admin details page does not parse (its header loads all the same).
+    """
     recs = [
         {
             "shop": shop,
-            "entity": "order",
+            "entity": entity,
             "entity_id": q.entity_id,
             "reason": q.reason,
             "raw": q.raw,
@@ -275,15 +291,17 @@ def upsert_quarantine(
     return len(recs)
 
 
-def resolve_quarantine(conn: sa.Connection, *, shop: str, order_ids: Iterable[int]) -> None:
-    """Mark quarantined orders resolved once they loaded cleanly."""
+def resolve_quarantine(
+    conn: sa.Connection, *, shop: str, order_ids: Iterable[int], entity: str = "order"
+) -> None:
+    """Mark quarantined orders (or their ``order_details``) resolved once they loaded cleanly."""
     ids = [str(i) for i in order_ids]
     if not ids:
         return
     t = opencart_quarantine
     conn.execute(
         t.update()
-        .where(t.c.shop == shop, t.c.entity == "order", t.c.entity_id.in_(ids), ~t.c.resolved)
+        .where(t.c.shop == shop, t.c.entity == entity, t.c.entity_id.in_(ids), ~t.c.resolved)
         .values(resolved=True)
     )
 
@@ -307,3 +325,61 @@ def mark_deleted(conn: sa.Connection, *, shop: str, order_ids: Iterable[int], no
         .values(_deleted_at=now)
     )
     return int(result.rowcount or 0)
+
+
+_DETAIL_TABLES = (opencart_order_products, opencart_order_totals, opencart_order_vouchers)
+
+
+def replace_order_details(
+    conn: sa.Connection,
+    *,
+    shop: str,
+    order_ids: Sequence[int],
+    lines: Sequence[dict[str, Any]],
+    totals: Sequence[dict[str, Any]],
+    vouchers: Sequence[dict[str, Any]],
+) -> None:
+    """Replace the lines, totals and sold vouchers of ``order_ids``: delete theirs, insert the new.
+
+    Inside the caller's transaction (the one writing the order rows), so a changed order never
+    keeps a stale line and a reader never sees an order half replaced.
+    """
+    ids = sorted(set(order_ids))
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        for t in _DETAIL_TABLES:
+            conn.execute(t.delete().where(t.c.shop == shop, t.c.order_id.in_(part)))
+    for table, rows in zip(_DETAIL_TABLES, (lines, totals, vouchers), strict=True):
+        for start in range(0, len(rows), 1000):
+            conn.execute(table.insert(), list(rows[start : start + 1000]))
+
+
+def detail_order_ids(conn: sa.Connection, *, shop: str, order_ids: Sequence[int]) -> set[int]:
+    """Those of ``order_ids`` whose details are loaded (every order has at least its Total line)."""
+    t = opencart_order_totals
+    found: set[int] = set()
+    for start in range(0, len(order_ids), 500):
+        part = order_ids[start : start + 500]
+        result = conn.execute(
+            sa.select(t.c.order_id).distinct().where(t.c.shop == shop, t.c.order_id.in_(part))
+        )
+        found.update(int(r[0]) for r in result)
+    return found
+
+
+def upsert_products(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or refresh ``opencart_products`` rows (by shop and product_id)."""
+    cols = [c.name for c in opencart_products.columns if c.name not in ("shop", "product_id")]
+    upsert(conn, opencart_products, rows, keys=("shop", "product_id"), update=cols)
+
+
+def upsert_customers(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or refresh ``opencart_customers`` rows (by shop and customer_id)."""
+    cols = [c.name for c in opencart_customers.columns if c.name not in ("shop", "customer_id")]
+    upsert(conn, opencart_customers, rows, keys=("shop", "customer_id"), update=cols)
+
+
+def known_customer_ids(conn: sa.Connection, *, shop: str) -> set[int]:
+    """The customer ids the warehouse holds for ``shop``."""
+    t = opencart_customers
+    return {int(r[0]) for r in conn.execute(sa.select(t.c.customer_id).where(t.c.shop == shop))}

@@ -49,6 +49,12 @@ class SyncOptions:
     #: consecutive ids whose order/info stays unreadable (non-JSON, 5xx) after the client's retries
     #: before the run stops: fewer are quarantined one by one, this many is an outage
     max_consecutive_failures: int = 10
+    #: with an admin client: read every new or changed order's full status history (1 request each)
+    admin_history: bool = True
+    #: with an admin client: load lines, totals, sold vouchers, products and customers
+    admin_details: bool = True
+    #: orders per invoice POST when reading the details
+    invoice_batch: int = 50
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,19 @@ class SyncResult:
     hwm_after: int = 0
     ids_read: int = 0
     duration_s: float = 0.0
+    #: ``loaded`` or ``not loaded: <why>`` (the details tables are then left as they were)
+    details: str = "not loaded: no admin credentials"
+    order_lines: int = 0
+    order_totals: int = 0
+    order_vouchers: int = 0
+    #: orders whose details page did not parse (quarantined as ``order_details``)
+    details_quarantined: int = 0
+    #: orders read from their own admin page instead of an invoice
+    details_fallbacks: int = 0
+    products: int = 0
+    customers: int = 0
+    #: every admin request of the run (login, details, lists, history)
+    admin_requests: int = 0
 
     def as_metadata(self) -> dict[str, int | float | str]:
         """The result as a flat dict (for Dagster output metadata or logs)."""

@@ -5,6 +5,13 @@ highest order id below which every id has been read. Each run re-reads the open 
 then probes upward from the HWM until ``gap_tolerance`` consecutive ids answer not-found. Each
 batch (data, history, quarantine and the HWM) commits in one transaction, so a crash anywhere
 loses nothing and duplicates nothing.
+
+With an admin client, every new or changed order (and every order whose details are not loaded
+yet) also gets its lines, totals and sold vouchers replaced in the same batch transaction (read as
+:mod:`oc_connector.sync.details` describes), and each run first refreshes ``opencart_products``
+(the whole catalogue, needed to map invoice lines to product ids) and ``opencart_customers`` (new
+customers, see :func:`~oc_connector.sync.details.read_new_customers`). A soft-deleted order keeps
+its detail rows, as it keeps its order row: filter on ``opencart_orders._deleted_at``.
 """
 
 from __future__ import annotations
@@ -26,20 +33,27 @@ import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, UnexpectedResponseError
 from oc_connector.sync.commit import BatchCommitter, commits_inline
+from oc_connector.sync.details import ProductIndex, read_details, read_new_customers, read_products
 from oc_connector.sync.failures import FailureGate, Fetched, Unreadable
 from oc_connector.sync.fetch import fetch_in_order, fetch_until_gap
 from oc_connector.sync.history import admin_history_rows, observed_history_row
 from oc_connector.sync.load import (
+    detail_order_ids,
     insert_history,
+    known_customer_ids,
     known_hashes,
     mark_deleted,
     record_absent,
+    replace_order_details,
     resolve_quarantine,
+    upsert_customers,
     upsert_orders,
+    upsert_products,
     upsert_quarantine,
 )
 from oc_connector.sync.locks import RangeLock, ShopLock, SyncLock
-from oc_connector.sync.normalize import normalize_orders
+from oc_connector.sync.normalize import QuarantinedRow, normalize_orders
+from oc_connector.sync.normalize_details import customer_rows, detail_rows, product_rows
 from oc_connector.sync.options import (
     DEFAULT_FINAL_STATUSES,
     AdminHistoryReader,
@@ -76,6 +90,13 @@ class _Tally:
     quarantined: int = 0
     calls: int = 0
     ids_read: int = 0
+    lines: int = 0
+    totals: int = 0
+    vouchers: int = 0
+    details_quarantined: int = 0
+    fallbacks: int = 0
+    products: int = 0
+    customers: int = 0
 
 
 _DEFAULT_OPTIONS = SyncOptions()
@@ -97,7 +118,9 @@ class OrderSync:
         client: reads one order by id (``order_info_raw``), raising NotFoundError.
         engine: the warehouse engine (the schema is upgraded on each run).
         options: see :class:`SyncOptions`.
-        admin: optional admin client; when given, new and changed orders get their full history.
+        admin: optional admin client; when given, new and changed orders get their full history
+            and their lines, totals and sold vouchers (see ``SyncOptions.admin_history`` and
+            ``admin_details``), and products and customers are refreshed.
         progress: called after each committed batch.
         now: clock returning naive UTC datetimes (injectable for tests).
         after_batch: called after each committed batch with the batch's highest id (test hook
@@ -141,6 +164,18 @@ class OrderSync:
         self._after_batch = after_batch
         self._lock_wait = lock_wait
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._index: ProductIndex | None = None
+
+    @property
+    def _details_state(self) -> str:
+        """``loaded`` when this sync loads the admin details, else why not."""
+        if self._admin is None:
+            return "not loaded: no admin credentials"
+        if not self._opt.admin_details:
+            return "not loaded: turned off (admin_details=False)"
+        if not hasattr(self._admin, "order_invoices"):
+            return "not loaded: the admin client cannot read order pages"
+        return "loaded"
 
     # -- public -------------------------------------------------------------------------------
 
@@ -210,9 +245,12 @@ class OrderSync:
         started_at = self._now()
         tally = _Tally(lock=lock, gate=FailureGate(self._opt.max_consecutive_failures))
         stats_before = self._client_stats()
+        admin_before = self._admin_requests()
         try:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
+            if self._details_state == "loaded":
+                self._refresh_dimensions(tally)
             hwm_after = body(tally, hwm_before)
             tally.gate.check_done()
             stats_after = self._client_stats()
@@ -233,6 +271,15 @@ class OrderSync:
                 hwm_after=hwm_after,
                 ids_read=tally.ids_read,
                 duration_s=time.monotonic() - started,
+                details=self._details_state,
+                order_lines=tally.lines,
+                order_totals=tally.totals,
+                order_vouchers=tally.vouchers,
+                details_quarantined=tally.details_quarantined,
+                details_fallbacks=tally.fallbacks,
+                products=tally.products,
+                customers=tally.customers,
+                admin_requests=self._admin_requests() - admin_before,
             )
             record_run(
                 self._engine,
@@ -252,6 +299,27 @@ class OrderSync:
         )
         self._process(reread, tally, phase="reread", hwm=hwm, loaded=set(reread), total=len(reread))
         return self._probe(tally, hwm)
+
+    def _admin_requests(self) -> int:
+        """Requests the admin client has sent so far (0 without one, or without transport stats)."""
+        stats = getattr(getattr(self._admin, "transport", None), "stats", None)
+        value = getattr(stats, "requests", 0)
+        return int(value) if isinstance(value, int) else 0
+
+    def _refresh_dimensions(self, tally: _Tally) -> None:
+        """Read the catalogue (kept as the run's product index) and new customers; upsert both."""
+        admin: Any = self._admin
+        shop, now = self._opt.shop, self._now()
+        products = read_products(admin)
+        self._index = ProductIndex(products)
+        with self._engine.connect() as conn:
+            known = known_customer_ids(conn, shop=shop)
+        customers = read_new_customers(admin, known, full=self._opt.full)
+        with begin_write(self._engine) as conn:
+            upsert_products(conn, product_rows(products, shop=shop, now=now))
+            upsert_customers(conn, customer_rows(customers, shop=shop, now=now))
+        tally.products += len(products)
+        tally.customers += len({c.customer_id for c in customers} - known)
 
     def _client_stats(self) -> dict[str, float]:
         stats = getattr(self._client, "stats", None)
@@ -295,12 +363,14 @@ class OrderSync:
                 tally.calls += 1
                 batch += tally.gate.accept(fetched)
                 if len(batch) >= self._opt.batch_size:
-                    committer.submit(self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                                       total=total))
+                    committer.submit(
+                        self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
+                    )
                     batch = []
             if batch:
-                committer.submit(self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                                   total=total))
+                committer.submit(
+                    self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
+                )
 
     def _probe(self, tally: _Tally, hwm: int) -> int:
         """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
@@ -315,8 +385,11 @@ class OrderSync:
         with (
             ThreadPoolExecutor(max_workers=self._opt.workers) as pool,
             self._committer() as committer,
-            closing(fetch_until_gap(self._fetch, first=hwm + 1, gap=self._opt.gap_tolerance, pool=pool,
-                                    window=self._window())) as fetches,
+            closing(
+                fetch_until_gap(
+                    self._fetch, first=hwm + 1, gap=self._opt.gap_tolerance, pool=pool, window=self._window()
+                )
+            ) as fetches,
         ):
             for fetched in fetches:
                 tally.calls += 1
@@ -340,7 +413,13 @@ class OrderSync:
         return BatchCommitter(inline=commits_inline(self._engine))
 
     def _commit_read(
-        self, batch: list[Fetched], tally: _Tally, *, phase: str, hwm: int, loaded: set[int],
+        self,
+        batch: list[Fetched],
+        tally: _Tally,
+        *,
+        phase: str,
+        hwm: int,
+        loaded: set[int],
         total: int | None,
     ) -> Callable[[], None]:
         """The commit of a re-read or backfill batch.
@@ -349,8 +428,9 @@ class OrderSync:
         one that was loaded is soft-deleted.
         """
         absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
-        return partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total,
-                       absent=absent)
+        return partial(
+            self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total, absent=absent
+        )
 
     def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int, gaps: list[int]) -> None:
         """Commit a probe batch, moving the mark to the highest id found so far.
@@ -358,8 +438,9 @@ class OrderSync:
         ``gaps``: not-found ids below that mark (recorded as absent); the trailing not-found ids
         beyond the last order are not gaps.
         """
-        self._commit(batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True,
-                     absent=gaps)
+        self._commit(
+            batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True, absent=gaps
+        )
 
     def _changed_ids(self, frame: pd.DataFrame) -> set[int]:
         """Ids of the frame whose row is new or differs from the warehouse's (only with an admin client)."""
@@ -370,9 +451,25 @@ class OrderSync:
             known = known_hashes(conn, shop=self._opt.shop, order_ids=ids)
         return {oid for oid, h in zip(ids, frame["_hash"], strict=True) if known.get(oid) != h}
 
+    def _detail_ids(self, frame: pd.DataFrame, changed: set[int]) -> set[int]:
+        """Orders of the frame whose details are read: new, changed, or not loaded yet."""
+        if self._details_state != "loaded" or frame.empty:
+            return set()
+        ids = [int(i) for i in frame["order_id"]]
+        with self._engine.connect() as conn:
+            loaded = detail_order_ids(conn, shop=self._opt.shop, order_ids=ids)
+        return changed | (set(ids) - loaded)
+
+    def _read_details(self, order_ids: set[int], tally: _Tally) -> Any:
+        """The details of ``order_ids`` (see :func:`~oc_connector.sync.details.read_details`)."""
+        index = self._index if self._index is not None else ProductIndex(())
+        got = read_details(self._admin, order_ids, index, batch=self._opt.invoice_batch)  # type: ignore[arg-type]
+        tally.fallbacks += got.fallbacks
+        return got
+
     def _admin_history(self, order_ids: set[int], *, now: datetime) -> list[dict[str, Any]]:
         """The admin history rows of ``order_ids`` (none without an admin client)."""
-        if self._admin is None:
+        if self._admin is None or not self._opt.admin_history:
             return []
         rows: list[dict[str, Any]] = []
         for oid in sorted(order_ids):
@@ -382,6 +479,34 @@ class OrderSync:
         return rows
 
     # -- loading ------------------------------------------------------------------------------
+
+    def _write_details(
+        self,
+        conn: sa.Connection,
+        read: Any,
+        headers: dict[int, dict[str, Any]],
+        tally: _Tally,
+        *,
+        now: datetime,
+    ) -> None:
+        """Replace the details read, quarantine (as ``order_details``) the orders whose page failed."""
+        shop = self._opt.shop
+        rows = detail_rows(read.details, shop=shop, headers=headers, now=now)
+        loaded = [d.order_id for d in read.details]
+        replace_order_details(
+            conn, shop=shop, order_ids=loaded, lines=rows.lines, totals=rows.totals, vouchers=rows.vouchers
+        )
+        resolve_quarantine(conn, shop=shop, order_ids=loaded, entity="order_details")
+        if read.failures:
+            held = [
+                QuarantinedRow(entity_id=str(f.order_id), reason=f.reason, raw="{}") for f in read.failures
+            ]
+            tally.details_quarantined += upsert_quarantine(
+                conn, held, shop=shop, now=now, entity="order_details"
+            )
+        tally.lines += len(rows.lines)
+        tally.totals += len(rows.totals)
+        tally.vouchers += len(rows.vouchers)
 
     def _commit(
         self,
@@ -410,9 +535,25 @@ class OrderSync:
         # holds the warehouse's write lock (on SQLite, the whole file's)
         asked = self._changed_ids(norm.frame)
         admin_rows = self._admin_history(asked, now=now)
+        want_details = self._detail_ids(norm.frame, asked)
+        details = self._read_details(want_details, tally) if want_details else None
+        headers: dict[int, dict[str, Any]] = {}
+        if self._details_state == "loaded" and not norm.frame.empty:
+            cols = norm.frame[["order_id", "currency_code", "shipping_method"]]
+            headers = {int(r["order_id"]): {str(k): v for k, v in r.items()} for r in cols.to_dict("records")}
         with begin_write(self._engine) as conn:
             counts = upsert_orders(conn, norm.frame, now=now)
             touched = set(counts.new_ids) | set(counts.changed_ids)
+            if self._details_state == "loaded" and touched - want_details:
+                # another writer changed these rows between the read above and this transaction
+                late = self._read_details(touched - want_details, tally)
+                if details is None:
+                    details = late
+                else:
+                    details.details += late.details
+                    details.failures += late.failures
+            if details is not None:
+                self._write_details(conn, details, headers, tally, now=now)
             history: list[dict[str, Any]] = []
             if touched:
                 sub = norm.frame[norm.frame["order_id"].isin(list(touched))]
