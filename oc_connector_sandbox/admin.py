@@ -172,9 +172,9 @@ class AdminApp:
         handlers.update(coupon_handlers(self._state, self))
         handlers.update(voucher_handlers(self._state, self))
         if self._orders is None:
-            self._orders = order_handlers(self._state, self)
+            # built once: each registers a SQL function, which SQLite refuses during another query
+            self._orders = order_handlers(self._state, self) | catalog_handlers(self._state, self)
         handlers.update(self._orders)
-        handlers.update(catalog_handlers(self._state, self))
         return handlers
 
     # -- login -----------------------------------------------------------------------------
