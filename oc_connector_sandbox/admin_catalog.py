@@ -20,17 +20,18 @@ if TYPE_CHECKING:
 
 __all__ = ["catalog_handlers"]
 
+# text columns sort as MariaDB's utf8mb4_unicode_ci does: case- and accent-insensitive
 _PRODUCT_SORTS = {
-    "pd.name": "pd.name",
-    "p.model": "p.model",
+    "pd.name": "oc_fold(pd.name)",
+    "p.model": "oc_fold(p.model)",
     "p.price": "CAST(p.price AS REAL)",
     "p.quantity": "p.quantity",
     "p.status": "p.status",
 }
 _CUSTOMER_SORTS = {
-    "name": "name",
-    "c.email": "c.email",
-    "customer_group": "customer_group",
+    "name": "oc_fold(c.firstname || ' ' || c.lastname)",
+    "c.email": "oc_fold(c.email)",
+    "customer_group": "oc_fold(cgd.name)",
     "c.status": "c.status",
     "c.ip": "c.ip",
     "c.date_added": "c.date_added",
@@ -90,7 +91,7 @@ class _Catalog:
             if q.get(f"filter_{key}", "") != "":
                 where.append(f"p.{key} = ?")
                 args.append(int(float(q[f"filter_{key}"])))
-        sort = _PRODUCT_SORTS.get(q.get("sort", ""), "pd.name")
+        sort = _PRODUCT_SORTS.get(q.get("sort", ""), "oc_fold(pd.name)")
         direction = "DESC" if q.get("order") == "DESC" else "ASC"
         page = max(int(q.get("page") or 1), 1)
         sql_where = " AND ".join(where)
@@ -156,7 +157,7 @@ class _Catalog:
         if q.get("filter_date_added"):
             where.append("DATE(c.date_added) = DATE(?)")
             args.append(q["filter_date_added"])
-        sort = _CUSTOMER_SORTS.get(q.get("sort", ""), "name")
+        sort = _CUSTOMER_SORTS.get(q.get("sort", ""), "oc_fold(c.firstname || ' ' || c.lastname)")
         direction = "DESC" if q.get("order") == "DESC" else "ASC"
         page = max(int(q.get("page") or 1), 1)
         base_sql = (
