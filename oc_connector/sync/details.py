@@ -1,4 +1,4 @@
-"""Read order lines, totals and sold vouchers from the admin pages at about one request per 50 orders.
+"""Read order lines, totals and sold vouchers from the admin pages in a few requests per 100 orders.
 
 The catalog API's ``order/info`` gives the order header only (1 request per order). The admin has
 two pages with the rest (spec 10.7):
@@ -9,7 +9,7 @@ two pages with the rest (spec 10.7):
   vouchers and totals of up to ~100 orders per POST (about 3 KB and 3 ms of shop time per order),
   but a line names its product only by name and model, and a voucher has no id.
 
-Strategy: every order's details come from the invoices, ``batch`` orders per POST; each line's
+Strategy: every order's details come from the invoices, ``invoice_batch`` orders per POST (100 by default); each line's
 ``product_id`` is found from its (name, model) in the product catalogue, read once per run from the
 ``catalog/product`` list (20 products per page; it also refreshes ``opencart_products``). An order
 falls back to its own ``sale/order/info`` page (1 more request) when
@@ -23,8 +23,10 @@ falls back to its own ``sale/order/info`` page (1 more request) when
 Names are compared as the pages show them (unescaped once), the admin-language product name against
 the order line's stored name: an order line keeps the name the product had when it was ordered, so
 a renamed product sends its old orders to the fallback, never to a wrong id. On the sandbox's
-2,000-order shop this is 1.04 shop requests per order for header, lines and totals together
-(``bench/bench_details.py``); the fallback share grows with renames, deletions and duplicates.
+2,000-order shop this is 1.074 shop requests per order for header, lines and totals together
+(2,088 ``order/info`` incl. id gaps and the trailing gap probe, 21 invoices, 33 order pages for
+the orders that sold vouchers, 1 product page, 3 customer pages, 1 login: ``bench/bench_details.py``);
+the fallback share grows with renames, deletions and duplicates.
 
 Orders the invoice skips (deleted since their header was read) get no details: their rows stay,
 and the order row's soft delete covers them when the next read finds the order gone.

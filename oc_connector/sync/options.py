@@ -54,7 +54,7 @@ class SyncOptions:
     #: with an admin client: load lines, totals, sold vouchers, products and customers
     admin_details: bool = True
     #: orders per invoice POST when reading the details
-    invoice_batch: int = 50
+    invoice_batch: int = 100
 
 
 @dataclass(frozen=True)
