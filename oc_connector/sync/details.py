@@ -9,8 +9,8 @@ two pages with the rest (spec 10.7):
   vouchers and totals of up to ~100 orders per POST (about 3 KB and 3 ms of shop time per order),
   but a line names its product only by name and model, and a voucher has no id.
 
-Strategy: every order's details come from the invoices, ``invoice_batch`` orders per POST (100 by default); each line's
-``product_id`` is found from its (name, model) in the product catalogue, read once per run from the
+Strategy: every order's details come from the invoices, ``invoice_batch`` orders per POST (100 by
+default); each line's ``product_id`` is found from its (name, model) in the product catalogue, read once per run from the
 ``catalog/product`` list (20 products per page; it also refreshes ``opencart_products``). An order
 falls back to its own ``sale/order/info`` page (1 more request) when
 
