@@ -11,8 +11,8 @@ two pages with the rest (spec 10.7):
 
 Strategy: every order's details come from the invoices, ``invoice_batch`` orders per POST (100 by
 default); each line's ``product_id`` is found from its (name, model) in the product catalogue,
-read once per run from the ``catalog/product`` list (20 products per page; it also refreshes ``opencart_products``). An order
-falls back to its own ``sale/order/info`` page (1 more request) when
+read once per run from the ``catalog/product`` list (20 products per page; it also refreshes
+``opencart_products``). An order falls back to its own ``sale/order/info`` page (1 more request) when
 
 * a line's (name, model) names no catalogued product (renamed or deleted since the order) or
   more than one (two products with the same name and model): the ``product_id`` would be a guess;
