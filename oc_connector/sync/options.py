@@ -55,6 +55,9 @@ class SyncOptions:
     admin_details: bool = True
     #: orders per invoice POST when reading the details
     invoice_batch: int = 100
+    #: with an admin client that lists orders: re-read only what the admin order list shows as
+    #: changed since the last run (oc_connector/sync/feed.py) instead of the open and recent orders
+    change_feed: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class SyncResult:
     hwm_before: int = 0
     hwm_after: int = 0
     ids_read: int = 0
+    #: admin order-list pages read by the change feed (not in ``api_calls``)
+    list_requests: int = 0
     duration_s: float = 0.0
     #: ``loaded`` or ``not loaded: <why>`` (the details tables are then left as they were)
     details: str = "not loaded: no admin credentials"

@@ -24,7 +24,8 @@ def loaded_ids(engine: sa.Engine, *, shop: str, first_id: int, last_id: int) -> 
 
 
 def reread_ids(
-    engine: sa.Engine, *, shop: str, hwm: int, since: datetime | None, final_statuses: Collection[int]
+    engine: sa.Engine, *, shop: str, hwm: int, since: datetime | None, final_statuses: Collection[int],
+    only_held: bool = False,
 ) -> list[int]:
     """Loaded ids at or below the mark that a run reads again, ascending.
 
@@ -35,6 +36,8 @@ def reread_ids(
         since: orders added at or after this (naive UTC) are read again whatever their status;
             None reads every loaded order again (a full run), deleted ones included.
         final_statuses: orders in these statuses are not read again once older than ``since``.
+
+        only_held: only the quarantined ids (the change feed finds the changed orders itself).
 
     Returns:
         Live orders not in a final status or added since ``since``, and every order held in
@@ -53,7 +56,7 @@ def reread_ids(
         ]
     q = opencart_quarantine
     with engine.connect() as conn:
-        ids = {int(r[0]) for r in conn.execute(sa.select(t.c.order_id).where(*where))}
+        ids = set() if only_held else {int(r[0]) for r in conn.execute(sa.select(t.c.order_id).where(*where))}
         held = conn.execute(
             sa.select(q.c.entity_id).where(q.c.shop == shop, q.c.entity == "order", ~q.c.resolved)
         )

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +35,7 @@ from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, 
 from oc_connector.sync.commit import BatchCommitter, commits_inline
 from oc_connector.sync.details import ProductIndex, read_details, read_new_customers, read_products
 from oc_connector.sync.failures import FailureGate, Fetched, Unreadable
+from oc_connector.sync.feed import OrderListReader, plan_feed, read_feed_day, set_feed_day, shop_day
 from oc_connector.sync.fetch import fetch_in_order, fetch_until_gap
 from oc_connector.sync.history import admin_history_rows, observed_history_row
 from oc_connector.sync.load import (
@@ -97,6 +98,7 @@ class _Tally:
     fallbacks: int = 0
     products: int = 0
     customers: int = 0
+    list_requests: int = 0
 
 
 _DEFAULT_OPTIONS = SyncOptions()
@@ -270,6 +272,7 @@ class OrderSync:
                 hwm_before=hwm_before,
                 hwm_after=hwm_after,
                 ids_read=tally.ids_read,
+                list_requests=tally.list_requests,
                 duration_s=time.monotonic() - started,
                 details=self._details_state,
                 order_lines=tally.lines,
@@ -293,11 +296,43 @@ class OrderSync:
             lock.release()
 
     def _run_body(self, tally: _Tally, hwm: int) -> int:
-        since = None if self._opt.full else self._now() - self._opt.lookback
+        started = self._now()
+        feed = self._feed()
+        with self._engine.connect() as conn:
+            day = read_feed_day(conn, shop=self._opt.shop) if feed is not None else None
+        if feed is not None and day is not None and not self._opt.full:
+            return self._feed_body(feed, day, started, tally, hwm)
+        since = None if self._opt.full else started - self._opt.lookback
         reread = reread_ids(
             self._engine, shop=self._opt.shop, hwm=hwm, since=since, final_statuses=self._opt.final_statuses
         )
         self._process(reread, tally, phase="reread", hwm=hwm, loaded=set(reread), total=len(reread))
+        hwm_after = self._probe(tally, hwm)
+        if feed is not None:  # the feed starts from here: every order has just been read
+            with begin_write(self._engine) as conn:
+                set_feed_day(conn, shop=self._opt.shop, day=shop_day(started, self._opt.shop_timezone))
+        return hwm_after
+
+    def _feed(self) -> OrderListReader | None:
+        """The admin client as a change feed, when it can list orders and the feed is wanted."""
+        if not self._opt.change_feed or not callable(getattr(self._admin, "order_list", None)):
+            return None
+        return self._admin  # type: ignore[return-value]
+
+    def _feed_body(self, feed: OrderListReader, day: date, started: datetime, tally: _Tally, hwm: int) -> int:
+        """Re-read what the change feed lists as changed (and the quarantine), then probe for new ids."""
+        shop = self._opt.shop
+        plan = plan_feed(feed, self._engine, shop=shop, since=day, hwm=hwm, started_utc=started,
+                         timezone=self._opt.shop_timezone)
+        tally.list_requests += plan.list_requests
+        held = reread_ids(self._engine, shop=shop, hwm=hwm, since=started, final_statuses=(), only_held=True)
+        ids = sorted(set(plan.changed) | set(plan.missing) | set(held))
+        loaded = set(plan.changed) | set(plan.missing)
+
+        def cursor(conn: sa.Connection) -> None:
+            set_feed_day(conn, shop=shop, day=plan.next_day)
+
+        self._process(ids, tally, phase="feed", hwm=hwm, loaded=loaded, total=len(ids), finish=cursor)
         return self._probe(tally, hwm)
 
     def _admin_requests(self) -> int:
@@ -351,9 +386,12 @@ class OrderSync:
         return max(self._opt.workers * 2, self._opt.batch_size)
 
     def _process(
-        self, ids: Iterable[int], tally: _Tally, *, phase: str, hwm: int, loaded: set[int], total: int | None
+        self, ids: Iterable[int], tally: _Tally, *, phase: str, hwm: int, loaded: set[int], total: int | None,
+        finish: Callable[[sa.Connection], None] | None = None,
     ) -> None:
+        """Read ``ids`` and commit them in batches; ``finish`` runs in the last batch's transaction."""
         batch: list[Fetched] = []
+        ready: list[Fetched] = []  # a full batch held back until it is known not to be the last
         with (
             ThreadPoolExecutor(max_workers=self._opt.workers) as pool,
             self._committer() as committer,
@@ -363,14 +401,18 @@ class OrderSync:
                 tally.calls += 1
                 batch += tally.gate.accept(fetched)
                 if len(batch) >= self._opt.batch_size:
-                    committer.submit(
-                        self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
-                    )
-                    batch = []
-            if batch:
-                committer.submit(
-                    self._commit_read(batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total)
-                )
+                    if ready:
+                        committer.submit(self._commit_read(ready, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                                           total=total))
+                    ready, batch = batch, []
+            last = ready + batch
+            if last:
+                committer.submit(self._commit_read(last, tally, phase=phase, hwm=hwm, loaded=loaded,
+                                                   total=total, finish=finish))
+        if not last and finish is not None:
+            with begin_write(self._engine) as conn:
+                finish(conn)
+                tally.lock.heartbeat(conn, now=self._now())
 
     def _probe(self, tally: _Tally, hwm: int) -> int:
         """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
@@ -413,14 +455,8 @@ class OrderSync:
         return BatchCommitter(inline=commits_inline(self._engine))
 
     def _commit_read(
-        self,
-        batch: list[Fetched],
-        tally: _Tally,
-        *,
-        phase: str,
-        hwm: int,
-        loaded: set[int],
-        total: int | None,
+        self, batch: list[Fetched], tally: _Tally, *, phase: str, hwm: int, loaded: set[int],
+        total: int | None, finish: Callable[[sa.Connection], None] | None = None,
     ) -> Callable[[], None]:
         """The commit of a re-read or backfill batch.
 
@@ -428,9 +464,8 @@ class OrderSync:
         one that was loaded is soft-deleted.
         """
         absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
-        return partial(
-            self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total, absent=absent
-        )
+        return partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total,
+                       absent=absent, finish=finish)
 
     def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int, gaps: list[int]) -> None:
         """Commit a probe batch, moving the mark to the highest id found so far.
@@ -519,6 +554,7 @@ class OrderSync:
         total: int | None,
         move_hwm: bool = False,
         absent: Sequence[int] = (),
+        finish: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         shop = self._opt.shop
         now = self._now()
@@ -574,6 +610,8 @@ class OrderSync:
             record_absent(conn, shop=shop, order_ids=absent, now=now)
             if move_hwm:
                 set_hwm(conn, shop=shop, hwm=hwm)
+            if finish is not None:
+                finish(conn)
             tally.lock.heartbeat(conn, now=now)
         tally.inserted += counts.inserted
         tally.updated += counts.updated

@@ -73,6 +73,9 @@ opencart_sync_state = sa.Table(
     sa.Column("last_run_stats", sa.Text, nullable=True),
     sa.Column("lock_holder", sa.String(200), nullable=True),
     sa.Column("locked_at", TS, nullable=True),
+    # the change feed's cursor (oc_connector/sync/feed.py): shop-local day from which the next
+    # run lists changed orders; written with the data of the run that read up to it
+    sa.Column("feed_day", sa.Date, nullable=True),
 )
 
 opencart_quarantine = sa.Table(

@@ -16,13 +16,14 @@ from oc_connector.warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
 2: ``opencart_sync_range_lock`` (per-range backfill locks).
 3: ``opencart_absent_ids`` (ids the shop answered not-found for, never loaded: explained gaps).
 4: the admin-channel tables: order lines, totals, sold vouchers, products, customers.
+5: ``opencart_sync_state.feed_day`` (the admin change feed's cursor).
 """
 
 __all__ = [
