@@ -83,6 +83,8 @@ class SyncResult:
     history_rows: int = 0
     quarantined: int = 0
     api_calls: int = 0
+    #: admin-page history reads (one per new or changed order when an admin client is given)
+    admin_calls: int = 0
     retries: int = 0
     rate_limit_wait_s: float = 0.0
     hwm_before: int = 0

@@ -90,6 +90,7 @@ class _Tally:
     history: int = 0
     quarantined: int = 0
     calls: int = 0
+    admin_calls: int = 0
     ids_read: int = 0
     lines: int = 0
     totals: int = 0
@@ -265,6 +266,7 @@ class OrderSync:
                 history_rows=tally.history,
                 quarantined=tally.quarantined,
                 api_calls=tally.calls,
+                admin_calls=tally.admin_calls,
                 retries=int(stats_after.get("retries", 0) - stats_before.get("retries", 0)),
                 rate_limit_wait_s=float(
                     stats_after.get("rate_limit_wait_s", 0.0) - stats_before.get("rate_limit_wait_s", 0.0)
@@ -502,12 +504,13 @@ class OrderSync:
         tally.fallbacks += got.fallbacks
         return got
 
-    def _admin_history(self, order_ids: set[int], *, now: datetime) -> list[dict[str, Any]]:
-        """The admin history rows of ``order_ids`` (none without an admin client)."""
+    def _admin_history(self, order_ids: set[int], *, now: datetime, tally: _Tally) -> list[dict[str, Any]]:
+        """The admin history rows of ``order_ids`` (none without an admin client), counted in ``tally``."""
         if self._admin is None or not self._opt.admin_history:
             return []
         rows: list[dict[str, Any]] = []
         for oid in sorted(order_ids):
+            tally.admin_calls += 1
             rows += admin_history_rows(
                 shop=self._opt.shop, order_id=oid, rows=self._admin.order_history(oid), observed_at=now
             )
@@ -570,7 +573,7 @@ class OrderSync:
         # the admin history is read before the write transaction, not inside it: no HTTP call
         # holds the warehouse's write lock (on SQLite, the whole file's)
         asked = self._changed_ids(norm.frame)
-        admin_rows = self._admin_history(asked, now=now)
+        admin_rows = self._admin_history(asked, now=now, tally=tally)
         want_details = self._detail_ids(norm.frame, asked)
         details = self._read_details(want_details, tally) if want_details else None
         headers: dict[int, dict[str, Any]] = {}
@@ -600,7 +603,7 @@ class OrderSync:
                     ].to_dict("records")
                 ]
                 # another writer changed these rows between the read above and this transaction
-                admin_rows += self._admin_history(touched - asked, now=now)
+                admin_rows += self._admin_history(touched - asked, now=now, tally=tally)
             tally.history += insert_history(conn, history + admin_rows)
             held = norm.quarantined + unreadable
             if held:

@@ -19,6 +19,8 @@ MARTS: tuple[str, ...] = (
     "mart_customers",
     "mart_voucher_liability",
 )
+UNKEYED_MARTS: frozenset[str] = frozenset({"mart_voucher_liability"})
+"""Marts without a ``shop`` column (the reverse-ETL ledger is not keyed by shop)."""
 
 # Dialect-specific fragments substituted into the view files ({name} placeholders).
 _FRAGMENTS: dict[str, dict[str, str]] = {
@@ -98,17 +100,32 @@ _QUALITY_SQL: dict[str, str] = {
 }
 
 
-def quality_counts(engine: sa.Engine) -> dict[str, int]:
+# the same rules for one shop (``:shop``)
+_SHOP_QUALITY_SQL: dict[str, str] = {
+    "duplicate_order_ids": (
+        "SELECT COUNT(*) FROM (SELECT order_id FROM opencart_orders WHERE shop = :shop"
+        " GROUP BY order_id HAVING COUNT(*) > 1) d"
+    ),
+    "negative_totals": (
+        "SELECT COUNT(*) FROM opencart_orders WHERE shop = :shop AND total < 0 AND _deleted_at IS NULL"
+    ),
+    "history_status_mismatches": _QUALITY_SQL["history_status_mismatches"] + " AND o.shop = :shop",
+}
+
+
+def quality_counts(engine: sa.Engine, *, shop: str | None = None) -> dict[str, int]:
     """Count rows violating each data-quality rule (0 everywhere means healthy).
 
     Args:
         engine: the warehouse engine.
+        shop: count only this shop's rows (default: every shop).
 
     Returns:
         ``duplicate_order_ids``, ``negative_totals`` and ``history_status_mismatches`` counts.
     """
+    queries, params = (_QUALITY_SQL, {}) if shop is None else (_SHOP_QUALITY_SQL, {"shop": shop})
     with engine.connect() as conn:
-        return {name: int(conn.execute(sa.text(sql)).scalar() or 0) for name, sql in _QUALITY_SQL.items()}
+        return {name: int(conn.execute(sa.text(sql), params).scalar() or 0) for name, sql in queries.items()}
 
 
 def unexplained_gaps(engine: sa.Engine, *, shop: str) -> list[int]:
@@ -165,20 +182,35 @@ def last_sync_finished(engine: sa.Engine, *, shop: str) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def count_rows(engine: sa.Engine, *, name: str) -> int:
-    """Number of rows a mart view currently returns.
+def count_rows(engine: sa.Engine, *, name: str, shop: str | None = None) -> int:
+    """Number of rows a mart view currently returns (only the shop's, given ``shop``).
 
     Args:
         engine: the warehouse engine.
         name: one of ``MARTS``.
+        shop: count the rows of this shop only (the marts without a ``shop`` column: all rows).
 
     Raises:
         ConfigurationError: ``name`` is not a mart.
     """
     if name not in MARTS:
         raise ConfigurationError(f"unknown mart {name!r}: name must be one of {', '.join(sorted(MARTS))}")
+    where = " WHERE shop = :shop" if shop is not None and name not in UNKEYED_MARTS else ""
     with engine.connect() as conn:
-        query = sa.text(f"SELECT COUNT(*) FROM {name}")  # noqa: S608 (name checked against MARTS)
+        query = sa.text(f"SELECT COUNT(*) FROM {name}{where}")  # noqa: S608 (name checked against MARTS)
+        return int(conn.execute(query, {"shop": shop}).scalar() or 0)
+
+
+def count_table_rows(engine: sa.Engine, table: sa.Table, *, shop: str) -> int:
+    """Number of rows of one shop in a table keyed by ``shop`` (e.g. ``opencart_orders``).
+
+    Args:
+        engine: the warehouse engine.
+        table: a table with a ``shop`` column.
+        shop: the shop key.
+    """
+    with engine.connect() as conn:
+        query = sa.select(sa.func.count()).select_from(table).where(table.c.shop == shop)
         return int(conn.execute(query).scalar() or 0)
 
 

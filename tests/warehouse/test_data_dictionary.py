@@ -3,15 +3,13 @@
 BI users read the warehouse directly with that file as their only guide, so a column added to the
 schema or a mart without a line there (or a line left behind for a column that went) fails here.
 
-Sections: ``### <table>`` for a base table, ``## <mart>`` for a mart. A documented column is the
+The parser is ``oc_connector.warehouse.dictionary``, the one the Dagster assets' column schemas
+come from. Sections: ``### <table>`` for a base table, ``## <mart>`` for a mart. A documented column is the
 first cell of a row of the section's ``| column | type | meaning |`` table: a plain name, or one
 or more backticked names (a row grouping several OpenCart columns names each one).
 """
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,46 +17,18 @@ import sqlalchemy as sa
 import oc_connector.warehouse.ledger_schema
 import oc_connector.warehouse.marts
 import oc_connector.warehouse.schema
+from oc_connector.warehouse.dictionary import README, ColumnDoc, column_rows, dictionary
+from oc_connector.warehouse.dictionary import documented as _documented
+from oc_connector.warehouse.dictionary import sections as _sections
 from oc_connector.warehouse.marts import MARTS
 from oc_connector.warehouse.metadata import metadata
 from oc_connector.warehouse.migrate import schema_version_table, upgrade
-
-README = Path(__file__).resolve().parents[2] / "warehouse" / "README.md"
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
-_BACKTICKED = re.compile(r"`([^`]+)`")
 
 # every table the warehouse holds: the shared MetaData (orders and ledger schemas) plus the version
 # table, which migrate.py keeps on a MetaData of its own
 assert oc_connector.warehouse.schema.opencart_orders.metadata is metadata
 assert oc_connector.warehouse.ledger_schema.voucher_ledger.metadata is metadata
 TABLES: dict[str, sa.Table] = {**metadata.tables, schema_version_table.name: schema_version_table}
-
-
-def _sections(text: str) -> dict[tuple[int, str], list[str]]:
-    """(heading level, title) -> the lines up to the next heading of the same or a higher level."""
-    lines = text.splitlines()
-    heads = [(i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := _HEADING.match(line))]
-    out: dict[tuple[int, str], list[str]] = {}
-    for n, (start, level, title) in enumerate(heads):
-        end = next((i for i, lv, _ in heads[n + 1 :] if lv <= level), len(lines))
-        assert (level, title) not in out, f"heading {'#' * level} {title} appears twice in {README}"
-        out[(level, title)] = lines[start + 1 : end]
-    return out
-
-
-def _documented(lines: list[str]) -> list[str]:
-    """Column names in the first cells of the section's table rows, in order (header and rule skipped)."""
-    names: list[str] = []
-    for line in lines:
-        if not line.startswith("|"):
-            continue
-        first = line.strip().strip("|").split("|")[0].strip()
-        if first == "column" or set(first) <= {"-", ":", " "}:
-            continue
-        ticked = _BACKTICKED.findall(first)
-        names += [n.strip() for n in ticked] if ticked else [first]
-    return names
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +114,14 @@ def test_the_parser_reads_plain_and_grouped_rows() -> None:
     assert found[(2, "a")] == ["x", "### b", "y"]
     assert found[(3, "b")] == ["y"]
     assert found[(2, "c")] == ["z"]
+
+
+def test_grouped_rows_get_one_type_each_and_the_dictionary_has_every_table() -> None:
+    rows = ["| `a`, `b` | bigint; text | two columns |", "| c | integer | one |"]
+    assert column_rows(rows) == [
+        ColumnDoc("a", "bigint", "two columns"), ColumnDoc("b", "text", "two columns"),
+        ColumnDoc("c", "integer", "one"),
+    ]
+    docs = dictionary(README)
+    assert set(TABLES) | set(MARTS) <= set(docs)
+    assert all(doc.type and doc.meaning for doc in docs["opencart_orders"])
