@@ -2,11 +2,11 @@
 
 The shop is a sandbox in a child process (``_common.ChildSandbox``) with a 10-20 ms latency per
 ``api/order/info`` like a real shop, so the backfill is shop-bound. The partitions are those of
-``oc_connector.orchestration.assets.backfill_asset`` (the asset of the
-``opencart_backfill`` job), ranges of ``OPENCART_PARTITION_SIZE``
-ids up to ``OPENCART_MAX_ORDER_ID`` (set here, read through ``oc_connector.settings``).
+``oc_connector.orchestration.assets.backfill_asset`` (the asset of a shop's ``<shop>_backfill``
+job), ranges of ``OPENCART_PARTITION_SIZE`` ids up to the shop's newest order (the ranges the
+sync adds to the shop's dynamic partitions).
 
-Each partition is materialised with ``dg.materialize([opencart_orders_backfill], partition_key=...)``
+Each partition is materialised with ``dg.materialize([backfill], partition_key=...)``
 on an ephemeral Dagster instance (in-process executor, one step per partition), with the
 resources of ``pipelines/definitions.py`` except the rate limit, set explicitly (``--rate``,
 default 10000 req/s: effectively off, as in bench_pull; the definitions' default is 5 req/s).
@@ -50,14 +50,17 @@ def run_partition(key: str, wh_url: str, rate: float) -> dict[str, Any]:
     import dagster as dg
 
     from oc_connector.orchestration.assets import backfill_asset
+    from oc_connector.orchestration.metadata import ShopKeys
     from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
-    from oc_connector.settings import dagster_settings
+    from oc_connector.settings import ShopConfig, dagster_settings
 
-    opencart_orders_backfill = backfill_asset(dagster_settings(os.environ))
+    shop = ShopConfig(key="default", url=os.environ["OPENCART_URL"], api_key_env="OPENCART_API_KEY",
+                      partition_size=dagster_settings(os.environ).partition_size)
+    opencart_orders_backfill = backfill_asset(shop, warehouse_kind="sqlite")
 
     t0 = time.perf_counter()
     resources = {
-        "opencart": OpenCartResource(
+        ShopKeys(shop.key).resource: OpenCartResource(
             url=os.environ["OPENCART_URL"],
             api_key=os.environ["OPENCART_API_KEY"],
             allow_insecure_http=True,
@@ -69,6 +72,7 @@ def run_partition(key: str, wh_url: str, rate: float) -> dict[str, Any]:
         # closed after the run: an instance left to the garbage collector has its in-memory SQLite
         # storage finalised on whichever thread collects it, which SQLite refuses (noisy tracebacks)
         with dg.DagsterInstance.ephemeral() as instance:
+            instance.add_dynamic_partitions(ShopKeys(shop.key).partitions, [key])
             res = dg.materialize(
                 [opencart_orders_backfill],
                 partition_key=key,
@@ -130,12 +134,10 @@ def main() -> None:
         OPENCART_API_KEY=sandbox.api_key,
         OPENCART_ALLOW_INSECURE_HTTP="1",
         OPENCART_PARTITION_SIZE=str(size),
-        OPENCART_MAX_ORDER_ID=str(n),
     )
-    from oc_connector.orchestration.assets import order_id_ranges
-    from oc_connector.settings import dagster_settings
+    from oc_connector.orchestration.partitions import id_ranges
 
-    keys = order_id_ranges(dagster_settings(os.environ)).get_partition_keys()
+    keys = id_ranges(size=size, max_id=n)
     print(f"{len(keys)} partitions: {keys}", flush=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -18,9 +18,15 @@ Variables (the README's "Configuration" section lists the same):
     OPENCART_CA_BUNDLE            path to a CA bundle for the shop's TLS certificate
     HTTPS_PROXY / HTTP_PROXY      proxy for the shop (either case), unless NO_PROXY lists its host
     WAREHOUSE_URL                 SQLAlchemy URL of the warehouse (default ``sqlite:///oc_warehouse.db``)
-    OPENCART_PARTITION_SIZE       Dagster backfill: order ids per partition (default 10000)
-    OPENCART_MAX_ORDER_ID         Dagster backfill: last order id covered (default 100000)
+    OPENCART_PARTITION_SIZE       Dagster backfill: order ids per partition (default 10000; the
+                                  partitions grow with the shop's newest order id)
     OPENCART_FRESHNESS_HOURS      Dagster check: a sync older than this fails ``sync_is_fresh`` (2)
+    OC_CONNECTOR_CONFIG           a fleet file listing many shops (default ``oc-connector.toml`` in the
+                                  working directory; without either, the single shop above)
+
+A fleet file (TOML, :func:`fleet_settings`) lists shops by key with their URL, API user, the *names*
+of the variables holding their secrets (never the secrets), timezone, rate, workers, partition size,
+freshness, owners and tags; see the README's "Many shops" section.
 
 Values are stripped (except the admin password) and an empty value counts as unset.
 
@@ -37,11 +43,22 @@ redaction as soon as they are read.
 from __future__ import annotations
 
 import importlib
+import re
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from oc_connector.errors import ConfigurationError
@@ -54,13 +71,18 @@ if TYPE_CHECKING:
     from oc_connector.api.client import OpenCartClient
 
 __all__ = [
+    "CONFIG_VARIABLE",
+    "DEFAULT_CONFIG_PATH",
     "DEFAULT_WAREHOUSE_URL",
     "DagsterSettings",
+    "FleetSettings",
+    "ShopConfig",
     "ShopSettings",
     "WarehouseSettings",
     "build_admin_client",
     "build_client",
     "dagster_settings",
+    "fleet_settings",
     "parse_flag",
     "proxies_for",
     "shop_settings",
@@ -202,10 +224,9 @@ class WarehouseSettings(_MappingSettings):
 
 
 class DagsterSettings(_MappingSettings):
-    """What the Dagster app adds: backfill partitions and the freshness check's limit."""
+    """What the Dagster app adds for the single shop: partition size and the freshness limit."""
 
     partition_size: int = Field(default=10_000, gt=0, validation_alias="OPENCART_PARTITION_SIZE")
-    max_order_id: int = Field(default=100_000, gt=0, validation_alias="OPENCART_MAX_ORDER_ID")
     freshness_hours: float = Field(default=2.0, gt=0, validation_alias="OPENCART_FRESHNESS_HOURS")
 
 
@@ -287,12 +308,12 @@ def warehouse_settings(env: Mapping[str, str]) -> WarehouseSettings:
 
 
 def dagster_settings(env: Mapping[str, str]) -> DagsterSettings:
-    """Read the Dagster app's own settings (partition size, last order id, freshness hours).
+    """Read the Dagster app's own settings for the single shop (partition size, freshness hours).
 
     Raises:
         ConfigurationError: a value is not a positive number; the message names the variable.
     """
-    names = ("OPENCART_PARTITION_SIZE", "OPENCART_MAX_ORDER_ID", "OPENCART_FRESHNESS_HOURS")
+    names = ("OPENCART_PARTITION_SIZE", "OPENCART_FRESHNESS_HOURS")
     return _validate(DagsterSettings, _present(env, names))
 
 
@@ -365,3 +386,239 @@ def build_admin_client(settings: ShopSettings, **options: Any) -> AdminClient | 
     )
     return admin
 
+
+
+# -- many shops: the fleet file ---------------------------------------------------------------
+
+CONFIG_VARIABLE = "OC_CONNECTOR_CONFIG"
+DEFAULT_CONFIG_PATH = "oc-connector.toml"
+"""The fleet file read when ``OC_CONNECTOR_CONFIG`` is not set (relative to the working directory)."""
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_OWNER = re.compile(r"^(team:[A-Za-z0-9_-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_TAG_PART = re.compile(r"^[A-Za-z0-9_.-]{0,63}$")
+# keys a fleet file must not hold: the secrets themselves
+_SECRET_KEYS = {
+    "api_key": "api_key_env", "admin_password": "admin_password_env", "password": "admin_password_env",
+}
+
+
+class ShopConfig(BaseModel):
+    """One shop of a fleet: where it is, which variables hold its secrets, how it is synced.
+
+    Attributes:
+        key: the shop's key: its rows in the warehouse (``shop`` column) and the prefix of its Dagster
+            asset keys, jobs and resource (lower case letters, digits, ``_``).
+        url: shop root; or ``url_env``, the variable holding it.
+        api_username: API user.
+        api_key_env: the variable holding the API key.
+        admin_username: admin user (with ``admin_password_env``, or neither).
+        admin_password_env: the variable holding the admin password.
+        allow_insecure_http: plain http allowed off loopback.
+        ca_bundle: CA bundle path for the shop's certificate.
+        timezone: the shop's PHP timezone (IANA name).
+        rate_per_second: requests per second to the shop, both channels.
+        max_concurrency: catalog requests in flight at most.
+        workers: sync worker threads.
+        partition_size: order ids per backfill partition.
+        freshness_hours: a sync older than this fails the freshness check and policy.
+        owners: Dagster owners (``team:name`` or an e-mail address).
+        tags: Dagster tags of the shop's assets.
+        description: shown on the shop's assets.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    url: str | None = None
+    url_env: str | None = Field(default=None, pattern=_ENV_NAME)
+    api_username: str = "Default"
+    api_key_env: str = Field(pattern=_ENV_NAME)
+    admin_username: str | None = None
+    admin_password_env: str | None = Field(default=None, pattern=_ENV_NAME)
+    allow_insecure_http: Annotated[bool, _flag("allow_insecure_http")] = False
+    ca_bundle: str | None = None
+    timezone: str = "UTC"
+    rate_per_second: float = Field(default=5.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1)
+    workers: int = Field(default=4, ge=1)
+    partition_size: int = Field(default=10_000, gt=0)
+    freshness_hours: float = Field(default=2.0, gt=0)
+    owners: tuple[str, ...] = ()
+    tags: dict[str, str] = Field(default_factory=dict)
+    description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key, instead in _SECRET_KEYS.items():
+                if key in data:
+                    raise ValueError(
+                        f"{key}: a secret does not belong in the file; put it in an environment "
+                        f"variable and name that variable with {instead}"
+                    )
+        return data
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _owners(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [o for o in value if not _OWNER.match(o)]
+        if bad:
+            raise ValueError(f"owners must be team:<name> or an e-mail address, not {bad[0]!r}")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for k, v in value.items():
+            if not k or not _TAG_PART.match(k) or not _TAG_PART.match(str(v)):
+                raise ValueError(f"tag {k!r}={v!r}: keys and values are up to 63 of A-Z a-z 0-9 _ . -")
+        return value
+
+    @model_validator(mode="after")
+    def _pairs(self) -> ShopConfig:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give url or url_env (the variable holding the URL), exactly one")
+        if (self.admin_username is None) != (self.admin_password_env is None):
+            raise ValueError("admin_username and admin_password_env go together: give both or neither")
+        return self
+
+
+class FleetSettings(BaseModel):
+    """The shops one Dagster code location (or CLI run) serves, and the warehouse they share.
+
+    Attributes:
+        shops: the shops, keys unique.
+        warehouse_url: the warehouse URL; or ``warehouse_url_env``, the variable holding it (it may
+            carry a password). Neither: ``WAREHOUSE_URL`` if set, else the default SQLite file.
+        reverse_etl_shop: the shop the voucher and coupon jobs write to (the request tables have no
+            shop column); default: the only shop, or none with several.
+        source: the file read, or ``environment`` for the single shop of the variables.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shops: tuple[ShopConfig, ...] = Field(min_length=1)
+    warehouse_url: str | None = None
+    warehouse_url_env: str | None = Field(default=None, pattern=_ENV_NAME)
+    reverse_etl_shop: str | None = None
+    source: str = "environment"
+
+    @model_validator(mode="after")
+    def _keys(self) -> FleetSettings:
+        keys = [s.key for s in self.shops]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ValueError(f"shop keys must be unique: {', '.join(twice)} appear more than once")
+        if self.reverse_etl_shop is not None and self.reverse_etl_shop not in keys:
+            raise ValueError(f"reverse_etl_shop {self.reverse_etl_shop!r} is not one of the shops: {keys}")
+        if self.warehouse_url is not None and self.warehouse_url_env is not None:
+            raise ValueError("give warehouse url or url_env, not both")
+        return self
+
+    @property
+    def reverse_shop(self) -> ShopConfig | None:
+        """The shop of the reverse-ETL jobs, if any."""
+        key = self.reverse_etl_shop or (self.shops[0].key if len(self.shops) == 1 else None)
+        return next((s for s in self.shops if s.key == key), None)
+
+
+def _fleet_message(exc: ValidationError, source: str) -> str:
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "file"
+    cause = (err.get("ctx") or {}).get("error")
+    text = str(cause) if isinstance(cause, Exception) else err["msg"]
+    if err["type"] == "missing":
+        text = "is required"
+    return f"{source}: {where}: {text}"
+
+
+def _from_file(path: Path) -> FleetSettings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{CONFIG_VARIABLE}: cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
+    defaults = data.pop("defaults", {})
+    warehouse = data.pop("warehouse", {})
+    shops = data.pop("shops", [])
+    if not isinstance(defaults, dict) or not isinstance(warehouse, dict) or not isinstance(shops, list):
+        raise ConfigurationError(f"{path}: [defaults], [warehouse] are tables and [[shops]] a list of tables")
+    values: dict[str, Any] = {
+        **data,
+        "shops": [{**defaults, **shop} if isinstance(shop, dict) else shop for shop in shops],
+        "source": str(path),
+    }
+    if "url" in warehouse:
+        values["warehouse_url"] = warehouse["url"]
+    if "url_env" in warehouse:
+        values["warehouse_url_env"] = warehouse["url_env"]
+    try:
+        return FleetSettings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(_fleet_message(exc, str(path))) from None
+
+
+def _single_shop(env: Mapping[str, str]) -> FleetSettings:
+    """The one shop of the ``OPENCART_*`` variables (URL and secrets stay variables)."""
+    app = dagster_settings(env)
+    present = _present(env, ("OPENCART_ADMIN_USERNAME", "OPENCART_ADMIN_PASSWORD", "OPENCART_CA_BUNDLE",
+                             "OPENCART_API_USERNAME"))
+    if "OPENCART_ADMIN_PASSWORD" in present and "OPENCART_ADMIN_USERNAME" not in present:
+        raise ConfigurationError(
+            "OPENCART_ADMIN_USERNAME is not set: the admin channel needs both user name and password"
+        )
+    shop = ShopConfig(
+        key="default",
+        url_env="OPENCART_URL",
+        api_key_env="OPENCART_API_KEY",
+        api_username=present.get("OPENCART_API_USERNAME", "Default"),
+        admin_username=present.get("OPENCART_ADMIN_USERNAME"),
+        admin_password_env="OPENCART_ADMIN_PASSWORD" if "OPENCART_ADMIN_USERNAME" in present else None,
+        allow_insecure_http=parse_flag(env.get("OPENCART_ALLOW_INSECURE_HTTP", ""),
+                                       name="OPENCART_ALLOW_INSECURE_HTTP"),
+        ca_bundle=present.get("OPENCART_CA_BUNDLE"),
+        partition_size=app.partition_size,
+        freshness_hours=app.freshness_hours,
+    )
+    warehouse = "WAREHOUSE_URL" if env.get("WAREHOUSE_URL", "").strip() else None
+    return FleetSettings(shops=(shop,), warehouse_url_env=warehouse)
+
+
+def fleet_settings(env: Mapping[str, str], *, cwd: Path | None = None) -> FleetSettings:
+    """The shops to serve: the fleet file, or the single shop of the ``OPENCART_*`` variables.
+
+    The file is ``OC_CONNECTOR_CONFIG`` if set (it must exist), else ``oc-connector.toml`` in
+    ``cwd`` if present. Without a file, the shop is ``default`` with its URL and secrets in the
+    usual variables (read when a run starts, not now).
+
+    Args:
+        env: the variables.
+        cwd: where the default file is looked for (default: the working directory).
+
+    Raises:
+        ConfigurationError: the file is missing (when named), not TOML, or a value is bad; the
+            message names the file and the field (``shops.1.rate_per_second``), or the variable.
+    """
+    named = env.get(CONFIG_VARIABLE, "").strip()
+    path = Path(named) if named else (cwd or Path.cwd()) / DEFAULT_CONFIG_PATH
+    if not named and not path.is_file():
+        return _single_shop(env)
+    if not path.is_absolute() and cwd is not None:
+        path = cwd / path
+    if not path.is_file():
+        raise ConfigurationError(f"{CONFIG_VARIABLE}={named}: no such file")
+    return _from_file(path)

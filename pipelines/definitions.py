@@ -1,9 +1,10 @@
-"""``dagster dev -m pipelines.definitions``: assets, checks, jobs, schedule and resources.
+"""``dagster dev -m pipelines.definitions``: every configured shop in one code location.
 
-The variables are those of the CLI (``oc_connector/settings.py``, README "Configuration"): the shop's
-(``OPENCART_URL``, ``OPENCART_API_KEY``, ...) go into the resources as ``dg.EnvVar``; the app's own
-(``OPENCART_PARTITION_SIZE`` / ``OPENCART_MAX_ORDER_ID`` backfill ranges, ``OPENCART_FRESHNESS_HOURS``)
-are read when Dagster loads the definitions, never at import.
+The shops come from the fleet file (``OC_CONNECTOR_CONFIG``, default ``oc-connector.toml`` in the
+working directory) or, without one, the single shop ``default`` of the CLI's variables
+(``oc_connector/settings.py``, README "Configuration"). Each shop's definitions come from the
+library's factory; all share one warehouse resource. Read when Dagster loads the definitions,
+never at import.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from oc_connector.orchestration.assets import backfill_asset, mart_assets, opencart_order_tables
-from oc_connector.orchestration.checks import build_checks
-from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
-from oc_connector.orchestration.reverse import REVERSE_JOBS
+from oc_connector.orchestration.assets import ledger_assets
+from oc_connector.orchestration.metadata import ShopKeys, warehouse_kind
+from oc_connector.orchestration.resources import WarehouseResource
+from oc_connector.orchestration.reverse import build_reverse_jobs
+from oc_connector.orchestration.shop import build_shop_definitions
 from oc_connector.secret import install_log_redaction
-from oc_connector.settings import dagster_settings
+from oc_connector.settings import DEFAULT_WAREHOUSE_URL, fleet_settings
 
 # every Dagster process loads this module: redact secrets from all log records (urllib3 logs
 # request URLs, api_token included, at DEBUG) before any handler sees them
@@ -29,33 +31,19 @@ def build_definitions(env: Mapping[str, str]) -> dg.Definitions:
     """The app for the variables in ``env``.
 
     Raises:
-        ConfigurationError: an app variable (partitions, freshness, the insecure-http flag) is bad.
+        ConfigurationError: the fleet file or a variable (partitions, freshness, insecure-http flag) is bad.
     """
-    app = dagster_settings(env)
-    backfill = backfill_asset(app)
-    sync_job = dg.define_asset_job(
-        "opencart_sync",
-        selection=dg.AssetSelection.assets(opencart_order_tables, *mart_assets),
-        description="Incremental sync of orders and history, then the mart views.",
+    fleet = fleet_settings(env)
+    url = fleet.warehouse_url or env.get(fleet.warehouse_url_env or "", "") or DEFAULT_WAREHOUSE_URL
+    kind = warehouse_kind(url)  # only the engine's name is kept
+    reverse = fleet.reverse_shop
+    shared = dg.Definitions(
+        assets=ledger_assets(warehouse_kind=kind),
+        jobs=build_reverse_jobs(ShopKeys(reverse.key).resource) if reverse else [],
+        resources={"warehouse": WarehouseResource.for_fleet(fleet)},
     )
-    backfill_job = dg.define_asset_job(
-        "opencart_backfill",
-        selection=dg.AssetSelection.assets(backfill),
-        description="Re-read order-id ranges (one partition per range); the incremental mark is not moved.",
-    )
-    hourly_sync = dg.ScheduleDefinition(
-        job=sync_job, cron_schedule="0 * * * *", default_status=dg.DefaultScheduleStatus.STOPPED
-    )
-    return dg.Definitions(
-        assets=[opencart_order_tables, backfill, *mart_assets],
-        asset_checks=build_checks(app),
-        jobs=[sync_job, backfill_job, *REVERSE_JOBS],
-        schedules=[hourly_sync],
-        resources={
-            "opencart": OpenCartResource.from_environment(env),
-            "warehouse": WarehouseResource.from_environment(env),
-        },
-    )
+    shops = [build_shop_definitions(shop, env=env, warehouse_kind=kind) for shop in fleet.shops]
+    return dg.Definitions.merge(*shops, shared)
 
 
 @dg.definitions

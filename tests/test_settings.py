@@ -85,7 +85,7 @@ def test_the_insecure_http_flag_has_one_parser(value: str, expected: bool) -> No
         (shop_settings, {"OPENCART_ADMIN_USERNAME": "admin"}, "OPENCART_ADMIN_PASSWORD", "both"),
         (shop_settings, {"OPENCART_ADMIN_PASSWORD": "pw-secret"}, "OPENCART_ADMIN_USERNAME", "both"),
         (dagster_settings, {"OPENCART_PARTITION_SIZE": "0"}, "OPENCART_PARTITION_SIZE", "greater than 0"),
-        (dagster_settings, {"OPENCART_MAX_ORDER_ID": "lots"}, "OPENCART_MAX_ORDER_ID", "integer"),
+        (dagster_settings, {"OPENCART_PARTITION_SIZE": "lots"}, "OPENCART_PARTITION_SIZE", "integer"),
         (dagster_settings, {"OPENCART_FRESHNESS_HOURS": "-1"}, "OPENCART_FRESHNESS_HOURS", "greater than 0"),
     ],
 )

@@ -1,124 +1,180 @@
-"""Assets: the synced order tables (one sync run, a multi-asset), the id-range backfill, the marts.
+"""Assets of one shop: its order tables (one sync run), their id-range re-reads, its marts.
 
-The backfill's partitions come from :class:`~oc_connector.settings.DagsterSettings`, which the app
-passes to :func:`backfill_asset`; ``opencart_orders_backfill`` is that asset on the default
-settings (ranges of 10000 ids up to 100000). Nothing here reads the environment.
+Built per shop by the factories here (the app calls them through
+:func:`oc_connector.orchestration.shop.build_shop_definitions`); every key is under the shop key
+(``berlin/opencart_orders``) and every asset carries the shop's kinds, owners and tags, its column
+schema from the data dictionary and, after each run, ``dagster/row_count``. Nothing here reads the
+environment; the SQL lives in ``oc_connector.warehouse``.
 """
 
-
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
-from oc_connector.settings import DagsterSettings
-from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+from oc_connector.orchestration.metadata import LEDGER, ShopKeys, run_metadata, table_metadata
+from oc_connector.orchestration.partitions import add_missing_ranges, order_id_partitions, parse_range
+from oc_connector.orchestration.resources import OpenCartResource, ShopOverrides, WarehouseResource
+from oc_connector.settings import ShopConfig
+from oc_connector.sync.run import OrderSync, SyncOptions
 from oc_connector.warehouse import marts
+from oc_connector.warehouse.orders_schema import opencart_order_history, opencart_orders
 
-ORDERS = dg.AssetKey("opencart_orders")
-HISTORY = dg.AssetKey("opencart_order_history")
-LEDGER = dg.AssetKey("opencart_voucher_ledger")  # written by the issue_vouchers job
-DEFAULTS = DagsterSettings()
+__all__ = ["SyncConfig", "backfill_asset", "ledger_assets", "mart_assets", "order_table_assets"]
 
 
-def id_ranges(*, size: int, max_id: int) -> list[str]:
-    """Partition keys "first-last" covering 1..max_id in ranges of ``size`` ids."""
-    return [f"{lo}-{min(lo + size - 1, max_id)}" for lo in range(1, max_id + 1, size)]
+class SyncConfig(ShopOverrides):
+    """Run config of a sync: ``full`` and any of the shop's settings for this run only."""
+
+    full: bool = Field(default=False, description="Re-read every loaded order, not only open and recent.")
 
 
-def order_id_ranges(settings: DagsterSettings) -> dg.StaticPartitionsDefinition:
-    """The backfill's partitions: ``settings.partition_size`` ids each, up to ``settings.max_order_id``."""
-    keys = id_ranges(size=settings.partition_size, max_id=settings.max_order_id)
-    return dg.StaticPartitionsDefinition(keys)
+def _common(shop: ShopConfig, kind: str) -> dict[str, Any]:
+    return {
+        "kinds": {"opencart", kind},
+        "owners": list(shop.owners),
+        "tags": dict(shop.tags),
+        "group_name": shop.key,
+    }
 
 
-class SyncConfig(dg.Config):
-    """Run options of a sync."""
-
-    full: bool = False
+def _about(shop: ShopConfig, text: str) -> str:
+    return f"{text}\n\n{shop.description}" if shop.description else text
 
 
-def _options(opencart: OpenCartResource, *, full: bool = False) -> SyncOptions:
-    return SyncOptions(
-        shop=opencart.shop, workers=opencart.workers, full=full, shop_timezone=opencart.shop_timezone
-    )
+def _sync_options(shop: ShopConfig, opencart: OpenCartResource, config: ShopOverrides, *,
+                  full: bool = False) -> SyncOptions:
+    return SyncOptions(shop=shop.key, workers=config.workers or opencart.workers, full=full,
+                       shop_timezone=opencart.shop_timezone)
 
 
-def _metadata(result: SyncResult) -> dict[str, Any]:
-    return result.as_metadata()
+def _resources(context: dg.AssetExecutionContext, keys: ShopKeys) -> tuple[OpenCartResource, Any]:
+    opencart: OpenCartResource = getattr(context.resources, keys.resource)
+    warehouse: WarehouseResource = context.resources.warehouse
+    return opencart, warehouse.get_engine()
 
 
-def _outputs(result: SyncResult) -> tuple[dg.MaterializeResult[Any], dg.MaterializeResult[Any]]:
-    meta = _metadata(result)
-    return (
-        dg.MaterializeResult(asset_key=ORDERS, metadata=meta),
-        dg.MaterializeResult(asset_key=HISTORY, metadata=meta),
-    )
+def order_table_assets(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDefinition:
+    """``<shop>/opencart_orders`` and ``<shop>/opencart_order_history``: one incremental sync run.
 
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(ORDERS, description="Orders of the shop, one row per (shop, order_id)."),
-        dg.AssetSpec(HISTORY, description="Order status history (observed and admin rows)."),
-    ],
-    group_name="opencart",
-)
-def opencart_order_tables(
-    context: dg.AssetExecutionContext,
-    config: SyncConfig,
-    opencart: OpenCartResource,
-    warehouse: WarehouseResource,
-) -> Iterator[dg.MaterializeResult[Any]]:
-    """One incremental (or full) sync run materialises both tables."""
-    sync = OrderSync(
-        opencart.get_client(),
-        warehouse.get_engine(),
-        _options(opencart, full=config.full),
-        admin=opencart.get_admin_client(),
-    )
-    result = sync.run()
-    context.log.info("sync: %s", result.as_metadata())
-    yield from _outputs(result)
-
-
-def backfill_asset(settings: DagsterSettings) -> dg.AssetsDefinition:
-    """The id-range backfill of orders, partitioned as ``settings`` says."""
+    After the run, the order-id ranges up to the new high-water mark are added to the shop's
+    partitions, so the backfill always covers the newest order.
+    """
+    keys = ShopKeys(shop.key)
+    common = _common(shop, warehouse_kind)
+    freshness = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=shop.freshness_hours))
 
     @dg.multi_asset(
+        name=keys.name("order_tables"),
         specs=[
-            dg.AssetSpec(dg.AssetKey("opencart_orders_backfill"), description="Id-range backfill of orders."),
+            dg.AssetSpec(
+                keys.orders, deps=[keys.backfill], freshness_policy=freshness,
+                metadata=table_metadata("opencart_orders"), **common,
+                description=_about(shop, f"Orders of shop {shop.key}: its rows of opencart_orders, one per "
+                                         "order id (warehouse/README.md)."),
+            ),
+            dg.AssetSpec(
+                keys.history, deps=[keys.backfill], metadata=table_metadata("opencart_order_history"),
+                description=f"Status history of shop {shop.key}'s orders (observed and admin rows).",
+                **common,
+            ),
         ],
-        partitions_def=order_id_ranges(settings),
-        group_name="opencart",
+        required_resource_keys={keys.resource, "warehouse"},
     )
-    def opencart_orders_backfill(
-        context: dg.AssetExecutionContext, opencart: OpenCartResource, warehouse: WarehouseResource
-    ) -> Iterator[dg.MaterializeResult[Any]]:
-        """Read one id range (partition "first-last") without moving the incremental high-water mark."""
-        first, last = (int(x) for x in context.partition_key.split("-"))
-        client, engine, admin = opencart.get_client(), warehouse.get_engine(), opencart.get_admin_client()
-        sync = OrderSync(client, engine, _options(opencart), admin=admin)
-        result = sync.backfill(first, last)
-        yield dg.MaterializeResult(asset_key="opencart_orders_backfill", metadata=_metadata(result))
+    def _sync(context: dg.AssetExecutionContext, config: SyncConfig) -> Iterator[dg.MaterializeResult[Any]]:
+        opencart, engine = _resources(context, keys)
+        client, admin = opencart.get_clients(rate_per_second=config.rate_per_second,
+                                             max_concurrency=config.max_concurrency)
+        options = _sync_options(shop, opencart, config, full=config.full)
+        started = datetime.now(UTC).replace(tzinfo=None)
+        result = OrderSync(client, engine, options, admin=admin).run()
+        added = add_missing_ranges(context.instance, shop, max_id=result.hwm_after)
+        meta = run_metadata(result, options=options, started=started) | {"partitions_added": len(added)}
+        context.log.info("sync of %s: %s; %d id ranges added", shop.key, result.as_metadata(), len(added))
+        for key, table in ((keys.orders, opencart_orders), (keys.history, opencart_order_history)):
+            yield dg.MaterializeResult(asset_key=key, metadata=meta | table_metadata(table.name) | {
+                "dagster/row_count": marts.count_table_rows(engine, table, shop=shop.key)})
 
-    return opencart_orders_backfill
+    return _sync
 
 
-opencart_orders_backfill = backfill_asset(DEFAULTS)
+class BackfillConfig(ShopOverrides):
+    """Run config of a backfill partition: any of the shop's settings for this run only."""
 
 
-def _mart_asset(name: str, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(name=name, deps=deps, group_name="marts", description=f"BI view {name} (warehouse/README.md).")
-    def _mart(warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
-        engine = warehouse.get_engine()
-        marts.create_marts(engine)
-        return dg.MaterializeResult(metadata={"rows": marts.count_rows(engine, name=name)})
+def backfill_asset(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDefinition:
+    """``<shop>/opencart_orders_by_id_range``: re-reads one order-id range (a dynamic partition).
+
+    It writes the rows of ``<shop>/opencart_orders`` and its history (drawn as that asset's
+    upstream) and never moves the incremental high-water mark.
+    """
+    keys = ShopKeys(shop.key)
+
+    @dg.asset(
+        key=keys.backfill,
+        partitions_def=order_id_partitions(shop),
+        required_resource_keys={keys.resource, "warehouse"},
+        description=(f"Re-reads one order-id range (partition first-last) of shop {shop.key} into "
+                     f"{keys.orders.to_user_string()}; the incremental mark is not moved. The ranges grow "
+                     f"with the shop ({shop.partition_size} ids each)."),
+        kinds={"opencart", warehouse_kind}, owners=list(shop.owners), tags=dict(shop.tags),
+        group_name=shop.key,
+    )
+    def _backfill(context: dg.AssetExecutionContext, config: BackfillConfig) -> dg.MaterializeResult[Any]:
+        first, last = parse_range(context.partition_key)
+        opencart, engine = _resources(context, keys)
+        client, admin = opencart.get_clients(rate_per_second=config.rate_per_second,
+                                             max_concurrency=config.max_concurrency)
+        options = _sync_options(shop, opencart, config)
+        started = datetime.now(UTC).replace(tzinfo=None)
+        result = OrderSync(client, engine, options, admin=admin).backfill(first, last)
+        rows = result.orders_inserted + result.orders_updated + result.orders_unchanged
+        return dg.MaterializeResult(
+            metadata=run_metadata(result, options=options, started=started) | {"dagster/row_count": rows}
+        )
+
+    return _backfill
+
+
+def _mart_asset(shop: ShopConfig, name: str, *, warehouse_kind: str) -> dg.AssetsDefinition:
+    keys = ShopKeys(shop.key)
+
+    @dg.asset(key=keys.asset(name), deps=[keys.orders, keys.history], metadata=table_metadata(name),
+              description=f"BI view {name}, the rows of shop {shop.key} (warehouse/README.md).",
+              required_resource_keys={"warehouse"}, kinds={"sql", warehouse_kind}, owners=list(shop.owners),
+              tags=dict(shop.tags), group_name=shop.key)
+    def _mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult[Any]:
+        engine = context.resources.warehouse.get_engine()  # upgraded: the views exist
+        return dg.MaterializeResult(metadata=table_metadata(name) | {
+            "dagster/row_count": marts.count_rows(engine, name=name, shop=shop.key)})
 
     return _mart
 
 
-mart_assets = [
-    _mart_asset(name, [LEDGER] if name == "mart_voucher_liability" else [ORDERS, HISTORY])
-    for name in marts.MARTS
-]
+def mart_assets(shop: ShopConfig, *, warehouse_kind: str) -> list[dg.AssetsDefinition]:
+    """The shop's mart assets (``<shop>/mart_daily_sales``, ...), downstream of its order tables."""
+    return [_mart_asset(shop, name, warehouse_kind=warehouse_kind)
+            for name in marts.MARTS if name not in marts.UNKEYED_MARTS]
+
+
+def ledger_assets(*, warehouse_kind: str) -> list[dg.AssetSpec | dg.AssetsDefinition]:
+    """The voucher ledger (written by ``issue_vouchers``) and ``mart_voucher_liability`` over it.
+
+    Shared by the fleet: the reverse-ETL tables have no shop column.
+    """
+    ledger = dg.AssetSpec(
+        LEDGER, kinds={warehouse_kind}, group_name="reverse_etl", metadata=table_metadata(LEDGER.path[-1]),
+        description="One row per voucher request and the state of its issue (written by issue_vouchers).",
+    )
+    name = "mart_voucher_liability"
+
+    @dg.asset(name=name, deps=[LEDGER], group_name="reverse_etl", kinds={"sql", warehouse_kind},
+              metadata=table_metadata(name), description="Gift-voucher liability per campaign and channel.")
+    def _liability(warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
+        engine = warehouse.get_engine()
+        return dg.MaterializeResult(metadata=table_metadata(name) | {
+            "dagster/row_count": marts.count_rows(engine, name=name)})
+
+    return [ledger, _liability]

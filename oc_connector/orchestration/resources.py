@@ -1,9 +1,10 @@
 """Dagster resources: the OpenCart shop (API + optional admin) and the warehouse engine.
 
-Both are built from the same variables as the CLI, through :mod:`oc_connector.settings`: the
-resource's fields hold the variables' values (``from_environment`` puts every set one in as a
-``dg.EnvVar``, so no secret lands in run config or the UI) and ``shop_settings()`` reads them with
-the same reader and builds the clients with the same builders as the CLI.
+Both are built from the settings of :mod:`oc_connector.settings` (a fleet file's shop, or the
+single shop of the CLI's variables): ``OpenCartResource.for_shop`` puts every secret in as a
+``dg.EnvVar`` naming the variable the configuration names, so no secret lands in run config or the
+UI; ``shop_settings()`` reads the resolved fields with the CLI's reader and builds the clients with
+the CLI's builders.
 """
 
 
@@ -17,17 +18,19 @@ from pydantic import Field, PrivateAttr
 
 from oc_connector.settings import (
     DEFAULT_WAREHOUSE_URL,
+    FleetSettings,
+    ShopConfig,
     ShopSettings,
     build_admin_client,
     build_client,
-    parse_flag,
     shop_settings,
     warehouse_settings,
 )
 from oc_connector.warehouse import marts  # noqa: F401  (registers the mart views with upgrade)
 from oc_connector.warehouse.migrate import upgrade
 
-# resource field -> the variable it holds (the proxies' either case, as the CLI reads them)
+# resource field -> the variable it holds (the proxies' either case, as the CLI reads them); the
+# proxies are the process's, shared by every shop
 _VARIABLES = {
     "url": ("OPENCART_URL",),
     "api_key": ("OPENCART_API_KEY",),
@@ -40,6 +43,7 @@ _VARIABLES = {
     "no_proxy": ("NO_PROXY", "no_proxy"),
 }
 _INSECURE = "OPENCART_ALLOW_INSECURE_HTTP"
+_PROXY_FIELDS = ("https_proxy", "http_proxy", "no_proxy")
 
 
 def _env_var(env: Mapping[str, str], names: tuple[str, ...]) -> dg.EnvVar | None:
@@ -72,20 +76,31 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     _admin: Any = PrivateAttr(default=None)
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str], **fields: Any) -> "OpenCartResource":
-        """The resource for the variables set in ``env``, each as a ``dg.EnvVar``.
+    def for_shop(cls, shop: ShopConfig, env: Mapping[str, str], **fields: Any) -> "OpenCartResource":
+        """The resource of one configured shop; its secrets (and a URL given by variable) as ``dg.EnvVar``.
 
-        ``OPENCART_URL`` and ``OPENCART_API_KEY`` are always EnvVars (a run without them fails
-        naming them); ``OPENCART_ALLOW_INSECURE_HTTP`` is read now (a flag, no secret).
-
-        Raises:
-            ConfigurationError: ``OPENCART_ALLOW_INSECURE_HTTP`` is not an on/off value.
+        Args:
+            shop: the shop (:func:`oc_connector.settings.fleet_settings`).
+            env: the variables at load time: only which proxy variables are set is read.
+            **fields: further fields (tests).
         """
-        values: dict[str, Any] = {"url": dg.EnvVar("OPENCART_URL"), "api_key": dg.EnvVar("OPENCART_API_KEY")}
-        for field, names in _VARIABLES.items():
-            if (var := _env_var(env, names)) is not None:
+        values: dict[str, Any] = {
+            "url": shop.url if shop.url is not None else dg.EnvVar(str(shop.url_env)),
+            "api_key": dg.EnvVar(shop.api_key_env),
+            "api_username": shop.api_username,
+            "admin_username": shop.admin_username,
+            "admin_password": dg.EnvVar(shop.admin_password_env) if shop.admin_password_env else None,
+            "allow_insecure_http": shop.allow_insecure_http,
+            "ca_bundle": shop.ca_bundle,
+            "rate_per_second": shop.rate_per_second,
+            "max_concurrency": shop.max_concurrency,
+            "workers": shop.workers,
+            "shop": shop.key,
+            "shop_timezone": shop.timezone,
+        }
+        for field in _PROXY_FIELDS:
+            if (var := _env_var(env, _VARIABLES[field])) is not None:
                 values[field] = var
-        values["allow_insecure_http"] = parse_flag(env.get(_INSECURE, ""), name=_INSECURE)
         return cls(**(values | fields))
 
     def variables(self) -> dict[str, str]:
@@ -94,14 +109,22 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         values[_INSECURE] = "1" if self.allow_insecure_http else "0"
         return {name: value for name, value in values.items() if value is not None}
 
-    def shop_settings(self) -> ShopSettings:
+    def shop_settings(
+        self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
+    ) -> ShopSettings:
         """The shop's settings, read from :meth:`variables` by :func:`oc_connector.settings.shop_settings`.
+
+        Args:
+            rate_per_second: instead of the field's (a run's override).
+            max_concurrency: instead of the field's (a run's override).
 
         Raises:
             ConfigurationError: a value is missing or bad; the message names the variable.
         """
         return shop_settings(
-            self.variables(), rate_per_second=self.rate_per_second, max_concurrency=self.max_concurrency
+            self.variables(),
+            rate_per_second=rate_per_second or self.rate_per_second,
+            max_concurrency=max_concurrency or self.max_concurrency,
         )
 
     def get_client(self) -> Any:
@@ -116,6 +139,30 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             self._admin = build_admin_client(self.shop_settings())
         return self._admin
 
+    def get_clients(
+        self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
+    ) -> tuple[Any, Any]:
+        """The catalog client and the admin client (or None), with a run's overrides if any.
+
+        Without overrides these are the cached clients. With them, new clients: both share one
+        request budget (the limiter of the shop), and if a client of the same shop with a lower
+        rate exists in this process, the stricter rate wins (``oc_connector.wire.ratelimit``).
+        """
+        if rate_per_second is None and max_concurrency is None:
+            return self.get_client(), self.get_admin_client()
+        settings = self.shop_settings(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
+        return build_client(settings), build_admin_client(settings)
+
+
+class ShopOverrides(dg.Config):
+    """Run config: settings of the shop changed for one run; the URL and secrets stay in the resource."""
+
+    rate_per_second: float | None = Field(
+        default=None, gt=0, description="Requests per second for this run (default: the shop's)."
+    )
+    max_concurrency: int | None = Field(default=None, ge=1, description="Requests in flight at most.")
+    workers: int | None = Field(default=None, ge=1, description="Sync worker threads for this run.")
+
 
 class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The SQL warehouse (SQLite file, PostgreSQL, DuckDB) as a SQLAlchemy URL."""
@@ -123,10 +170,13 @@ class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     url: str = Field(default=DEFAULT_WAREHOUSE_URL, description="SQLAlchemy URL of the warehouse.")
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> "WarehouseResource":
-        """The resource for ``WAREHOUSE_URL`` as a ``dg.EnvVar`` (it may hold a password), or the default."""
-        var = _env_var(env, ("WAREHOUSE_URL",))
-        return cls() if var is None else cls(url=var)
+    def for_fleet(cls, fleet: FleetSettings) -> "WarehouseResource":
+        """The fleet's warehouse: its URL, a ``dg.EnvVar`` (the URL may hold a password), or the default."""
+        if fleet.warehouse_url is not None:
+            return cls(url=fleet.warehouse_url)
+        if fleet.warehouse_url_env is not None:
+            return cls(url=dg.EnvVar(fleet.warehouse_url_env))
+        return cls()
 
     @cached_property
     def _engine(self) -> sa.Engine:

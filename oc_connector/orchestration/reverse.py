@@ -5,12 +5,12 @@ Each job has one op that reads the pending rows of ``opencart_voucher_requests``
 re-sent) and writes the ledgers; its output metadata holds the counts per ledger state.
 
 Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
-written), ``channel`` (``admin`` or ``order``), ``batch_size`` (order channel), ``per_second``
+written), ``channel`` (``admin`` or ``order``: an enum, a typo is refused when the run is
+launched), ``batch_size`` (order channel), ``per_second``
 (admin channel write pacing: at most that many shop writes per second, spaced by the project's
 rate limiter), ``code_prefix``, ``send_email``, ``check_redeemable`` (admin channel: confirm a
-code only once ``api/voucher`` accepts it; off by default); order channel: the issuer
-(``issuer_firstname``, ``issuer_lastname``, ``issuer_email``, ``issuer_telephone``,
-``issuer_customer_id``), its payment
+code only once ``api/voucher`` accepts it; off by default); order channel: the issuer (``issuer_firstname``,
+``issuer_lastname``, ``issuer_email``, ``issuer_telephone``, ``issuer_customer_id``), its payment
 address (``address_1``, ``city``, ``postcode``, ``country_id``, ``zone_id``; defaults on OpenCart's
 install-default UK/London store zone), ``payment_method`` (``bank_transfer``: voucher-only orders
 cannot use COD), ``complete_status_id`` (5), ``notify``, ``scan_from`` (first order id scanned
@@ -18,13 +18,17 @@ when reconciling a batch whose order/add outcome is unknown and no order id is k
 ``settle_s`` (60: seconds after such a batch was sent before its order is looked for, time for a
 write the shop may still be running to land).
 
-Resources: ``opencart`` (``get_admin_client()``, ``get_client()``) and ``warehouse``
-(``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
+Resources: the shop's (``get_admin_client()``, ``get_client()``; key ``opencart`` for the jobs
+below, ``opencart_<shop>`` for those :func:`build_reverse_jobs` builds for a fleet's shop) and
+``warehouse`` (``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
 """
 
+from enum import Enum
+from typing import Any
 
 import dagster as dg
 
+from oc_connector.orchestration.metadata import LEDGER
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
@@ -43,11 +47,18 @@ from oc_connector.warehouse.migrate import upgrade
 from oc_connector.wire.ratelimit import Limiter, RateLimit
 
 
+class VoucherChannel(Enum):
+    """How vouchers are written: admin pages (chosen codes) or voucher-only orders (batches)."""
+
+    admin = "admin"
+    order = "order"
+
+
 class VoucherRunConfig(dg.Config):
     """Run config of ``issue_vouchers`` (the order-channel fields are ignored on the admin channel)."""
 
     dry_run: bool = False
-    channel: str = "admin"
+    channel: VoucherChannel = VoucherChannel.admin
     batch_size: int = 50
     per_second: float = 2.0
     code_prefix: str = ""
@@ -98,70 +109,87 @@ def _state_counts(ledger: VoucherLedger | CouponLedger) -> dict[str, int]:
     return {f"state_{k}": v for k, v in ledger.counts().items()}
 
 
-@dg.op(required_resource_keys={"opencart", "warehouse"})
-def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) -> dg.Output[int]:
-    """Issue the pending gift-voucher requests; metadata: counts per ledger state."""
-    engine = context.resources.warehouse.get_engine()
-    upgrade(engine)
-    items = parse_voucher_rows(pending_voucher_rows(engine=engine))
-    ledger = VoucherLedger(engine=engine)
-    if config.channel == "order":
+def _ledger_written(context: dg.OpExecutionContext, ledger: VoucherLedger) -> None:
+    """Record a materialisation of the voucher ledger asset, with its rows per state."""
+    counts = _state_counts(ledger)
+    context.log_event(dg.AssetMaterialization(
+        LEDGER, metadata={**counts, "dagster/row_count": sum(counts.values())}
+    ))
+
+
+def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]:
+    """``issue_vouchers`` and ``push_coupons`` writing to the shop of resource ``resource_key``."""
+
+    def shop(context: dg.OpExecutionContext) -> Any:
+        return getattr(context.resources, resource_key)
+
+    @dg.op(name="issue_vouchers_op", required_resource_keys={resource_key, "warehouse"})
+    def issue_vouchers_op(context: dg.OpExecutionContext, config: VoucherRunConfig) -> dg.Output[int]:
+        """Issue the pending gift-voucher requests; metadata: counts per ledger state."""
+        engine = context.resources.warehouse.get_engine()
+        upgrade(engine)
+        items = parse_voucher_rows(pending_voucher_rows(engine=engine))
+        ledger = VoucherLedger(engine=engine)
+        if config.channel is VoucherChannel.order:
+            if config.dry_run:
+                oplan = plan_vouchers_order(items, ledger=ledger, batch_size=config.batch_size)
+                return dg.Output(0, metadata={
+                    "creates": len(oplan.creates), "unchanged": len(oplan.unchanged),
+                    "rejected": len(oplan.rejected), "orders": oplan.orders, "calls": oplan.calls,
+                    "total_value": float(oplan.total_value),
+                })
+            states = issue_vouchers_order(items, client=shop(context).get_client(), ledger=ledger,
+                                          settings=_order_settings(config))
+            _ledger_written(context, ledger)
+            return dg.Output(len(states), metadata=_state_counts(ledger))
+        store = PacedVoucherStore(AdminVoucherStore(admin=shop(context).get_admin_client()),
+                                  limiter=_write_limiter(config.per_second))
         if config.dry_run:
-            oplan = plan_vouchers_order(items, ledger=ledger, batch_size=config.batch_size)
+            plan = plan_vouchers(items, store=store, ledger=ledger, prefix=config.code_prefix)
             return dg.Output(0, metadata={
-                "creates": len(oplan.creates), "unchanged": len(oplan.unchanged),
-                "rejected": len(oplan.rejected), "orders": oplan.orders, "calls": oplan.calls,
-                "total_value": float(oplan.total_value),
+                "creates": len(plan.creates), "updates": len(plan.updates),
+                "unchanged": len(plan.unchanged), "rejected": len(plan.rejected), "calls": plan.calls,
+                "total_value": float(plan.total_value),
             })
-        states = issue_vouchers_order(items, client=context.resources.opencart.get_client(), ledger=ledger,
-                                      settings=_order_settings(config))
-        return dg.Output(len(states), metadata=_state_counts(ledger))
-    store = PacedVoucherStore(AdminVoucherStore(admin=context.resources.opencart.get_admin_client()),
-                              limiter=_write_limiter(config.per_second))
-    if config.dry_run:
-        plan = plan_vouchers(items, store=store, ledger=ledger, prefix=config.code_prefix)
-        return dg.Output(0, metadata={
-            "creates": len(plan.creates), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
-            "rejected": len(plan.rejected), "calls": plan.calls, "total_value": float(plan.total_value),
-        })
-    redeem = (SessionRedeemCheck(client=context.resources.opencart.get_client())
-              if config.check_redeemable else None)
-    results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
-                                   send_email=config.send_email, redeem_check=redeem)
-    context.log.info("issued %d voucher requests", len(results))
-    return dg.Output(len(results), metadata=_state_counts(ledger))
+        redeem = (SessionRedeemCheck(client=shop(context).get_client())
+                  if config.check_redeemable else None)
+        results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
+                                       send_email=config.send_email, redeem_check=redeem)
+        context.log.info("issued %d voucher requests", len(results))
+        _ledger_written(context, ledger)
+        return dg.Output(len(results), metadata=_state_counts(ledger))
+
+    @dg.op(name="push_coupons_op", required_resource_keys={resource_key, "warehouse"})
+    def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> dg.Output[int]:
+        """Upsert the coupon requests by code; metadata: counts per ledger state."""
+        engine = context.resources.warehouse.get_engine()
+        upgrade(engine)
+        items = parse_coupon_rows(pending_coupon_rows(engine=engine))
+        store = PacedStore(AdminCouponStore(admin=shop(context).get_admin_client()),
+                           limiter=_write_limiter(config.per_second))
+        if config.dry_run:
+            plan = plan_coupons(items, store=store)
+            return dg.Output(0, metadata={
+                "creates": len(plan.creates), "updates": len(plan.updates),
+                "unchanged": len(plan.unchanged), "rejected": len(plan.rejected), "calls": plan.calls,
+            })
+        ledger = CouponLedger(engine=engine)
+        results = push_coupons(items, store=store, ledger=ledger)
+        return dg.Output(len(results), metadata=_state_counts(ledger))
+
+    @dg.job(description="Issue gift vouchers from opencart_voucher_requests, exactly once.")
+    def issue_vouchers() -> None:
+        """Issue pending gift vouchers."""
+        issue_vouchers_op()
+
+    @dg.job(name="push_coupons", description="Upsert coupons from opencart_coupon_requests by code.")
+    def push_coupons_job() -> None:
+        """Push coupons."""
+        push_coupons_op()
+
+    return [issue_vouchers, push_coupons_job]
 
 
-@dg.op(required_resource_keys={"opencart", "warehouse"})
-def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> dg.Output[int]:
-    """Upsert the coupon requests by code; metadata: counts per ledger state."""
-    engine = context.resources.warehouse.get_engine()
-    upgrade(engine)
-    items = parse_coupon_rows(pending_coupon_rows(engine=engine))
-    store = PacedStore(AdminCouponStore(admin=context.resources.opencart.get_admin_client()),
-                       limiter=_write_limiter(config.per_second))
-    if config.dry_run:
-        plan = plan_coupons(items, store=store)
-        return dg.Output(0, metadata={
-            "creates": len(plan.creates), "updates": len(plan.updates), "unchanged": len(plan.unchanged),
-            "rejected": len(plan.rejected), "calls": plan.calls,
-        })
-    ledger = CouponLedger(engine=engine)
-    results = push_coupons(items, store=store, ledger=ledger)
-    return dg.Output(len(results), metadata=_state_counts(ledger))
-
-
-@dg.job(description="Issue gift vouchers from opencart_voucher_requests, exactly once.")
-def issue_vouchers() -> None:
-    """Issue pending gift vouchers."""
-    issue_vouchers_op()
-
-
-@dg.job(name="push_coupons", description="Upsert coupons from opencart_coupon_requests by code.")
-def push_coupons_job() -> None:
-    """Push coupons."""
-    push_coupons_op()
-
-
+issue_vouchers, push_coupons_job = build_reverse_jobs()
 REVERSE_JOBS = [issue_vouchers, push_coupons_job]
-"""The reverse-ETL jobs, for pipelines/definitions.py."""
+"""The reverse-ETL jobs on resource ``opencart`` (a single shop)."""

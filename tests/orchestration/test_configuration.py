@@ -22,7 +22,7 @@ VARIABLES = (
     "OPENCART_URL", "OPENCART_API_USERNAME", "OPENCART_API_KEY", "OPENCART_ADMIN_USERNAME",
     "OPENCART_ADMIN_PASSWORD", "OPENCART_ALLOW_INSECURE_HTTP", "OPENCART_CA_BUNDLE", "HTTPS_PROXY",
     "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "WAREHOUSE_URL",
-    "OPENCART_PARTITION_SIZE", "OPENCART_MAX_ORDER_ID", "OPENCART_FRESHNESS_HOURS",
+    "OPENCART_PARTITION_SIZE", "OPENCART_FRESHNESS_HOURS", "OC_CONNECTOR_CONFIG",
 )
 KEY, PASSWORD = "same-env-api-key-0123456789", "same-env-admin-pw"
 COMPARED = ("url", "api_username", "api_key", "admin_username", "admin_password", "allow_insecure_http",
@@ -61,7 +61,7 @@ def test_cli_and_dagster_build_the_same_settings_from_one_environment(
     _use_env(monkeypatch, env)
     cli = shop_from_environment()
     defs = definitions.defs()
-    configured = defs.resources["opencart"]
+    configured = defs.resources["opencart_default"]
     # no secret value in the resource's configuration: EnvVars, resolved when a run starts
     assert KEY not in repr(configured) and PASSWORD not in repr(configured)
     resource = configured.process_config_and_initialize()
@@ -116,16 +116,17 @@ import pipelines.definitions as app
 os.environ = real
 ours = [k for k in seen if k.upper().startswith(("OPENCART_", "WAREHOUSE_")) or k.upper().endswith("_PROXY")]
 
-os.environ.update(OPENCART_PARTITION_SIZE="25", OPENCART_MAX_ORDER_ID="60", OPENCART_FRESHNESS_HOURS="5",
+os.environ.update(OPENCART_PARTITION_SIZE="25", OPENCART_FRESHNESS_HOURS="5",
                   OPENCART_ALLOW_INSECURE_HTTP="on", WAREHOUSE_URL="sqlite:///later.db")
 defs = app.defs()
-backfill = defs.resolve_assets_def("opencart_orders_backfill")
+backfill = defs.resolve_assets_def(dagster.AssetKey(["default", "opencart_orders_by_id_range"]))
 checks = {spec.name: spec.description for c in defs.asset_checks for spec in c.check_specs}
 print(json.dumps({
     "read_at_import": ours,
-    "partitions": backfill.partitions_def.get_partition_keys(),
+    "partitions": backfill.partitions_def.name,
+    "about": backfill.descriptions_by_key[backfill.key],
     "fresh": checks["sync_is_fresh"],
-    "insecure": defs.resources["opencart"].allow_insecure_http,
+    "insecure": defs.resources["opencart_default"].allow_insecure_http,
     "warehouse": defs.resources["warehouse"].url.env_var_name,
 }))
 """
@@ -141,7 +142,8 @@ def test_importing_the_app_reads_no_environment(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen["read_at_import"] == []
-    assert seen["partitions"] == ["1-25", "26-50", "51-60"]  # set after the import: what defs() sees
+    assert seen["partitions"] == "default_order_id_ranges"  # dynamic: they follow the shop
+    assert "25 ids each" in seen["about"]  # set after the import: what defs() sees
     assert "5 hours" in seen["fresh"]
     assert seen["insecure"] is True
     assert seen["warehouse"] == "WAREHOUSE_URL"  # an EnvVar, resolved when a run starts

@@ -10,9 +10,10 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from oc_connector.orchestration.assets import mart_assets, opencart_order_tables
-from oc_connector.orchestration.checks import CHECKS
+from oc_connector.orchestration.assets import mart_assets, order_table_assets
+from oc_connector.orchestration.checks import build_checks
 from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+from oc_connector.settings import ShopConfig
 
 sandbox_mod = pytest.importorskip("oc_connector_sandbox")
 
@@ -28,14 +29,17 @@ def shop() -> Iterator[Any]:
 
 def test_sync_assets_against_the_sandbox(shop: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wh.db'}"
+    shop_config = ShopConfig(key="sb", url=shop.url, api_key_env="SB_KEY", allow_insecure_http=True)
+    assets = [order_table_assets(shop_config, warehouse_kind="sqlite"),
+              *mart_assets(shop_config, warehouse_kind="sqlite"), *build_checks(shop_config)]
     resources = {
-        "opencart": OpenCartResource(
+        "opencart_sb": OpenCartResource(
             url=shop.url, api_key=str(shop.api_key), api_username=shop.api_username,
             allow_insecure_http=True, rate_per_second=200.0,
         ),
         "warehouse": WarehouseResource(url=url),
     }
-    result = dg.materialize([opencart_order_tables, *mart_assets, *CHECKS], resources=resources)
+    result = dg.materialize(assets, resources=resources)
     assert result.success
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -47,9 +51,9 @@ def test_sync_assets_against_the_sandbox(shop: Any, tmp_path: Path) -> None:
         for e in result.get_asset_materialization_events()
     }
     assert loaded[0] == 40
-    assert meta["opencart_orders"]["orders_inserted"].value == 40
-    assert meta["opencart_orders"]["hwm_after"].value == loaded[1]
-    assert meta["opencart_orders"]["api_calls"].value >= 40
+    assert meta["sb/opencart_orders"]["orders_inserted"].value == 40
+    assert meta["sb/opencart_orders"]["hwm_after"].value == loaded[1]
+    assert meta["sb/opencart_orders"]["api_calls"].value >= 40
     assert history == 40
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["unique_order_ids"] and checks["history_matches_status"] and checks["sync_is_fresh"]

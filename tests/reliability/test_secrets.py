@@ -201,15 +201,21 @@ def test_cli_attaches_the_redacting_filter_to_its_log_handler() -> None:
 
 def test_dagster_materialisation_metadata_and_events_carry_no_secret(sb: Sandbox, tmp_path: Path) -> None:
     dg = pytest.importorskip("dagster")
-    from oc_connector.orchestration.assets import opencart_order_tables
+    from oc_connector.orchestration.assets import order_table_assets
     from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
+    from oc_connector.settings import ShopConfig
+
+    opencart_order_tables = order_table_assets(
+        ShopConfig(key="sb", url=sb.url, api_key_env="SB_KEY", allow_insecure_http=True),
+        warehouse_kind="sqlite",
+    )
 
     info = "api/order/info"
     sb.set_faults(FaultSchedule([FaultRule("http_503", route=info, probability=0.1, retry_after=0),
                                  FaultRule("reset_after", route=info, probability=0.05)], seed=9))
     url = f"sqlite:///{tmp_path / 'wh.db'}"
     resources = {
-        "opencart": OpenCartResource(url=sb.url, api_key=str(sb.api_key), api_username=sb.api_username,
+        "opencart_sb": OpenCartResource(url=sb.url, api_key=str(sb.api_key), api_username=sb.api_username,
                                      allow_insecure_http=True, rate_per_second=1000.0),
         "warehouse": WarehouseResource(url=url),
     }
