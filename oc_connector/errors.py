@@ -23,6 +23,8 @@
     │   ├── RouteNotFoundError            HTTP 404 HTML page: the route does not exist here
     │   └── UnexpectedResponseError       not JSON / not the expected shape (HTML page, truncated body,
     │                                     maintenance or login page)
+    ├── WarehouseError                 the warehouse database cannot be reached (server down, bad login):
+    │                                  :func:`oc_connector.warehouse.connect.connect` says so plainly
     ├── AdminError                     the admin (HTML) channel refused or answered oddly
     │   ├── AdminLoginError               wrong admin username/password, or locked out
     │   ├── AdminFormError                a form post came back with field errors / warnings
@@ -32,9 +34,9 @@
     └── SyncLockedError                another sync of the shop (or a backfill of overlapping ids) holds
                                        the warehouse lock, or took it over mid-run: run again later
 
-``SyncLockedError`` sits directly under the root: it is the one warehouse condition the connector
-names itself (a database that fails raises SQLAlchemy's own errors, which are not wrapped), and
-it is not retriable by the client, only by running the sync again once the holder has finished.
+``SyncLockedError`` sits directly under the root: it is not retriable by the client, only by
+running the sync again once the holder has finished. ``WarehouseError`` is raised only when
+connecting; a database that fails later raises SQLAlchemy's own errors, which are not wrapped.
 
 Every error carries the ``route`` it concerns and a cleaned, secret-free ``excerpt`` of the body.
 Texts are redacted before they reach the error (see :mod:`oc_connector.secret`).
@@ -70,6 +72,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
+    "WarehouseError",
 ]
 
 
@@ -127,6 +130,10 @@ class ConfigurationError(OpenCartError, ValueError):
     It is also a :class:`ValueError`: the bad value reached the library as an argument, and code
     that guards a call with ``except ValueError`` keeps working.
     """
+
+
+class WarehouseError(OpenCartError):
+    """The warehouse database did not answer or refused the connection (server down, bad login)."""
 
 
 class TransportError(OpenCartError):

@@ -83,10 +83,12 @@ __all__ = [
     "build_client",
     "dagster_settings",
     "fleet_settings",
+    "mask_url",
     "parse_flag",
     "proxies_for",
     "shop_settings",
     "warehouse_settings",
+    "warehouse_url_problem",
 ]
 
 DEFAULT_WAREHOUSE_URL = "sqlite:///oc_warehouse.db"
@@ -101,6 +103,28 @@ _HINTS = {
 }
 _UNSTRIPPED = frozenset({"OPENCART_ADMIN_PASSWORD"})  # a password may begin or end with a space
 _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+def warehouse_url_problem(url: str) -> str | None:
+    """What is wrong with the shape of a warehouse URL and what to write instead, or None."""
+    shown = mask_url(url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        if url.endswith((".db", ".sqlite", ".sqlite3")) or "/" in url or "\\" in url or "." in url:
+            return (f"WAREHOUSE_URL={shown!r} is a file name, not a database URL: "
+                    f"for a SQLite file write WAREHOUSE_URL=sqlite:///{url}")
+        return (f"WAREHOUSE_URL={shown!r} is not a database URL: write e.g. sqlite:///oc_warehouse.db "
+                "or postgresql://user:password@host:5432/dbname")
+    if scheme.lower() in ("postgres", "postgres+psycopg", "postgres+psycopg2"):
+        fixed = "postgresql" + scheme[len("postgres"):]
+        return (f"WAREHOUSE_URL={shown!r}: SQLAlchemy does not know the scheme {scheme}://; "
+                f"write {fixed}://{mask_url('x://' + rest)[4:]}")
+    return None
 
 
 def parse_flag(value: str | bool, *, name: str) -> bool:
@@ -218,9 +242,25 @@ class ShopSettings(_MappingSettings):
 
 
 class WarehouseSettings(_MappingSettings):
-    """The warehouse: a SQLAlchemy URL (``WAREHOUSE_URL``)."""
+    """The warehouse: a SQLAlchemy URL (``WAREHOUSE_URL``).
+
+    The URL's shape is checked here (a bare file name, ``postgres://``, no scheme at all); whether
+    the database answers is checked when connecting (:func:`oc_connector.warehouse.connect.connect`).
+    """
 
     url: str = Field(default=DEFAULT_WAREHOUSE_URL, validation_alias="WAREHOUSE_URL")
+
+    @model_validator(mode="after")
+    def _url_shape(self) -> WarehouseSettings:
+        problem = warehouse_url_problem(self.url)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def masked_url(self) -> str:
+        """The URL with its password replaced by ``***`` (for messages)."""
+        return mask_url(self.url)
 
 
 class DagsterSettings(_MappingSettings):
@@ -302,7 +342,8 @@ def warehouse_settings(env: Mapping[str, str]) -> WarehouseSettings:
     """Read the warehouse settings (``WAREHOUSE_URL``; default a SQLite file in the working folder).
 
     Raises:
-        ConfigurationError: never for now (kept for symmetry with the other readers).
+        ConfigurationError: ``WAREHOUSE_URL`` is not a database URL (a bare file name,
+            ``postgres://``); the message names the variable and the URL to write instead.
     """
     return _validate(WarehouseSettings, _present(env, ("WAREHOUSE_URL",)))
 

@@ -48,7 +48,15 @@ from oc_connector.wire.ratelimit import RateLimit
 from oc_connector.wire.retry import RetryPolicy
 from oc_connector.wire.transport import DEFAULT_RATE_LIMIT, DEFAULT_RETRY, Timeout, Transport
 
-__all__ = ["AdminClient"]
+__all__ = ["NEEDED_PERMISSIONS", "AdminClient"]
+
+#: what each connector feature needs from the admin user's group: (permission, controller)
+NEEDED_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "history": (("access", "sale/order"),),
+    "lines": (("access", "sale/order"),),
+    "coupons": (("access", "marketing/coupon"), ("modify", "marketing/coupon")),
+    "vouchers": (("access", "sale/voucher"), ("modify", "sale/voucher")),
+}
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -238,6 +246,43 @@ class AdminClient(AdminReads):
             if missing is not None:
                 raise AdminNotFoundError(f"the shop has no {missing} (deleted or never made)", route=route)
             raise AdminError("admin page not found (route unknown to this shop)", route=route)
+
+    # -- permissions -----------------------------------------------------------------------
+
+    def missing_permissions(self) -> dict[str, list[str]]:
+        """Which features (:data:`NEEDED_PERMISSIONS`) lack which ``permission controller`` pairs.
+
+        Access is probed by opening the controller's list page; modify by posting an empty form to
+        its ``add`` page, which the shop always refuses (no name, no code), so nothing is written:
+        the refusal says "You do not have permission to modify" when the permission is missing.
+
+        Raises:
+            AdminLoginError: Wrong credentials, or the account is locked out.
+        """
+        granted: dict[tuple[str, str], bool] = {}
+        for needs in NEEDED_PERMISSIONS.values():
+            for kind, controller in needs:
+                if (kind, controller) not in granted:
+                    granted[(kind, controller)] = self._has_permission(kind, controller)
+        return {
+            feature: missing
+            for feature, needs in NEEDED_PERMISSIONS.items()
+            if (missing := [f"{kind} {controller}" for kind, controller in needs if not granted[(kind, controller)]])
+        }
+
+    def _has_permission(self, kind: str, controller: str) -> bool:
+        route = controller if kind == "access" else f"{controller}/add"
+        data: FormData | None = None if kind == "access" else [("code", "")]
+        try:
+            answer = self._request(route, data=data, safe=True)  # an empty form is never applied
+        except AdminError as exc:
+            if "lacks the" in exc.message:
+                return False
+            raise
+        if kind == "access":
+            return True
+        _fields, warning = parse_form_errors(answer.text)
+        return not (warning and "permission" in warning.lower())
 
     # -- helpers ---------------------------------------------------------------------------
 

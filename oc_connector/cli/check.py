@@ -1,76 +1,145 @@
-"""``oc-connector check``: log in to the shop and say in plain words whether the API works."""
+"""``oc-connector check``: everything a sync or a push needs, one line per item, OK or what is wrong."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
-from oc_connector.cli.environment import shop_from_environment
-from oc_connector.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    ConnectError,
-    IPNotAllowedError,
-    NotFoundError,
-    OpenCartError,
-    PermissionDenied,
-    ReadTimeout,
-    RouteNotFoundError,
-    ServerError,
-    TLSError,
-    UnexpectedResponseError,
-)
-from oc_connector.settings import build_client
+from oc_connector.admin.client import NEEDED_PERMISSIONS
+from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
+from oc_connector.cli.errors import CommandError, explain
+from oc_connector.errors import NotFoundError, OpenCartError
+from oc_connector.settings import ShopSettings, build_admin_client, build_client
+from oc_connector.warehouse.connect import connect, schema_status
 from oc_connector.wire.retry import RetryPolicy
 
 __all__ = ["check"]
 
-
-def _explain(exc: OpenCartError, url: str) -> str:
-    if isinstance(exc, IPNotAllowedError):
-        seen = exc.ip or "(unknown)"
-        return (
-            f"the shop refused this machine's IP address {seen}: add it in "
-            "Admin > System > Users > API > (your API user) > IP Addresses"
-        )
-    if isinstance(exc, AuthenticationError):
-        return (
-            "login refused: the API key or API username is wrong, or the API user is disabled "
-            "(Admin > System > Users > API)"
-        )
-    if isinstance(exc, PermissionDenied):
-        return "the shop refused the fresh API token (API user disabled or IP removed from the allow-list)"
-    if isinstance(exc, RouteNotFoundError):
-        return f"{url} does not look like an OpenCart 3.0 shop (api/login answered a 404 page)"
-    if isinstance(exc, UnexpectedResponseError):
-        return f"{url} does not look like an OpenCart 3.0 shop (it did not answer JSON)"
-    if isinstance(exc, TLSError):
-        return f"TLS problem talking to {url}: {exc.message} (check the certificate or OPENCART_CA_BUNDLE)"
-    if isinstance(exc, ConnectError):
-        return f"could not connect to {url}: {exc.message}"
-    if isinstance(exc, ReadTimeout):
-        return f"{url} did not answer in time"
-    if isinstance(exc, ServerError):
-        return f"the shop answered HTTP {exc.status}: server error"
-    if isinstance(exc, ConfigurationError):
-        return f"configuration problem: {exc.message}"
-    return str(exc)
+_FEATURES = {
+    "history": "full order history in sync",
+    "lines": "order lines from the admin order page",
+    "coupons": "coupons push",
+    "vouchers": "vouchers issue (admin channel)",
+}
 
 
-@click.command()
+class _Report:
+    """Prints one line per item and remembers whether any failed."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+
+    def item(self, name: str, probe: Callable[[], str]) -> bool:
+        try:
+            detail = probe()
+        except OpenCartError as exc:
+            self.fail(name, explain(exc))
+            return False
+        click.echo(f"OK    {name}: {detail}")
+        return True
+
+    def fail(self, name: str, why: str) -> None:
+        self.failed.append(name)
+        click.echo(f"FAIL  {name}: {why}")
+
+
+class _Failed(OpenCartError):
+    """A check item's failure that is already a sentence."""
+
+
+def _warehouse_item() -> tuple[str, Callable[[], str]]:
+    settings = warehouse_from_environment()
+    url = sa.make_url(settings.url)
+
+    def probe() -> str:
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            path = Path(url.database).expanduser()
+            if path.parent.is_dir() and not path.exists():
+                return f"{settings.masked_url}: the file does not exist yet; the first sync creates it"
+        engine = connect(settings)
+        try:
+            status = schema_status(engine)
+        finally:
+            engine.dispose()
+        if not status.ok:
+            raise _Failed(status.describe())
+        return f"{settings.masked_url}: connected; {status.describe()}"
+
+    return settings.masked_url, probe
+
+
+@click.command(epilog=(
+    "\b\nVariables read (see the README's Configuration section):\n"
+    "  OPENCART_URL                  shop root, e.g. https://shop.example.com/ (required)\n"
+    "  OPENCART_API_KEY              API key (required)\n"
+    "  OPENCART_API_USERNAME         API user (default Default)\n"
+    "  OPENCART_ADMIN_USERNAME       admin user, with OPENCART_ADMIN_PASSWORD (optional:\n"
+    "  OPENCART_ADMIN_PASSWORD         history, coupons, vouchers; both or neither)\n"
+    "  OPENCART_ALLOW_INSECURE_HTTP  1 to allow plain http:// to a non-loopback host\n"
+    "  OPENCART_CA_BUNDLE            CA bundle for the shop's certificate\n"
+    "  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxy for the shop\n"
+    "  WAREHOUSE_URL                 warehouse (default sqlite:///oc_warehouse.db)\n"
+    "\b\nExit code 0 when every item is OK, 1 when any failed."
+))
 def check() -> None:
-    """Log in to the shop's API and confirm the token works."""
+    """Check everything a sync or a push needs, one line per item.
+
+    The API login and a token probe; with admin credentials the admin login and the admin
+    permissions each feature needs; the warehouse connection and its schema version.
+    """
     settings = shop_from_environment()
+    report = _Report()
     try:
         client = build_client(settings, retry=RetryPolicy(max_attempts=2))
-    except ConfigurationError as exc:
-        raise click.ClickException(_explain(exc, settings.url)) from None
+    except OpenCartError as exc:
+        raise CommandError(explain(exc, settings.url)) from exc
     with client:
+        logged_in = report.item("API login", lambda: (
+            client.login(), f"{client.base_url} as API user {settings.api_username!r}")[1])
+        if logged_in:
+            def token() -> str:
+                with contextlib.suppress(NotFoundError):  # NotFound: the token works, there is no order 1
+                    client.order_info_raw(1)
+                return "the token works (api/order/info answered)"
+
+            report.item("API token", token)
+        else:
+            report.fail("API token", "not tried: the login failed")
+    _admin_items(settings, report)
+    try:
+        _name, probe = _warehouse_item()
+    except click.UsageError as exc:
+        report.fail("warehouse", exc.format_message())
+    else:
+        report.item("warehouse", probe)
+    if report.failed:
+        raise CommandError(f"{len(report.failed)} check(s) failed: {', '.join(report.failed)}")
+
+
+def _admin_items(settings: ShopSettings, report: _Report) -> None:
+    if not settings.has_admin:
+        click.echo("SKIP  admin: OPENCART_ADMIN_USERNAME/OPENCART_ADMIN_PASSWORD not set "
+                   "(sync reads history from the API only; coupons push and admin-channel vouchers need them)")
+        return
+    admin = build_admin_client(settings, retry=RetryPolicy(max_attempts=2))
+    assert admin is not None  # noqa: S101 - has_admin
+    with admin:
+        if not report.item("admin login", lambda: (admin.login(), f"as {settings.admin_username!r}")[1]):
+            report.fail("admin permissions", "not tried: the admin login failed")
+            return
         try:
-            client.login()
-            with contextlib.suppress(NotFoundError):  # NotFound: the token works, no order 1
-                client.order_info_raw(1)
+            missing = admin.missing_permissions()
         except OpenCartError as exc:
-            raise click.ClickException(_explain(exc, client.base_url)) from None
-    click.echo(f"OK: logged in to {client.base_url} as API user {settings.api_username!r}; the token works.")
+            report.fail("admin permissions", explain(exc))
+            return
+        for feature in NEEDED_PERMISSIONS:
+            name = f"admin permission for {feature}"
+            if feature in missing:
+                report.fail(name, f"{_FEATURES[feature]} needs {', '.join(missing[feature])}: grant it under "
+                                  "Admin > System > Users > User Groups")
+            else:
+                click.echo(f"OK    {name}: {_FEATURES[feature]}")

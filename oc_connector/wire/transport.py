@@ -13,6 +13,7 @@ the Dagster resources fill from the environment. It also spares a file-system lo
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -79,8 +80,9 @@ def check_url_security(url: str, *, allow_insecure_http: bool) -> str:
         raise ConfigurationError(f"shop URL must be http(s)://host/...: {redact(url)[:80]!r}")
     if scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
         raise ConfigurationError(
-            "refusing plain http:// to a non-loopback host: the API key and token would travel "
-            "unencrypted; use https:// or set allow_insecure_http explicitly"
+            f"refusing plain http:// to the non-loopback host {parts.hostname}: the API key and token "
+            "would travel unencrypted; use https://, or set OPENCART_ALLOW_INSECURE_HTTP=1 "
+            "(allow_insecure_http=True) if you accept that"
         )
     path = parts.path or "/"
     if not path.endswith("/"):
@@ -118,6 +120,25 @@ class TransportStats:
                 "by_route": dict(self.by_route),
                 "errors": self.errors,
             }
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """The cause of a failed connection in a few whole words ("connection refused", "timed out")."""
+    text = redact(str(exc))
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or "timed out" in text:
+        return "the connection timed out"
+    found = _ERRNO.search(text)
+    if found:
+        return found.group(1).strip().rstrip(".").lower()
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the connection was closed without an answer"
+    if "reset" in text.lower():
+        return "the connection was reset"
+    words = text.split()
+    return " ".join(words[:12]) + (" ..." if len(words) > 12 else "") if words else "no details"
 
 
 def _retry_after(resp: requests.Response) -> float | None:
@@ -164,6 +185,7 @@ class Transport:
         self._limiter = limiter or (shared_limiter(key, rate_limit) if rate_limit else None)
         self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
         self._sleep = sleep
+        self._netloc = parts.netloc
         self.stats = TransportStats()
 
     def _once(
@@ -196,7 +218,11 @@ class Transport:
             except requests.exceptions.SSLError as exc:
                 raise TLSError(f"TLS failure: {redact(str(exc))[:200]}", route=route) from None
             except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
-                raise ConnectError(f"could not connect: {redact(str(exc))[:200]}", route=route) from None
+                raise ConnectError(
+                    f"could not connect to {self._netloc}: {_connect_reason(exc)}; "
+                    f"is the shop running at {self.base_url}?",
+                    route=route,
+                ) from None
             except requests.exceptions.Timeout as exc:
                 raise ReadTimeout(f"no answer in time: {redact(str(exc))[:200]}", route=route) from None
             except requests.exceptions.RequestException as exc:
