@@ -264,11 +264,11 @@ class AdminClient(AdminReads):
             for kind, controller in needs:
                 if (kind, controller) not in granted:
                     granted[(kind, controller)] = self._has_permission(kind, controller)
-        return {
-            feature: missing
+        missing = {
+            feature: [f"{kind} {controller}" for kind, controller in needs if not granted[(kind, controller)]]
             for feature, needs in NEEDED_PERMISSIONS.items()
-            if (missing := [f"{kind} {controller}" for kind, controller in needs if not granted[(kind, controller)]])
         }
+        return {feature: lacks for feature, lacks in missing.items() if lacks}
 
     def _has_permission(self, kind: str, controller: str) -> bool:
         route = controller if kind == "access" else f"{controller}/add"

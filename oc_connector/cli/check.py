@@ -98,8 +98,11 @@ def check() -> None:
     except OpenCartError as exc:
         raise CommandError(explain(exc, settings.url)) from exc
     with client:
-        logged_in = report.item("API login", lambda: (
-            client.login(), f"{client.base_url} as API user {settings.api_username!r}")[1])
+        def login() -> str:
+            client.login()
+            return f"{client.base_url} as API user {settings.api_username!r}"
+
+        logged_in = report.item("API login", login)
         if logged_in:
             def token() -> str:
                 with contextlib.suppress(NotFoundError):  # NotFound: the token works, there is no order 1
@@ -123,12 +126,17 @@ def check() -> None:
 def _admin_items(settings: ShopSettings, report: _Report) -> None:
     if not settings.has_admin:
         click.echo("SKIP  admin: OPENCART_ADMIN_USERNAME/OPENCART_ADMIN_PASSWORD not set "
-                   "(sync reads history from the API only; coupons push and admin-channel vouchers need them)")
+                   "(sync reads history from the API only; coupons push and admin-channel vouchers "
+                   "need them)")
         return
     admin = build_admin_client(settings, retry=RetryPolicy(max_attempts=2))
     assert admin is not None  # noqa: S101 - has_admin
     with admin:
-        if not report.item("admin login", lambda: (admin.login(), f"as {settings.admin_username!r}")[1]):
+        def login() -> str:
+            admin.login()
+            return f"as {settings.admin_username!r}"
+
+        if not report.item("admin login", login):
             report.fail("admin permissions", "not tried: the admin login failed")
             return
         try:

@@ -61,7 +61,9 @@ def connect(settings: WarehouseSettings) -> sa.Engine:
             f"{hint}, or use sqlite:///oc_warehouse.db"
         ) from exc
     except (ArgumentError, ValueError) as exc:
-        raise ConfigurationError(f"WAREHOUSE_URL={shown} is not a valid database URL: {_reason(exc)}") from exc
+        raise ConfigurationError(
+            f"WAREHOUSE_URL={shown} is not a valid database URL: {_reason(exc)}"
+        ) from exc
     except ImportError as exc:
         backend = settings.url.split("://", 1)[0]
         extra = _EXTRAS.get(backend.split("+", 1)[0])
