@@ -154,6 +154,10 @@ class Sandbox:
         self.app.invalidate_lookups()
 
     # -- fixtures at run time --------------------------------------------------------------------
+    def set_setting(self, key: str, value: Any) -> None:
+        """Change a ``config_*`` setting (e.g. ``config_timezone``), as System > Settings would."""
+        self.state.settings[key] = value
+
     def add_orders(self, n: int) -> list[int]:
         """Generate ``n`` more orders (after the highest id); returns their ids."""
         return insert_orders(self.state, n, seed=self.state.rng.randrange(2**31))

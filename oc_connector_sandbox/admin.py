@@ -53,6 +53,10 @@ class AdminShopState(Protocol):
         """The shop's current time."""
         ...
 
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """A ``config_*`` setting (``default`` when unset)."""
+        ...
+
 
 def password_hash(password: str, salt: str) -> str:
     """OpenCart 3.0's admin password hash (of the input-escaped password)."""
@@ -168,6 +172,7 @@ class AdminApp:
                 "<!DOCTYPE html><html><body><h1>Dashboard</h1></body></html>"
             ),
             ("sale/order", "history"): self._order_history,
+            ("setting/setting", "index"): self._settings_page,
         }
         handlers.update(coupon_handlers(self._state, self))
         handlers.update(voucher_handlers(self._state, self))
@@ -230,6 +235,25 @@ class AdminApp:
             (user_id,),
         ).fetchone()
         return dict(json.loads(row[0])) if row and row[0] else {}
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _settings_page(
+        self, request: _Request, token: str, can_modify: bool
+    ) -> tuple[str, list[tuple[str, str]], str]:
+        """The Local tab's time zone select of System > Settings (3.0.3.x), as the shop renders it."""
+        current = str(self._state.get_setting("config_timezone", "UTC"))
+        chosen = ' selected="selected"'
+        options = "".join(
+            f'<option value="{zone}"{chosen if zone == current else ""}>{zone}</option>'
+            for zone in dict.fromkeys(["UTC", "Europe/London", "Europe/Berlin", "America/New_York", current])
+        )
+        return self._html(
+            "<!DOCTYPE html><html><body><form id=\"form-setting\"><div class=\"tab-pane\" id=\"tab-local\">"
+            '<label class="col-sm-2 control-label" for="input-timezone">Time Zone</label>'
+            f'<select name="config_timezone" id="input-timezone" class="form-control">{options}</select>'
+            "</div></form></body></html>"
+        )
 
     # -- order history ---------------------------------------------------------------------
 

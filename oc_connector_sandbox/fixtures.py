@@ -110,6 +110,7 @@ def load_reference_data(state: ShopState, *, api_key: str, admin_password: str) 
             "marketing/coupon",
             "sale/voucher",
             "sale/order",
+            "setting/setting",
             "user/api",
             "catalog/product",
             "customer/customer",

@@ -32,6 +32,7 @@ from oc_connector.admin.html import (
     parse_order_history,
     parse_voucher_form,
     parse_voucher_list,
+    select_value,
 )
 from oc_connector.admin.reads import AdminReads
 from oc_connector.admin.records import (
@@ -283,6 +284,17 @@ class AdminClient(AdminReads):
             return True
         _fields, warning = parse_form_errors(answer.text)
         return not (warning and "permission" in warning.lower())
+
+    def shop_timezone(self) -> str | None:
+        """The shop's time zone from System > Settings > Local (``config_timezone``, OpenCart 3.0.3+).
+
+        Returns:
+            The IANA name, or None when the settings page has no time zone (before 3.0.3).
+
+        Raises:
+            AdminError: the admin user may not open ``setting/setting``.
+        """
+        return select_value(self._request("setting/setting").text, "config_timezone")
 
     # -- helpers ---------------------------------------------------------------------------
 

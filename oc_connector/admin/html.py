@@ -242,6 +242,11 @@ def _value(form: Tag, name: str) -> str:
     return str(tag.get("value", ""))
 
 
+def select_value(html: str, name: str) -> str | None:
+    """The selected option of the page's ``<select name=...>`` (None: no such select or no choice)."""
+    return _selected(BeautifulSoup(html, "html.parser"), name) or None
+
+
 def _selected(form: Tag, name: str) -> str | None:
     select = form.find("select", attrs={"name": name})
     if not isinstance(select, Tag):

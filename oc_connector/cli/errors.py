@@ -70,8 +70,9 @@ def explain(exc: OpenCartError, url: str | None = None) -> str:
         )
     if isinstance(exc, AuthenticationError):
         return (
-            "login refused: the API key or API username is wrong, or the API user is disabled "
-            "(Admin > System > Users > API); check OPENCART_API_KEY and OPENCART_API_USERNAME"
+            f"login refused ({exc.message.rstrip('.')}): the API key or API username is wrong, "
+            "or the API user is disabled (Admin > System > Users > API); "
+            "check OPENCART_API_KEY and OPENCART_API_USERNAME"
         )
     if isinstance(exc, PermissionDenied):
         return "the shop refused the fresh API token (API user disabled or IP removed from the allow-list)"

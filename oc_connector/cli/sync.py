@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import click
-import sqlalchemy as sa
 
-from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
-from oc_connector.errors import OpenCartError
+from oc_connector.cli.environment import shop_from_environment, warehouse_engine
+from oc_connector.cli.errors import CommandError, explain
+from oc_connector.cli.progress import SyncProgressDisplay
+from oc_connector.errors import AdminError, AdminLoginError, OpenCartError
 from oc_connector.settings import build_admin_client, build_client
-from oc_connector.sync.run import OrderSync, SyncOptions, SyncProgress, SyncResult
+from oc_connector.sync.options import DEFAULT_FINAL_STATUSES
+from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+
+_FINAL = ",".join(str(s) for s in sorted(DEFAULT_FINAL_STATUSES))
 
 
-def _summary(result: SyncResult) -> str:
+def _statuses(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset[int]:
+    try:
+        ids = frozenset(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: give order status ids separated by commas, e.g. {_FINAL}"
+        ) from None
+    if not ids:
+        raise click.BadParameter("give at least one order status id")
+    return ids
+
+
+def _summary(result: SyncResult, *, timezone: str) -> str:
     return (
         f"shop {result.shop}: {result.orders_inserted} new, {result.orders_updated} changed, "
         f"{result.orders_unchanged} unchanged, {result.orders_deleted} deleted, "
         f"{result.history_rows} history rows, {result.quarantined} quarantined; "
         f"high-water mark {result.hwm_before} -> {result.hwm_after}; "
         f"{result.api_calls} API calls ({result.retries} retries, "
-        f"{result.rate_limit_wait_s:.1f}s rate-limit wait) in {result.duration_s:.1f}s"
+        f"{result.rate_limit_wait_s:.1f}s waiting for the rate limit) in {result.duration_s:.1f}s; "
+        f"shop timezone {timezone}"
     )
 
 
 @click.command("sync")
 @click.option("--full", is_flag=True, help="Re-read every loaded order, not only open/recent ones.")
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Orders read at the same time (the --rate limit still applies to all of them).")
+@click.option("--lookback-days", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Also re-read orders added within this many days, whatever their status.")
+@click.option("--final-statuses", default=_FINAL, show_default=True, callback=_statuses,
+              help="Order status ids that never change again: such orders are not re-read "
+                   "(outside the lookback).")
 @click.option(
     "--rate",
     type=click.FloatRange(min=0.1),
@@ -50,51 +74,67 @@ def _summary(result: SyncResult) -> str:
 @click.option(
     "--timezone",
     "shop_timezone",
-    default="UTC",
-    show_default=True,
-    help="The shop's local timezone (IANA name) for the *_utc columns.",
+    default=None,
+    help="The shop's local timezone (IANA name) for the *_utc columns "
+         "[default: the shop's own from its admin settings with admin credentials, else UTC].",
 )
 @click.option("--no-admin", is_flag=True, help="Do not read order history from the admin channel.")
+@click.option("--progress", "progress_mode", type=click.Choice(["auto", "bar", "lines"]), default="auto",
+              show_default=True,
+              help="auto: a progress bar when stderr is a terminal, plain lines otherwise.")
 def sync(
     full: bool,
     workers: int,
+    lookback_days: float,
+    final_statuses: frozenset[int],
     rate: float | None,
     shop_key: str,
     gap_tolerance: int,
-    shop_timezone: str,
+    shop_timezone: str | None,
     no_admin: bool,
+    progress_mode: str,
 ) -> None:
     """Pull new and changed orders (and their status history) into the warehouse."""
     # one shop, one rate: the catalog and the admin client share the shop's budget
     settings = shop_from_environment(rate_per_second=rate)
-    engine = sa.create_engine(warehouse_from_environment().url)
-    options = SyncOptions(
-        shop=shop_key, workers=workers, gap_tolerance=gap_tolerance, full=full, shop_timezone=shop_timezone
-    )
-
-    def progress(p: SyncProgress) -> None:
-        click.echo(
-            f"\r{p.phase}: {p.ids_read} ids read, at order {p.current_id}, mark {p.hwm}   ",
-            nl=False,
-            err=True,
-        )
-
+    engine = warehouse_engine()
+    terminal = {"auto": None, "bar": True, "lines": False}[progress_mode]
     client = admin = None
     try:
         client = build_client(settings)
         admin = None if no_admin else build_admin_client(settings)
-        result = OrderSync(
-            client, engine, options, admin=admin, progress=progress, lock_wait=timedelta(seconds=10)
-        ).run()
+        timezone, source = _timezone(shop_timezone, admin)
+        options = SyncOptions(
+            shop=shop_key, workers=workers, gap_tolerance=gap_tolerance, full=full, shop_timezone=timezone,
+            lookback=timedelta(days=lookback_days), final_statuses=final_statuses,
+        )
+        with SyncProgressDisplay(sys.stderr, terminal=terminal) as progress:
+            result = OrderSync(
+                client, engine, options, admin=admin, progress=progress, lock_wait=timedelta(seconds=10)
+            ).run()
     except OpenCartError as exc:
-        click.echo("", err=True)
-        raise click.ClickException(str(exc)) from exc
-    except ImportError as exc:
-        raise click.ClickException(f"the API client is not available: {exc}") from exc
+        raise CommandError(explain(exc, settings.url)) from exc
     finally:
         for opened in (client, admin):
             if opened is not None and hasattr(opened, "close"):
                 opened.close()
         engine.dispose()
-    click.echo("", err=True)
-    click.echo(_summary(result))
+    click.echo(_summary(result, timezone=f"{timezone} ({source})"))
+
+
+def _timezone(given: str | None, admin: object) -> tuple[str, str]:
+    """The timezone in force and where it came from."""
+    if given is not None:
+        return given, "--timezone"
+    read = getattr(admin, "shop_timezone", None)
+    if read is None:
+        return "UTC", "default: no admin credentials to read the shop's own"
+    try:
+        found = read()
+    except AdminError as exc:
+        if isinstance(exc, AdminLoginError):
+            raise
+        return "UTC", f"default: the shop's settings page could not be read ({exc.message})"
+    if not found:
+        return "UTC", "default: the shop's settings name no time zone"
+    return str(found), "the shop's admin settings"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,10 +97,21 @@ class TransportStats:
 
     requests: int = 0
     retries: int = 0
+    #: wall time during which at least one request was held by the rate limiter: with several
+    #: workers waiting at once, the overlapping waits count once (a summary of a 200 s run never
+    #: shows 800 s of waiting)
     rate_limit_wait_s: float = 0.0
     by_route: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _waited_until: float = field(default=0.0, repr=False, compare=False)
+
+    def add_wait(self, start: float, waited: float) -> None:
+        """Count a limiter wait from ``start`` (monotonic) lasting ``waited`` s, minus any overlap."""
+        with self._lock:
+            end = start + waited
+            self.rate_limit_wait_s += max(0.0, end - max(start, self._waited_until))
+            self._waited_until = max(self._waited_until, end)
 
     def add(self, **kwargs: Any) -> None:
         """Add to counters (``route=`` counts one request on that route)."""
@@ -199,9 +211,10 @@ class Transport:
         allow_redirects: bool,
     ) -> requests.Response:
         if self._limiter is not None:
+            start = time.monotonic()
             waited = self._limiter.acquire()
             if waited:
-                self.stats.add(rate_limit_wait_s=waited)
+                self.stats.add_wait(start, waited)
         self.stats.add(requests=1, route=route)
         with self._slots:
             try:
