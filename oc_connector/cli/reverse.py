@@ -46,7 +46,8 @@ import sqlalchemy as sa
 
 from oc_connector.admin.client import AdminClient
 from oc_connector.api.client import OpenCartClient
-from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
+from oc_connector.cli.environment import shop_from_environment, warehouse_engine
+from oc_connector.cli.errors import EXIT_REJECTED
 from oc_connector.errors import OpenCartError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
@@ -74,16 +75,22 @@ RESULT_COLUMNS = ("key", "state", "code", "order_id", "reason")
 T = TypeVar("T")
 
 
-def _admin(settings: ShopSettings) -> AdminClient:
+def _admin(settings: ShopSettings, *, alternative: str = "") -> AdminClient:
     admin = build_admin_client(settings)
     if admin is None:
-        raise click.UsageError("the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD")
+        raise click.UsageError(
+            "the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD (not set)"
+            + alternative
+        )
     return admin
 
 
 def voucher_store() -> VoucherStore:
     """The admin voucher store from the environment (tests replace this)."""
-    return AdminVoucherStore(admin=_admin(shop_from_environment()))
+    return AdminVoucherStore(admin=_admin(
+        shop_from_environment(),
+        alternative="; set both, or issue through the catalog API with --channel order (random codes)",
+    ))
 
 
 def order_client() -> OpenCartClient:
@@ -97,7 +104,7 @@ def coupon_store() -> CouponStore:
 
 
 def _engine(*, create: bool) -> tuple[sa.Engine, bool]:
-    engine = sa.create_engine(warehouse_from_environment().url)
+    engine = warehouse_engine()
     if create:
         upgrade(engine)
         return engine, True
@@ -145,8 +152,43 @@ def _report_plan(path: Path, *, creates: Sequence[str], updates: Sequence[str] |
     _write(path, rows)
 
 
-def _echo_counts(states: Iterable[str]) -> None:
-    click.echo("  ".join(f"{k}: {v}" for k, v in sorted(Counter(states).items())))
+_SHOWN_REJECTED = 10
+
+
+def _finish(results: Sequence[Mapping[str, object]], *, done_before: set[str], verb: str, noun: str,
+            allow_rejected: bool) -> None:
+    """Say what this run did, list rejected rows (first 10), exit 3 if any (unless allowed).
+
+    ``done_before``: keys already confirmed before this run (the ledger's view), so a rerun says
+    "sent 0 (all 60 already issued)" instead of repeating the first run's counts.
+    """
+    confirmed = [r for r in results if r.get("state") == "confirmed"]
+    new = [r for r in confirmed if r.get("key") not in done_before]
+    already = len(confirmed) - len(new)
+    line = f"{verb} {len(new)}"
+    if already and not new:
+        line += f" (all {already} already {_DONE[verb]})"
+    elif already:
+        line += f" ({already} more already {_DONE[verb]})"
+    others = Counter(str(r.get("state")) for r in results if r.get("state") != "confirmed")
+    line += "".join(f", {state} {n}" for state, n in sorted(others.items()))
+    click.echo(f"{noun}: {line}")
+    rejected = [r for r in results if r.get("state") == "rejected"]
+    for row in rejected[:_SHOWN_REJECTED]:
+        click.echo(f"  rejected {row.get('key')}: {row.get('reason')}", err=True)
+    if len(rejected) > _SHOWN_REJECTED:
+        click.echo(f"  ... and {len(rejected) - _SHOWN_REJECTED} more rejected rows (see the results file)",
+                   err=True)
+    if rejected and not allow_rejected:
+        click.echo(f"{len(rejected)} row(s) rejected: fix them and run again "
+                   f"(exit code {EXIT_REJECTED}; --allow-rejected exits 0)", err=True)
+        raise SystemExit(EXIT_REJECTED)
+
+
+_DONE = {"sent": "issued", "written": "in the shop"}
+_ALLOW_REJECTED = click.option(
+    "--allow-rejected", is_flag=True,
+    help=f"Exit 0 even when some rows were rejected (default: exit code {EXIT_REJECTED}).")
 
 
 @click.group("vouchers")
@@ -155,7 +197,7 @@ def vouchers() -> None:
 
 
 def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
-                 settings: OrderChannelSettings) -> None:
+                 settings: OrderChannelSettings, allow_rejected: bool) -> None:
     ledger = _voucher_ledger(dry_run=dry_run)
     if dry_run:
         plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
@@ -164,6 +206,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
                      tail=f"orders: {plan.orders}  calls: {plan.calls}  total value: {plan.total_value}")
         return
     assert ledger is not None  # noqa: S101 - created above
+    before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
     valid = sum(1 for i in items if isinstance(i, VoucherRequest))
     with click.progressbar(length=-(-valid // settings.batch_size), label="issuing voucher orders") as bar:
         def progress(key: str, step: str) -> None:
@@ -181,7 +224,7 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
         results.append({"key": key, "state": state, "order_id": row.order_id if row else None,
                         "code": row.code if row else None, "reason": row.reason if row else None})
     _write(file, results)
-    _echo_counts(states.values())
+    _finish(results, done_before=before, verb="sent", noun="vouchers", allow_rejected=allow_rejected)
 
 
 @vouchers.command("issue")
@@ -214,13 +257,15 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
               help="First order id scanned when reconciling an unknown order/add outcome.")
 @click.option("--settle-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds after a batch's lost order/add before its order is looked for.")
+@_ALLOW_REJECTED
 def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
-          **options: Any) -> None:
+          allow_rejected: bool, **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
     items = _read_csv(file, parse_voucher_rows, required=VOUCHER_COLUMNS)
     if channel == "order":
         try:
-            _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options))
+            _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options),
+                         allow_rejected=allow_rejected)
         except OpenCartError as exc:
             raise click.ClickException(str(exc)) from exc
         return
@@ -233,6 +278,7 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
                          rejected=plan.rejected, tail=f"calls: {plan.calls}  total value: {plan.total_value}")
             return
         assert ledger is not None  # noqa: S101 - created above
+        before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
         api = order_client() if check_redeemable else None
         redeem = SessionRedeemCheck(client=api) if api is not None else None
         results = []
@@ -245,9 +291,9 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
                                                     send_email=send_email, redeem_check=redeem)
     except OpenCartError as exc:
         raise click.ClickException(str(exc)) from exc
-    _write(file, [{"key": r.request_key, "state": r.state, "code": r.code, "reason": r.reason}
-                  for r in results])
-    _echo_counts(r.state for r in results)
+    rows = [{"key": r.request_key, "state": r.state, "code": r.code, "reason": r.reason} for r in results]
+    _write(file, rows)
+    _finish(rows, done_before=before, verb="sent", noun="vouchers", allow_rejected=allow_rejected)
 
 
 @click.group("coupons")
@@ -258,7 +304,8 @@ def coupons() -> None:
 @coupons.command("push")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-def push(file: Path, dry_run: bool) -> None:
+@_ALLOW_REJECTED
+def push(file: Path, dry_run: bool, allow_rejected: bool) -> None:
     """Upsert the coupons listed in FILE (CSV) by code."""
     items = _read_csv(file, parse_coupon_rows, required=("code",))
     try:
@@ -270,10 +317,14 @@ def push(file: Path, dry_run: bool) -> None:
             return
         engine, _ = _engine(create=True)
         ledger = CouponLedger(engine=engine)
+        before = {r.code.upper() for r in ledger.rows() if r.state == "confirmed"}
         results = []
         with click.progressbar(items, label="pushing coupons") as bar:
             for item in bar:
                 results += push_coupons([item], store=store, ledger=ledger)
     except OpenCartError as exc:
         raise click.ClickException(str(exc)) from exc
-    _write(file, [{"key": r.code, "state": r.state, "code": r.code, "reason": r.reason} for r in results])
+    rows = [{"key": r.code, "state": r.state, "code": r.code, "reason": r.reason} for r in results]
+    _write(file, rows)
+    _finish([{**r, "key": str(r["key"] or "").upper()} for r in rows], done_before=before, verb="written",
+            noun="coupons", allow_rejected=allow_rejected)

@@ -62,9 +62,16 @@ def test_vouchers_issue_dry_run_then_real_then_again(
     assert dry.exit_code == 0, dry.output
     assert "creates: 2" in dry.output and "rejected: 1" in dry.output and "total value: 30" in dry.output
     assert vstore.rows == {} and not sa.inspect(sa.create_engine(url)).has_table("opencart_voucher_ledger")
+    outputs = []
     for _ in range(2):
         real = runner.invoke(vouchers, ["issue", str(src)])
-        assert real.exit_code == 0, real.output
+        assert real.exit_code == 3, real.output  # k2 is rejected: exit 3 (EXIT_REJECTED)
+        outputs.append(real.output)
+    assert "vouchers: sent 2, rejected 1" in outputs[0]
+    assert "vouchers: sent 0 (all 2 already issued), rejected 1" in outputs[1]
+    assert "rejected k2: to_email is not a valid e-mail address" in outputs[1]
+    allowed = runner.invoke(vouchers, ["issue", str(src), "--allow-rejected"])
+    assert allowed.exit_code == 0, allowed.output
     assert len(vstore.rows) == 2
     rows = _results(tmp_path / "campaign.results.csv")
     assert [(r["key"], r["state"]) for r in rows] == [
@@ -83,14 +90,15 @@ def test_coupons_push_and_clear_required(tmp_path: Path, env: tuple[FakeStore, F
                    "SALE10,Sale ten,P,10,,,,,,,,,1;2\n"
                    "=SUM(A1),x,P,1,,,,,,,,,\n", encoding="utf-8")
     result = CliRunner().invoke(coupons, ["push", str(src)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # a rejected row: exit 3 (EXIT_REJECTED)
+    assert "coupons: written 1, rejected 1" in result.output
     rows = _results(tmp_path / "coupons.results.csv")
     assert rows[0]["state"] == "confirmed"
     assert rows[1]["key"] == "'=SUM(A1)" and rows[1]["state"] == "rejected"
     assert [f["code"] for f in cstore.rows.values()] == ["SALE10"]
     src.write_text("code,name\nsale10,<clear>\n", encoding="utf-8")
     again = CliRunner().invoke(coupons, ["push", str(src)])
-    assert again.exit_code == 0
+    assert again.exit_code == 3
     assert _results(tmp_path / "coupons.results.csv")[0]["reason"] == "name is required and cannot be cleared"
     found = cstore.find("SALE10")
     assert found is not None and found[1]["name"] == "Sale ten"
@@ -114,7 +122,7 @@ def test_vouchers_issue_order_channel_through_the_real_client(
     args = ["issue", str(src), "--channel", "order", "--issuer-email", "desk@x.io", "--city", "Leeds",
             "--settle-s", "0"]
     first = runner.invoke(vouchers, args)
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 3, first.output  # k2 is rejected
     rows = _results(tmp_path / "campaign.results.csv")
     assert [(r["key"], r["state"]) for r in rows] == [
         ("k1", "pending"), ("k2", "rejected"), ("k3", "pending"),
@@ -123,7 +131,7 @@ def test_vouchers_issue_order_channel_through_the_real_client(
     assert shop.forms["api/payment/address"]["city"] == "Leeds"
     assert shop.forms["api/payment/method"] == {"payment_method": "bank_transfer"}
     assert "outcome unknown" in rows[0]["reason"]
-    second = runner.invoke(vouchers, args)
+    second = runner.invoke(vouchers, [*args, "--allow-rejected"])
     assert second.exit_code == 0, second.output
     rows = _results(tmp_path / "campaign.results.csv")
     assert [(r["key"], r["state"], r["order_id"]) for r in rows] == [
@@ -153,12 +161,12 @@ def test_vouchers_issue_check_redeemable(
     src = tmp_path / "campaign.csv"
     src.write_text(VOUCHERS, encoding="utf-8")
     result = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # k2 is rejected
     rows = _results(tmp_path / "campaign.results.csv")
     assert [(r["key"], r["state"]) for r in rows] == [("k1", "failed"), ("k2", "rejected"), ("k3", "failed")]
     assert rows[0]["reason"].startswith("not redeemable (api/voucher)")
     shop.valid_codes = {f["code"].upper() for f in vstore.rows.values()}
-    again = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable"])
+    again = CliRunner().invoke(vouchers, ["issue", str(src), "--check-redeemable", "--allow-rejected"])
     assert again.exit_code == 0, again.output
     rows = _results(tmp_path / "campaign.results.csv")
     assert [r["state"] for r in rows] == ["confirmed", "rejected", "confirmed"] and len(vstore.rows) == 2
