@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import click
-import sqlalchemy as sa
+import os
 
-from oc_connector.cli.environment import warehouse_from_environment
+import click
+
+from oc_connector.cli.environment import warehouse_engine
 from oc_connector.settings import build_client, shop_settings
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
 from oc_connector.warehouse import marts
@@ -20,6 +21,8 @@ SHOP = "demo"  # its own shop key: the demo starts from scratch without touching
 # the demo talks only to the sandbox it starts on loopback: the client's default of 10 requests/s
 # (meant for real shops) made the two syncs take about a minute
 DEMO_RATE = 500.0
+# its own file: demo orders never land in the warehouse a real sync uses next (oc_warehouse.db)
+DEMO_WAREHOUSE_URL = "sqlite:///oc_demo.db"
 
 
 def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> None:
@@ -48,10 +51,12 @@ def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> N
     show_default=True,
     help="Requests per second to the demo's own local sandbox (a real shop wants far less).",
 )
-def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> None:
-    """Sync a local sandbox shop into the warehouse twice and show what happened."""
-    url = warehouse_from_environment().url
-    engine = sa.create_engine(url)
+@click.option("--warehouse-url", default=None,
+              help=f"Warehouse of the demo [default: WAREHOUSE_URL if set, else {DEMO_WAREHOUSE_URL}].")
+def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float, warehouse_url: str | None) -> None:
+    """Sync a local sandbox shop into its own warehouse twice and show what happened."""
+    url = warehouse_url or (os.environ.get("WAREHOUSE_URL") or "").strip() or DEMO_WAREHOUSE_URL
+    engine = warehouse_engine(url)
     upgrade(engine)
     delete_shop_orders(engine, shop=SHOP)
     sandbox = Sandbox.start(orders=orders, seed=seed, port=0)
@@ -87,7 +92,9 @@ def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float) -> 
         sandbox.stop()
         engine.dispose()
     click.echo(
-        "\nOpen the same assets in Dagster (two terminals, the same OPENCART_API_KEY in both):\n"
+        "\nOpen the same assets in Dagster (two terminals, the same OPENCART_API_KEY in both;\n"
+        "in each, first activate the project's environment so oc-connector and dagster are found):\n"
+        "  source .venv/bin/activate\n"
         "  export OPENCART_API_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')\n"
         f"  oc-connector sandbox --port 8080 --orders {orders} --seed {seed}"
         ' --api-key "$OPENCART_API_KEY"\n'
