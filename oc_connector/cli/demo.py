@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
-
-import os
 
 import click
 
@@ -53,7 +52,9 @@ def _print_summary(title: str, result: SyncResult, summary: dict[str, Any]) -> N
 )
 @click.option("--warehouse-url", default=None,
               help=f"Warehouse of the demo [default: WAREHOUSE_URL if set, else {DEMO_WAREHOUSE_URL}].")
-def demo(orders: int, seed: int, changes: int, new_orders: int, rate: float, warehouse_url: str | None) -> None:
+def demo(
+    orders: int, seed: int, changes: int, new_orders: int, rate: float, warehouse_url: str | None
+) -> None:
     """Sync a local sandbox shop into its own warehouse twice and show what happened."""
     url = warehouse_url or (os.environ.get("WAREHOUSE_URL") or "").strip() or DEMO_WAREHOUSE_URL
     engine = warehouse_engine(url)

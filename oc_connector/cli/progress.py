@@ -64,7 +64,7 @@ class SyncProgressDisplay:
         self._interval = interval
         self._clock = clock
         self._phase: str | None = None
-        self._phase_start = 0.0
+        self._phase_start = self._mark = clock()
         self._last_line = 0.0
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -119,8 +119,9 @@ class SyncProgressDisplay:
 
     def _line(self, report: SyncProgress, done: int, where: str, *, new_phase: bool) -> None:
         now = self._clock()
-        if new_phase:
-            self._phase, self._phase_start, self._last_line = report.phase, now, float("-inf")
+        if new_phase:  # the phase began when the previous one ended (or the display opened)
+            self._phase, self._phase_start, self._last_line = report.phase, self._mark, float("-inf")
+        self._mark = now
         if now - self._last_line < self._interval and done != report.total_hint:
             return
         self._last_line = now

@@ -239,13 +239,17 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
 @click.option("--batch-size", type=click.IntRange(1, 500), default=50, show_default=True,
               help="Vouchers per order (order channel).")
 @click.option("--issuer-firstname", default="Gift", show_default=True, help="Order customer (order channel).")
-@click.option("--issuer-lastname", default="Vouchers", show_default=True)
-@click.option("--issuer-email", default="vouchers@example.com", show_default=True)
-@click.option("--issuer-telephone", default="000", show_default=True)
+@click.option("--issuer-lastname", default="Vouchers", show_default=True,
+              help="Order customer's last name (order channel).")
+@click.option("--issuer-email", default="vouchers@example.com", show_default=True,
+              help="Order customer's e-mail (order channel).")
+@click.option("--issuer-telephone", default="000", show_default=True,
+              help="Order customer's telephone (order channel).")
 @click.option("--issuer-customer-id", type=int, default=0, show_default=True, help="0: a guest.")
 @click.option("--address-1", default="Gift voucher desk", show_default=True, help="Payment address line.")
-@click.option("--city", default="London", show_default=True)
-@click.option("--postcode", default="SW1A 1AA", show_default=True)
+@click.option("--city", default="London", show_default=True, help="Payment address city (order channel).")
+@click.option("--postcode", default="SW1A 1AA", show_default=True,
+              help="Payment address postcode (order channel).")
 @click.option("--country-id", type=int, default=222, show_default=True, help="OpenCart's default (UK).")
 @click.option("--zone-id", type=int, default=3563, show_default=True, help="OpenCart's default zone.")
 @click.option("--payment-method", default="bank_transfer", show_default=True,

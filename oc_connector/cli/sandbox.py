@@ -17,7 +17,8 @@ __all__ = ["sandbox"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
 @click.option("--orders", type=int, default=500, show_default=True, help="Generated orders.")
 @click.option("--seed", type=int, default=7, show_default=True, help="Generator seed.")
-@click.option("--fixtures", type=click.Choice(["demo", "recorded"]), default="demo", show_default=True)
+@click.option("--fixtures", type=click.Choice(["demo", "recorded"]), default="demo", show_default=True,
+              help="demo: generated orders; recorded: the recorded exchanges' shop data.")
 @click.option("--faults", "faults_spec", default=None, help='"http_503:0.1,latency:20ms" or a JSON file.')
 @click.option("--api-key", default=None, help="Key of the Default API user (random if omitted).")
 @click.option("--db", "db_path", default=None, help="SQLite file for the shop (in memory if omitted).")
