@@ -110,7 +110,7 @@ def test_voucher_csv_dry_run_then_issue_round_trips_or_rejects_with_reasons(
     assert "not valid UTF-8" in plan["latin"]["reason"]
 
     real = runner.invoke(vouchers, ["issue", str(src)])
-    assert real.exit_code == 0, real.output
+    assert real.exit_code == 3, real.output  # rows were rejected: exit 3 (EXIT_REJECTED)
     shop = {r["to_email"]: r for r in sb.query(
         "SELECT to_name, from_name, to_email, message, amount FROM oc_voucher WHERE voucher_id > 0")}
     assert sb.query("SELECT COUNT(*) AS n FROM oc_voucher")[0]["n"] == before + 3  # the table survived
@@ -176,7 +176,7 @@ def test_coupon_csv_dry_run_rejects_with_reasons_and_keeps_data_as_data(
     assert all(plan[k]["reason"] for k in ("HUGE10", "BADDATE", "BADTYPE"))
     assert sb.query("SELECT COUNT(*) AS n FROM oc_coupon")[0]["n"] == before
     real = runner.invoke(coupons, ["push", str(src)])
-    assert real.exit_code == 0, real.output
+    assert real.exit_code == 3, real.output  # rows were rejected: exit 3 (EXIT_REJECTED)
     names = {r["code"]: html.unescape(r["name"]) for r in sb.query("SELECT code, name FROM oc_coupon")}
     assert names["SQLX'OR1"] == "Drop '; DELETE FROM oc_coupon;--"
     assert names["UNI10"] == "Été 東京 🎁"
