@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         TransportError,
         UnexpectedResponseError,
         ValidationError,
+        WarehouseError,
     )
     from oc_connector.reverse import (
         AdminCouponStore,
@@ -95,6 +96,7 @@ _EXPORTS = {
     "RouteNotFoundError": "oc_connector.errors",
     "ServerError": "oc_connector.errors",
     "SyncLockedError": "oc_connector.errors",
+    "WarehouseError": "oc_connector.errors",
     "TLSError": "oc_connector.errors",
     "TransportError": "oc_connector.errors",
     "UnexpectedResponseError": "oc_connector.errors",
@@ -184,6 +186,7 @@ __all__ = [
     "ValidationError",
     "VoucherDraft",
     "VoucherLedger",
+    "WarehouseError",
     "__version__",
     "issue_vouchers_admin",
     "issue_vouchers_order",
