@@ -31,6 +31,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from oc_connector.warehouse.metadata import metadata
+from oc_connector.warehouse.types import ExactDecimal
 
 VOUCHER_STATES = ("pending", "validated", "rejected", "issued", "confirmed", "failed")
 """Allowed values of ``opencart_voucher_ledger.state``."""
@@ -46,7 +47,7 @@ voucher_requests = sa.Table(
     sa.Column("to_email", sa.String(96), nullable=False),
     sa.Column("from_name", sa.String(64), nullable=False),
     sa.Column("from_email", sa.String(96), nullable=False),
-    sa.Column("amount", sa.Numeric(15, 4), nullable=False),
+    sa.Column("amount", ExactDecimal(15, 4), nullable=False),
     sa.Column("voucher_theme_id", sa.Integer, nullable=False),
     sa.Column("message", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
@@ -61,7 +62,7 @@ voucher_ledger = sa.Table(
     sa.Column("order_id", sa.Integer, nullable=True),
     sa.Column("order_floor", sa.Integer, nullable=True),
     sa.Column("code", sa.String(10), nullable=True, unique=True),
-    sa.Column("amount", sa.Numeric(15, 4), nullable=True),
+    sa.Column("amount", ExactDecimal(15, 4), nullable=True),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("emailed", sa.Boolean, nullable=False, server_default=sa.false()),

@@ -12,9 +12,12 @@ from oc_connector.api.order_fields import (
     TEXT_FIELDS,
 )
 from oc_connector.warehouse.metadata import metadata
+from oc_connector.warehouse.types import ExactDecimal
 
-MONEY = sa.Numeric(15, 4, asdecimal=True)
-RATE = sa.Numeric(15, 8, asdecimal=True)
+MONEY = ExactDecimal(15, 4)
+"""Every money column: ``NUMERIC(15, 4)``, exact on SQLite too (decimal text, see warehouse/types.py)."""
+RATE = ExactDecimal(15, 8)
+"""Currency rates (``currency_value``): ``NUMERIC(15, 8)``, exact like MONEY."""
 TS = sa.DateTime(timezone=False)
 
 opencart_orders = sa.Table(

@@ -16,7 +16,7 @@ from oc_connector.warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
@@ -24,6 +24,7 @@ SCHEMA_VERSION = 5
 3: ``opencart_absent_ids`` (ids the shop answered not-found for, never loaded: explained gaps).
 4: the admin-channel tables: order lines, totals, sold vouchers, products, customers.
 5: ``opencart_sync_state.feed_day`` (the admin change feed's cursor).
+6: exact money on SQLite (decimal text, converted once by migrate.convert_sqlite_money).
 """
 
 __all__ = [
