@@ -1,4 +1,18 @@
-"""BI marts: SQL views defined in ``oc_connector/warehouse/sql/*.sql``, (re)created on every upgrade."""
+"""BI marts: SQL views defined in ``oc_connector/warehouse/sql/*.sql``, (re)created on every upgrade.
+
+The view files are templates: ``{name}`` placeholders are dialect fragments (:data:`_FRAGMENTS`), and
+three formatters take a SQL expression after a colon, ``{money_sum:o.total}``:
+
+``money``
+    one amount as the mart presents it: ``NUMERIC(15, 4)`` on PostgreSQL and DuckDB; on SQLite a
+    REAL holding the exact amount (the nearest double, which prints back as the amount: at most 15
+    significant digits).
+``money_sum``
+    an exact sum, as ``NUMERIC(18, 4)``; on SQLite the amounts are summed as integers of 0.0001
+    (:func:`oc_connector.warehouse.types.scaled_integer_sql`) and the exact result presented as above.
+``flag``
+    a condition as a boolean column (``BOOLEAN``; ``INTEGER`` 0/1 on SQLite, which has no boolean).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +24,27 @@ import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError
 from oc_connector.warehouse.migrate import register_view_hook
+from oc_connector.warehouse.revenue import default_statuses_sql
+from oc_connector.warehouse.types import scaled_integer_sql
 
 MART_DIR = Path(__file__).with_name("sql")
 MARTS: tuple[str, ...] = (
+    "mart_orders",
     "mart_daily_sales",
+    "mart_sales_by_product",
+    "mart_tax_shipping",
+    "mart_customers",
     "mart_order_status_funnel",
     "mart_order_time_in_status",
-    "mart_customers",
     "mart_voucher_liability",
 )
+"""Every mart, in creation order (a mart may read the ones before it: most read ``mart_orders``)."""
+
 UNKEYED_MARTS: frozenset[str] = frozenset({"mart_voucher_liability"})
 """Marts without a ``shop`` column (the reverse-ETL ledger is not keyed by shop)."""
+
+_RETIRED: tuple[str, ...] = ()
+"""Marts of earlier versions, dropped by the upgrade."""
 
 # Dialect-specific fragments substituted into the view files ({name} placeholders).
 _FRAGMENTS: dict[str, dict[str, str]] = {
@@ -41,6 +65,47 @@ _FRAGMENTS: dict[str, dict[str, str]] = {
 }
 
 
+class _Formatter:
+    """``{money:expr}`` / ``{money_sum:expr}`` / ``{flag:expr}`` / ``{order_currency:total,rate}``."""
+
+    def __init__(self, kind: str, dialect: str) -> None:
+        self.kind = kind
+        self.dialect = dialect
+
+    def __format__(self, expr: str) -> str:
+        sqlite = self.dialect == "sqlite"
+        if self.kind == "money":
+            return f"CAST({expr} AS REAL)" if sqlite else f"CAST({expr} AS NUMERIC(15, 4))"
+        if self.kind == "money_sum":
+            units = scaled_integer_sql(expr, scale=4, dialect=self.dialect)
+            return f"CAST(SUM({units}) AS REAL) / 10000" if sqlite else f"CAST(SUM({expr}) AS NUMERIC(18, 4))"
+        if self.kind == "flag":
+            case = f"CASE WHEN {expr} THEN 1 ELSE 0 END"
+            return case if sqlite else f"CAST({case} AS BOOLEAN)"
+        if self.kind == "order_currency":
+            total, rate = (part.strip() for part in expr.split(","))
+            return _order_currency(total, rate, dialect=self.dialect)
+        raise ValueError(f"unknown mart formatter {self.kind!r}")
+
+
+def _order_currency(total: str, rate: str, *, dialect: str) -> str:
+    """``ROUND(total * rate, 4)`` (half away from zero), exact on every engine.
+
+    On SQLite in integers: total in 0.0001 units (t4) times the rate in 1e-8 units (r8) is the
+    amount in 1e-12 units, which can pass 2**63; it is split as t4 * (r8 // 10**4) * 10**4 +
+    t4 * (r8 % 10**4), so every intermediate stays below 2**63 while the amount in the order
+    currency is below 9.2 * 10**10 (beyond that SQLite turns the product into a REAL).
+    """
+    if dialect != "sqlite":
+        return f"CAST(ROUND({total} * {rate}, 4) AS NUMERIC(15, 4))"
+    t4 = f"ABS({scaled_integer_sql(total, scale=4, dialect=dialect)})"
+    r8 = scaled_integer_sql(rate, scale=8, dialect=dialect)
+    high = f"({t4} * ({r8} / 10000))"
+    units = f"({high} / 10000 + (({high} % 10000) * 10000 + {t4} * ({r8} % 10000) + 50000000) / 100000000)"
+    signed = f"(CASE WHEN CAST({total} AS REAL) < 0 THEN -{units} ELSE {units} END)"
+    return f"CAST({signed} AS REAL) / 10000"
+
+
 def mart_sql(name: str, *, dialect: str) -> str:
     """Return the SELECT of one mart rendered for a dialect.
 
@@ -51,20 +116,27 @@ def mart_sql(name: str, *, dialect: str) -> str:
     Returns:
         The SELECT statement text.
     """
-    fragments = _FRAGMENTS.get(dialect, _FRAGMENTS["default"])
+    fragments: dict[str, Any] = dict(_FRAGMENTS.get(dialect, _FRAGMENTS["default"]))
+    fragments["default_statuses"] = default_statuses_sql()
+    for kind in ("money", "money_sum", "flag", "order_currency"):
+        fragments[kind] = _Formatter(kind, dialect)
     return (MART_DIR / f"{name}.sql").read_text(encoding="utf-8").format(**fragments)
 
 
 def create_marts_on(conn: sa.Connection) -> None:
     """Create or replace every mart view on an open connection (the migration view hook).
 
+    Views are dropped in reverse order first (a mart may read an earlier one), then created.
+
     Args:
         conn: connection inside the caller's transaction.
     """
     dialect = conn.dialect.name
-    for name in MARTS:
+    for name in (*reversed(MARTS), *_RETIRED):
         conn.execute(sa.text(f"DROP VIEW IF EXISTS {name}"))
+    for name in MARTS:
         conn.execute(sa.text(f"CREATE VIEW {name} AS\n{mart_sql(name, dialect=dialect)}"))
+    comment_marts_on(conn)
 
 
 def create_marts(engine: sa.Engine) -> None:
@@ -76,6 +148,10 @@ def create_marts(engine: sa.Engine) -> None:
     """
     with engine.begin() as conn:
         create_marts_on(conn)
+
+
+def comment_marts_on(conn: sa.Connection) -> None:
+    """Placeholder replaced by the data dictionary's comments (see dictionary.py)."""
 
 
 register_view_hook(create_marts_on)
@@ -222,9 +298,9 @@ def warehouse_summary(engine: sa.Engine, *, shop: str) -> dict[str, Any]:
         shop: the shop key.
 
     Returns:
-        ``orders`` (live, status > 0), ``revenue_by_currency`` (order currency -> Decimal, from
-        mart_daily_sales), ``statuses`` (status name -> orders), ``history_rows``, ``order_ids`` (the
-        first 20 live ids, ascending).
+        ``orders`` (live, status > 0), ``revenue_by_currency`` (order currency -> net revenue,
+        from mart_daily_sales: revenue orders only), ``statuses`` (status name -> orders),
+        ``history_rows``, ``order_ids`` (the first 20 live ids, ascending).
     """
     params = {"s": shop}
     with engine.connect() as conn:
@@ -232,7 +308,7 @@ def warehouse_summary(engine: sa.Engine, *, shop: str) -> dict[str, Any]:
             str(c): r
             for c, r in conn.execute(
                 sa.text(
-                    "SELECT currency_code, SUM(revenue_order_currency) FROM mart_daily_sales"
+                    "SELECT currency_code, SUM(net_order_currency) FROM mart_daily_sales"
                     " WHERE shop = :s GROUP BY currency_code ORDER BY currency_code"
                 ),
                 params,
@@ -242,7 +318,7 @@ def warehouse_summary(engine: sa.Engine, *, shop: str) -> dict[str, Any]:
             str(name): int(n)
             for name, n in conn.execute(
                 sa.text(
-                    "SELECT order_status, SUM(orders) FROM mart_daily_sales WHERE shop = :s"
+                    "SELECT order_status, COUNT(*) FROM mart_orders WHERE shop = :s"
                     " GROUP BY order_status ORDER BY order_status"
                 ),
                 params,

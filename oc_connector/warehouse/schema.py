@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from oc_connector.warehouse import details_schema, ledger_schema, orders_schema
+from oc_connector.warehouse import details_schema, ledger_schema, orders_schema, revenue
 from oc_connector.warehouse.details_schema import DETAIL_TABLES
 from oc_connector.warehouse.metadata import metadata
 from oc_connector.warehouse.orders_schema import (
@@ -24,7 +24,8 @@ SCHEMA_VERSION = 6
 3: ``opencart_absent_ids`` (ids the shop answered not-found for, never loaded: explained gaps).
 4: the admin-channel tables: order lines, totals, sold vouchers, products, customers.
 5: ``opencart_sync_state.feed_day`` (the admin change feed's cursor).
-6: exact money on SQLite (decimal text, converted once by migrate.convert_sqlite_money).
+6: exact money on SQLite (decimal text, converted once by migrate.convert_sqlite_money);
+   ``opencart_revenue_statuses`` (which statuses count as revenue, per shop).
 """
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "opencart_sync_range_lock",
     "opencart_sync_state",
     "orders_schema",
+    "revenue",
 ]
 
 

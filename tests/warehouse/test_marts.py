@@ -112,15 +112,15 @@ def test_daily_sales_excludes_deleted_and_status_zero(warehouse_engine: sa.Engin
     _seed(warehouse_engine)
     rows = _rows(
         warehouse_engine,
-        "SELECT CAST(day AS VARCHAR(10)), store_id, order_status_id, currency_code, orders,"
-        " revenue_order_currency, revenue_default_currency FROM mart_daily_sales"
-        " ORDER BY day, currency_code",
+        "SELECT CAST(day AS VARCHAR(10)), store_id, currency_code, orders, revenue_orders,"
+        " net_order_currency, net_default_currency FROM mart_daily_sales ORDER BY day, currency_code",
     )
-    got = [(d, s, st, c, n, _dec(r1), _dec(r2)) for d, s, st, c, n, r1, r2 in rows]
+    got = [(d, s, c, n, r, _dec(r1), _dec(r2)) for d, s, c, n, r, r1, r2 in rows]
+    # Pending (1) and Complete (5) are both in the 3.0 default processing statuses
     assert got == [
-        ("2026-03-01", 0, 5, "EUR", 2, _dec(30), _dec(60)),
-        ("2026-03-01", 0, 1, "USD", 1, _dec(100), _dec(100)),
-        ("2026-03-02", 0, 1, "USD", 1, _dec(50), _dec(50)),
+        ("2026-03-01", 0, "EUR", 2, 2, _dec(30), _dec(60)),
+        ("2026-03-01", 0, "USD", 1, 1, _dec(100), _dec(100)),
+        ("2026-03-02", 0, "USD", 1, 1, _dec(50), _dec(50)),
     ]
 
 
@@ -128,7 +128,7 @@ def test_customers_group_registered_by_id_and_guests_by_email(warehouse_engine: 
     _seed(warehouse_engine)
     rows = _rows(
         warehouse_engine,
-        "SELECT customer_key, customer_id, orders, revenue_default_currency FROM mart_customers"
+        "SELECT customer_key, customer_id, orders, lifetime_value_default_currency FROM mart_customers"
         " ORDER BY customer_key",
     )
     assert [(k, c, n, _dec(r)) for k, c, n, r in rows] == [

@@ -1,19 +1,22 @@
--- Daily sales per shop, store, status and order currency (deleted and status-0 orders excluded).
--- OpenCart stores `total` in the shop's default currency; `currency_value` is the rate to the order
--- currency, so revenue in order currency is total * currency_value.
+-- Daily sales per shop, store and order currency over live orders (mart_orders). Gross counts the
+-- orders that are revenue or refunds (refunded orders were sales), refunds the refunded ones, net
+-- the difference: the revenue orders. Pending, failed or canceled orders count in `orders` only.
+-- OpenCart stores `total` in the shop's default currency; the order-currency amounts are
+-- ROUND(total * currency_value, 4) per order.
 SELECT
     o.shop AS shop,
-    {day_expr} AS day,
+    o.day AS day,
     o.store_id AS store_id,
-    o.store_name AS store_name,
-    o.order_status_id AS order_status_id,
-    o.order_status AS order_status,
+    MAX(o.store_name) AS store_name,
     o.currency_code AS currency_code,
-    COUNT(*) AS orders,
-    SUM(o.total * o.currency_value) AS revenue_order_currency,
-    SUM(o.total) AS revenue_default_currency
-FROM opencart_orders o
-WHERE o._deleted_at IS NULL
-  AND o.order_status_id IS NOT NULL
-  AND o.order_status_id <> 0
-GROUP BY o.shop, {day_expr}, o.store_id, o.store_name, o.order_status_id, o.order_status, o.currency_code
+    CAST(COUNT(*) AS BIGINT) AS orders,
+    CAST(SUM(CASE WHEN o.is_revenue THEN 1 ELSE 0 END) AS BIGINT) AS revenue_orders,
+    CAST(SUM(CASE WHEN o.is_refund THEN 1 ELSE 0 END) AS BIGINT) AS refunded_orders,
+    {money_sum:CASE WHEN o.is_revenue OR o.is_refund THEN o.total_order_currency ELSE 0 END} AS gross_order_currency,
+    {money_sum:CASE WHEN o.is_refund THEN o.total_order_currency ELSE 0 END} AS refunds_order_currency,
+    {money_sum:CASE WHEN o.is_revenue THEN o.total_order_currency ELSE 0 END} AS net_order_currency,
+    {money_sum:CASE WHEN o.is_revenue OR o.is_refund THEN o.total_default_currency ELSE 0 END} AS gross_default_currency,
+    {money_sum:CASE WHEN o.is_refund THEN o.total_default_currency ELSE 0 END} AS refunds_default_currency,
+    {money_sum:CASE WHEN o.is_revenue THEN o.total_default_currency ELSE 0 END} AS net_default_currency
+FROM mart_orders o
+GROUP BY o.shop, o.day, o.store_id, o.currency_code

@@ -21,7 +21,7 @@ SELECT
     r.shop AS shop,
     r.order_status_id AS order_status_id,
     MAX(r.order_status) AS order_status,
-    COUNT(DISTINCT r.order_id) AS orders_reached
+    CAST(COUNT(DISTINCT r.order_id) AS BIGINT) AS orders_reached
 FROM reached r
 WHERE r.order_status_id IS NOT NULL AND r.order_status_id <> 0
 GROUP BY r.shop, r.order_status_id

@@ -5,10 +5,10 @@
 SELECT
     COALESCE(v.batch_id, '') AS campaign,
     v.channel AS channel,
-    SUM(CASE WHEN v.state = 'confirmed' THEN 1 ELSE 0 END) AS vouchers_confirmed,
-    SUM(CASE WHEN v.state = 'confirmed' THEN v.amount ELSE 0 END) AS amount_confirmed,
-    SUM(CASE WHEN v.state = 'issued' THEN 1 ELSE 0 END) AS vouchers_pending,
-    SUM(CASE WHEN v.state = 'issued' THEN v.amount ELSE 0 END) AS amount_pending,
-    SUM(CASE WHEN v.state IN ('confirmed', 'issued') THEN v.amount ELSE 0 END) AS amount_outstanding
+    CAST(SUM(CASE WHEN v.state = 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS vouchers_confirmed,
+    {money_sum:CASE WHEN v.state = 'confirmed' THEN v.amount ELSE 0 END} AS amount_confirmed,
+    CAST(SUM(CASE WHEN v.state = 'issued' THEN 1 ELSE 0 END) AS BIGINT) AS vouchers_pending,
+    {money_sum:CASE WHEN v.state = 'issued' THEN v.amount ELSE 0 END} AS amount_pending,
+    {money_sum:CASE WHEN v.state IN ('confirmed', 'issued') THEN v.amount ELSE 0 END} AS amount_outstanding
 FROM opencart_voucher_ledger v
 GROUP BY COALESCE(v.batch_id, ''), v.channel
