@@ -97,7 +97,8 @@ def _order_currency(total: str, rate: str, *, dialect: str) -> str:
     currency is below 9.2 * 10**10 (beyond that SQLite turns the product into a REAL).
     """
     if dialect != "sqlite":
-        return f"CAST(ROUND({total} * {rate}, 4) AS NUMERIC(15, 4))"
+        # widened first: DuckDB multiplies two DECIMAL(15, s) in 64 bits and overflows
+        return f"CAST(ROUND(CAST({total} AS NUMERIC(20, 4)) * {rate}, 4) AS NUMERIC(15, 4))"
     t4 = f"ABS({scaled_integer_sql(total, scale=4, dialect=dialect)})"
     r8 = scaled_integer_sql(rate, scale=8, dialect=dialect)
     high = f"({t4} * ({r8} / 10000))"

@@ -219,6 +219,16 @@ CREATE TABLE opencart_quarantine (
 	PRIMARY KEY (shop, entity, entity_id)
 );
 
+CREATE TABLE opencart_revenue_statuses (
+	shop VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	order_status_id BIGINT NOT NULL,
+	source VARCHAR(16) NOT NULL,
+	updated_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	PRIMARY KEY (shop, kind, order_status_id),
+	CONSTRAINT ck_revenue_statuses_kind CHECK (kind IN ('processing', 'complete', 'refund'))
+);
+
 CREATE TABLE opencart_sync_range_lock (
 	shop VARCHAR(64) NOT NULL,
 	first_id BIGINT NOT NULL,
@@ -273,26 +283,174 @@ CREATE TABLE opencart_voucher_requests (
 	PRIMARY KEY (request_key)
 );
 
-CREATE VIEW mart_daily_sales AS
--- Daily sales per shop, store, status and order currency (deleted and status-0 orders excluded).
--- OpenCart stores `total` in the shop's default currency; `currency_value` is the rate to the order
--- currency, so revenue in order currency is total * currency_value.
+CREATE VIEW mart_orders AS
+-- One row per live order (not deleted, status not 0) with what it means for the books: whether it
+-- counts as revenue (its status is one of the shop's processing or complete statuses), is complete,
+-- or is a refund. The sets come from opencart_revenue_statuses; a shop (or a kind) without rows
+-- there uses the OpenCart 3.0 install defaults, listed in `defaults`.
+WITH defaults AS (
+    SELECT 'processing' AS kind, CAST(5 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'processing' AS kind, CAST(1 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'processing' AS kind, CAST(2 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'processing' AS kind, CAST(12 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'processing' AS kind, CAST(3 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'complete' AS kind, CAST(5 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'complete' AS kind, CAST(3 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'refund' AS kind, CAST(11 AS BIGINT) AS order_status_id
+    UNION ALL SELECT 'refund' AS kind, CAST(13 AS BIGINT) AS order_status_id
+),
+shops AS (
+    SELECT DISTINCT shop FROM opencart_orders
+),
+statuses AS (
+    SELECT r.shop AS shop, r.kind AS kind, r.order_status_id AS order_status_id
+    FROM opencart_revenue_statuses r
+    UNION ALL
+    SELECT s.shop, d.kind, d.order_status_id
+    FROM shops s CROSS JOIN defaults d
+    WHERE NOT EXISTS (
+        SELECT 1 FROM opencart_revenue_statuses r WHERE r.shop = s.shop AND r.kind = d.kind
+    )
+)
 SELECT
     o.shop AS shop,
+    o.order_id AS order_id,
     CAST(o.date_added AS DATE) AS day,
+    o.date_added AS date_added,
     o.store_id AS store_id,
     o.store_name AS store_name,
     o.order_status_id AS order_status_id,
     o.order_status AS order_status,
+    CASE WHEN o.customer_id > 0 THEN 'customer:' || CAST(o.customer_id AS VARCHAR(20))
+         ELSE 'guest:' || LOWER(COALESCE(o.email, '')) END AS customer_key,
+    CASE WHEN o.customer_id > 0 THEN o.customer_id END AS customer_id,
+    LOWER(o.email) AS email,
     o.currency_code AS currency_code,
-    COUNT(*) AS orders,
-    SUM(o.total * o.currency_value) AS revenue_order_currency,
-    SUM(o.total) AS revenue_default_currency
+    CAST(o.total AS NUMERIC(15, 4)) AS total_default_currency,
+    CAST(ROUND(CAST(o.total AS NUMERIC(20, 4)) * o.currency_value, 4) AS NUMERIC(15, 4)) AS total_order_currency,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM statuses s WHERE s.shop = o.shop AND s.order_status_id = o.order_status_id AND s.kind IN ('processing', 'complete')) THEN 1 ELSE 0 END AS BOOLEAN) AS is_revenue,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM statuses s WHERE s.shop = o.shop AND s.order_status_id = o.order_status_id AND s.kind = 'complete') THEN 1 ELSE 0 END AS BOOLEAN) AS is_complete,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM statuses s WHERE s.shop = o.shop AND s.order_status_id = o.order_status_id AND s.kind = 'refund') THEN 1 ELSE 0 END AS BOOLEAN) AS is_refund
 FROM opencart_orders o
 WHERE o._deleted_at IS NULL
   AND o.order_status_id IS NOT NULL
-  AND o.order_status_id <> 0
-GROUP BY o.shop, CAST(o.date_added AS DATE), o.store_id, o.store_name, o.order_status_id, o.order_status, o.currency_code;
+  AND o.order_status_id <> 0;
+
+CREATE VIEW mart_daily_sales AS
+-- Daily sales per shop, store and order currency over live orders (mart_orders). Gross counts the
+-- orders that are revenue or refunds (refunded orders were sales), refunds the refunded ones, net
+-- the difference: the revenue orders. Pending, failed or canceled orders count in `orders` only.
+-- OpenCart stores `total` in the shop's default currency; the order-currency amounts are
+-- ROUND(total * currency_value, 4) per order.
+SELECT
+    o.shop AS shop,
+    o.day AS day,
+    o.store_id AS store_id,
+    MAX(o.store_name) AS store_name,
+    o.currency_code AS currency_code,
+    CAST(COUNT(*) AS BIGINT) AS orders,
+    CAST(SUM(CASE WHEN o.is_revenue THEN 1 ELSE 0 END) AS BIGINT) AS revenue_orders,
+    CAST(SUM(CASE WHEN o.is_refund THEN 1 ELSE 0 END) AS BIGINT) AS refunded_orders,
+    CAST(SUM(CASE WHEN o.is_revenue OR o.is_refund THEN o.total_order_currency ELSE 0 END) AS NUMERIC(18, 4)) AS gross_order_currency,
+    CAST(SUM(CASE WHEN o.is_refund THEN o.total_order_currency ELSE 0 END) AS NUMERIC(18, 4)) AS refunds_order_currency,
+    CAST(SUM(CASE WHEN o.is_revenue THEN o.total_order_currency ELSE 0 END) AS NUMERIC(18, 4)) AS net_order_currency,
+    CAST(SUM(CASE WHEN o.is_revenue OR o.is_refund THEN o.total_default_currency ELSE 0 END) AS NUMERIC(18, 4)) AS gross_default_currency,
+    CAST(SUM(CASE WHEN o.is_refund THEN o.total_default_currency ELSE 0 END) AS NUMERIC(18, 4)) AS refunds_default_currency,
+    CAST(SUM(CASE WHEN o.is_revenue THEN o.total_default_currency ELSE 0 END) AS NUMERIC(18, 4)) AS net_default_currency
+FROM mart_orders o
+GROUP BY o.shop, o.day, o.store_id, o.currency_code;
+
+CREATE VIEW mart_sales_by_product AS
+-- Units and revenue per shop, product and order currency, from the order lines of revenue orders.
+-- The lines come from the admin channel: every shop with revenue orders gets rows, and a shop
+-- whose lines were never loaded gets a single row with product_id NULL and details_loaded false
+-- (never zeros). details_loaded is false too while some revenue orders have no lines yet.
+WITH coverage AS (
+    SELECT
+        o.shop AS shop,
+        COUNT(*) AS revenue_orders,
+        COUNT(l.order_id) AS revenue_orders_with_lines
+    FROM mart_orders o
+    LEFT JOIN (SELECT DISTINCT shop, order_id FROM opencart_order_products) l
+        ON l.shop = o.shop AND l.order_id = o.order_id
+    WHERE o.is_revenue
+    GROUP BY o.shop
+),
+sold AS (
+    SELECT
+        p.shop AS shop,
+        p.product_id AS product_id,
+        MAX(p.name) AS name,
+        MAX(p.model) AS model,
+        o.currency_code AS currency_code,
+        COUNT(DISTINCT p.order_id) AS orders,
+        SUM(p.quantity) AS units,
+        CAST(SUM(p.line_total) AS NUMERIC(18, 4)) AS revenue_order_currency
+    FROM opencart_order_products p
+    JOIN mart_orders o ON o.shop = p.shop AND o.order_id = p.order_id
+    WHERE o.is_revenue
+    GROUP BY p.shop, p.product_id, o.currency_code
+)
+SELECT
+    c.shop AS shop,
+    s.product_id AS product_id,
+    s.name AS name,
+    s.model AS model,
+    s.currency_code AS currency_code,
+    CAST(s.orders AS BIGINT) AS orders,
+    CAST(s.units AS BIGINT) AS units,
+    s.revenue_order_currency AS revenue_order_currency,
+    CAST(c.revenue_orders AS BIGINT) AS shop_revenue_orders,
+    CAST(c.revenue_orders_with_lines AS BIGINT) AS shop_revenue_orders_with_lines,
+    CAST(CASE WHEN c.revenue_orders_with_lines = c.revenue_orders THEN 1 ELSE 0 END AS BOOLEAN) AS details_loaded
+FROM coverage c
+LEFT JOIN sold s ON s.shop = c.shop;
+
+CREATE VIEW mart_tax_shipping AS
+-- Tax and shipping collected per shop, day, store and order currency, from the order-total lines
+-- (codes 'tax' and 'shipping') of revenue orders. The totals come from the admin channel: the
+-- amounts are NULL (not 0) when no order of the row has its totals loaded, and details_loaded
+-- says whether every order of the row has them.
+WITH per_order AS (
+    SELECT
+        t.shop AS shop,
+        t.order_id AS order_id,
+        CAST(SUM(CASE WHEN t.code = 'tax' THEN t.value ELSE 0 END) AS NUMERIC(18, 4)) AS tax,
+        CAST(SUM(CASE WHEN t.code = 'shipping' THEN t.value ELSE 0 END) AS NUMERIC(18, 4)) AS shipping
+    FROM opencart_order_totals t
+    GROUP BY t.shop, t.order_id
+)
+SELECT
+    o.shop AS shop,
+    o.day AS day,
+    o.store_id AS store_id,
+    o.currency_code AS currency_code,
+    CAST(COUNT(*) AS BIGINT) AS revenue_orders,
+    CAST(COUNT(p.order_id) AS BIGINT) AS orders_with_totals,
+    CAST(SUM(p.tax) AS NUMERIC(18, 4)) AS tax_order_currency,
+    CAST(SUM(p.shipping) AS NUMERIC(18, 4)) AS shipping_order_currency,
+    CAST(CASE WHEN COUNT(p.order_id) = COUNT(*) THEN 1 ELSE 0 END AS BOOLEAN) AS details_loaded
+FROM mart_orders o
+LEFT JOIN per_order p ON p.shop = o.shop AND p.order_id = o.order_id
+WHERE o.is_revenue
+GROUP BY o.shop, o.day, o.store_id, o.currency_code;
+
+CREATE VIEW mart_customers AS
+-- One row per customer over live orders: registered customers by customer_id, guests (customer_id 0)
+-- by e-mail. Lifetime value counts revenue orders only; orders counts every placed order.
+SELECT
+    o.shop AS shop,
+    o.customer_key AS customer_key,
+    MAX(o.customer_id) AS customer_id,
+    MAX(o.email) AS email,
+    CAST(COUNT(*) AS BIGINT) AS orders,
+    CAST(SUM(CASE WHEN o.is_revenue THEN 1 ELSE 0 END) AS BIGINT) AS revenue_orders,
+    CAST(SUM(CASE WHEN o.is_revenue THEN o.total_default_currency ELSE 0 END) AS NUMERIC(18, 4)) AS lifetime_value_default_currency,
+    MIN(o.date_added) AS first_order_at,
+    MAX(o.date_added) AS last_order_at,
+    MAX(CASE WHEN o.is_revenue THEN o.date_added END) AS last_revenue_order_at
+FROM mart_orders o
+GROUP BY o.shop, o.customer_key;
 
 CREATE VIEW mart_order_status_funnel AS
 -- Number of distinct orders that ever reached each status, per shop, from every history row.
@@ -318,7 +476,7 @@ SELECT
     r.shop AS shop,
     r.order_status_id AS order_status_id,
     MAX(r.order_status) AS order_status,
-    COUNT(DISTINCT r.order_id) AS orders_reached
+    CAST(COUNT(DISTINCT r.order_id) AS BIGINT) AS orders_reached
 FROM reached r
 WHERE r.order_status_id IS NOT NULL AND r.order_status_id <> 0
 GROUP BY r.shop, r.order_status_id;
@@ -350,24 +508,6 @@ SELECT
     CAST(EXTRACT(EPOCH FROM (COALESCE(left_at, CAST(CURRENT_TIMESTAMP AS TIMESTAMP)) - entered_at)) AS BIGINT) AS seconds_in_status
 FROM stays;
 
-CREATE VIEW mart_customers AS
--- One row per customer: registered customers by customer_id, guests (customer_id 0) by e-mail.
-SELECT
-    o.shop AS shop,
-    CASE WHEN o.customer_id > 0 THEN 'customer:' || CAST(o.customer_id AS VARCHAR(20))
-         ELSE 'guest:' || LOWER(COALESCE(o.email, '')) END AS customer_key,
-    MAX(CASE WHEN o.customer_id > 0 THEN o.customer_id END) AS customer_id,
-    MAX(LOWER(o.email)) AS email,
-    COUNT(*) AS orders,
-    SUM(o.total) AS revenue_default_currency,
-    MIN(o.date_added) AS first_order_at,
-    MAX(o.date_added) AS last_order_at
-FROM opencart_orders o
-WHERE o._deleted_at IS NULL AND o.order_status_id IS NOT NULL AND o.order_status_id <> 0
-GROUP BY o.shop,
-    CASE WHEN o.customer_id > 0 THEN 'customer:' || CAST(o.customer_id AS VARCHAR(20))
-         ELSE 'guest:' || LOWER(COALESCE(o.email, '')) END;
-
 CREATE VIEW mart_voucher_liability AS
 -- Gift-voucher liability per campaign (ledger batch_id) and channel. Ledger states: 'confirmed' =
 -- the voucher exists in the shop; 'issued' = written, confirmation pending. The ledger has no
@@ -376,10 +516,10 @@ CREATE VIEW mart_voucher_liability AS
 SELECT
     COALESCE(v.batch_id, '') AS campaign,
     v.channel AS channel,
-    SUM(CASE WHEN v.state = 'confirmed' THEN 1 ELSE 0 END) AS vouchers_confirmed,
-    SUM(CASE WHEN v.state = 'confirmed' THEN v.amount ELSE 0 END) AS amount_confirmed,
-    SUM(CASE WHEN v.state = 'issued' THEN 1 ELSE 0 END) AS vouchers_pending,
-    SUM(CASE WHEN v.state = 'issued' THEN v.amount ELSE 0 END) AS amount_pending,
-    SUM(CASE WHEN v.state IN ('confirmed', 'issued') THEN v.amount ELSE 0 END) AS amount_outstanding
+    CAST(SUM(CASE WHEN v.state = 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS vouchers_confirmed,
+    CAST(SUM(CASE WHEN v.state = 'confirmed' THEN v.amount ELSE 0 END) AS NUMERIC(18, 4)) AS amount_confirmed,
+    CAST(SUM(CASE WHEN v.state = 'issued' THEN 1 ELSE 0 END) AS BIGINT) AS vouchers_pending,
+    CAST(SUM(CASE WHEN v.state = 'issued' THEN v.amount ELSE 0 END) AS NUMERIC(18, 4)) AS amount_pending,
+    CAST(SUM(CASE WHEN v.state IN ('confirmed', 'issued') THEN v.amount ELSE 0 END) AS NUMERIC(18, 4)) AS amount_outstanding
 FROM opencart_voucher_ledger v
 GROUP BY COALESCE(v.batch_id, ''), v.channel;
