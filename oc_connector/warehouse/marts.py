@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError
+from oc_connector.warehouse import dictionary
 from oc_connector.warehouse.migrate import register_view_hook
 from oc_connector.warehouse.revenue import default_statuses_sql
 from oc_connector.warehouse.types import scaled_integer_sql
@@ -127,7 +128,8 @@ def mart_sql(name: str, *, dialect: str) -> str:
 def create_marts_on(conn: sa.Connection) -> None:
     """Create or replace every mart view on an open connection (the migration view hook).
 
-    Views are dropped in reverse order first (a mart may read an earlier one), then created.
+    Views are dropped in reverse order first (a mart may read an earlier one), then created and
+    given the data dictionary's comments (PostgreSQL, DuckDB).
 
     Args:
         conn: connection inside the caller's transaction.
@@ -137,7 +139,7 @@ def create_marts_on(conn: sa.Connection) -> None:
         conn.execute(sa.text(f"DROP VIEW IF EXISTS {name}"))
     for name in MARTS:
         conn.execute(sa.text(f"CREATE VIEW {name} AS\n{mart_sql(name, dialect=dialect)}"))
-    comment_marts_on(conn)
+    dictionary.comment_on(conn, MARTS)  # views lose their comments when they are replaced
 
 
 def create_marts(engine: sa.Engine) -> None:
@@ -149,10 +151,6 @@ def create_marts(engine: sa.Engine) -> None:
     """
     with engine.begin() as conn:
         create_marts_on(conn)
-
-
-def comment_marts_on(conn: sa.Connection) -> None:
-    """Placeholder replaced by the data dictionary's comments (see dictionary.py)."""
 
 
 register_view_hook(create_marts_on)

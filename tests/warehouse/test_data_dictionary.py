@@ -1,4 +1,7 @@
-"""The data dictionary (warehouse/README.md) lists every column of every table and mart, and no other.
+"""The data dictionary lists every column of every table and mart, and no other, and reaches the database.
+
+Its source is oc_connector/warehouse/dictionary.json (installed with the package); the tables of
+warehouse/README.md are rendered from it and read back here.
 
 BI users read the warehouse directly with that file as their only guide, so a column added to the
 schema or a mart without a line there (or a line left behind for a column that went) fails here.
@@ -11,13 +14,23 @@ or more backticked names (a row grouping several OpenCart columns names each one
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 import oc_connector.warehouse.ledger_schema
 import oc_connector.warehouse.marts
 import oc_connector.warehouse.schema
-from oc_connector.warehouse.dictionary import README, ColumnDoc, column_rows, dictionary
+from oc_connector.warehouse.dictionary import (
+    README,
+    ColumnDoc,
+    column_rows,
+    columns,
+    dictionary,
+    entries,
+    rewrite_readme,
+)
 from oc_connector.warehouse.dictionary import documented as _documented
 from oc_connector.warehouse.dictionary import sections as _sections
 from oc_connector.warehouse.marts import MARTS
@@ -125,3 +138,77 @@ def test_grouped_rows_get_one_type_each_and_the_dictionary_has_every_table() -> 
     docs = dictionary(README)
     assert set(TABLES) | set(MARTS) <= set(docs)
     assert all(doc.type and doc.meaning for doc in docs["opencart_orders"])
+
+
+# -- the dictionary in the package (oc_connector/warehouse/dictionary.json) is the source --
+
+
+def test_the_readme_tables_are_rendered_from_the_packaged_dictionary(tmp_path: Path) -> None:
+    copy = tmp_path / "README.md"
+    copy.write_text(README.read_text(encoding="utf-8"), encoding="utf-8")
+    assert not rewrite_readme(copy), (
+        "warehouse/README.md tables differ from oc_connector/warehouse/dictionary.json: edit the json and"
+        " run `python -m oc_connector.warehouse.dictionary warehouse/README.md`"
+    )
+
+
+def test_the_dictionary_documents_every_table_and_mart_and_nothing_else() -> None:
+    assert set(entries()) == set(TABLES) | set(MARTS)
+    assert {n for n, e in entries().items() if e.kind == "mart"} == set(MARTS)
+    assert all(e.description for e in entries().values())
+
+
+def test_columns_gives_name_type_and_description(mart_columns: dict[str, list[str]]) -> None:
+    orders = columns("opencart_orders")
+    assert sorted(c.name for c in orders) == sorted(c.name for c in TABLES["opencart_orders"].columns)
+    by_name = {c.name: c for c in orders}
+    assert by_name["total"].type == "numeric(15,4) NULL"
+    assert by_name["store_name"].type == "text NULL"  # from a grouped row: the column's own type
+    assert "store" in by_name["store_name"].meaning
+    for mart in MARTS:
+        assert [c.name for c in columns(mart)] == mart_columns[mart]
+    daily = {c.name: c for c in columns("mart_daily_sales")}
+    assert daily["net_default_currency"].type.startswith("numeric(18,4)")
+    with pytest.raises(KeyError):
+        columns("no_such_table")
+
+
+def _comments(engine: sa.Engine) -> dict[tuple[str, str], str]:
+    if engine.dialect.name == "duckdb":
+        sql = (
+            "SELECT table_name, '', comment FROM duckdb_tables() UNION ALL"
+            " SELECT view_name, '', comment FROM duckdb_views() WHERE NOT internal UNION ALL"
+            " SELECT table_name, column_name, comment FROM duckdb_columns()"
+        )
+    else:
+        sql = (
+            "SELECT c.relname, '', obj_description(c.oid, 'pg_class') FROM pg_class c"
+            " WHERE c.relnamespace = current_schema()::regnamespace UNION ALL"
+            " SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c"
+            " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+            " WHERE c.relnamespace = current_schema()::regnamespace"
+        )
+    with engine.connect() as conn:
+        return {(str(t), str(c)): str(d) for t, c, d in conn.execute(sa.text(sql)) if d is not None}
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_dictionary_reaches_the_database_as_comments(
+    engine_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if engine_name == "duckdb":
+        engine = sa.create_engine(f"duckdb:///{tmp_path / 'wh.duckdb'}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+    try:
+        upgrade(engine)
+        comments = _comments(engine)
+    finally:
+        engine.dispose()
+    assert comments[("opencart_orders", "")].startswith("One row per OpenCart order")
+    assert "default currency" in comments[("opencart_orders", "total")]
+    assert "`" not in comments[("opencart_orders", "total")]
+    assert comments[("mart_daily_sales", "net_default_currency")].startswith("numeric(18,4)")
+    assert ("mart_sales_by_product", "details_loaded") in comments
+    missing = [(t, c.name) for t in [*TABLES, *MARTS] for c in columns(t) if (t, c.name) not in comments]
+    assert not missing
