@@ -1,0 +1,137 @@
+"""The marts agree with SQL over the sandbox shop's own tables after a real sync (SQLite, PostgreSQL).
+
+The sandbox keeps money as decimal text: its sums in Python Decimal are the truth the marts must
+meet exactly. The shop's processing and complete statuses are read from its settings and recorded
+with set_revenue_statuses, as the sync will from the admin settings page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import oc_connector.warehouse.marts  # noqa: F401  (registers the mart views with upgrade)
+from oc_connector.api.client import OpenCartClient
+from oc_connector.sync.run import OrderSync, SyncOptions
+from oc_connector.warehouse.revenue import set_revenue_statuses
+from oc_connector.wire.ratelimit import RateLimit
+from oc_connector.wire.retry import RetryPolicy
+from oc_connector_sandbox import Sandbox
+
+Q = Decimal("0.0001")
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    sandbox = Sandbox.start(orders=60, seed=23, php_notices=False)
+    try:
+        # a refund and a chargeback beside the generated statuses; Pending orders stay revenue (shop default)
+        ids = [int(r["order_id"]) for r in sandbox.query(
+            "SELECT order_id FROM oc_order WHERE order_status_id = 5 ORDER BY order_id LIMIT 2")]
+        sandbox.set_order_status(ids[0], 11)
+        sandbox.set_order_status(ids[1], 13)
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+def _sync(sb: Sandbox, engine: sa.Engine) -> None:
+    client = OpenCartClient(
+        sb.url, api_key=sb.api_key, api_username=sb.api_username, allow_insecure_http=True,
+        rate_limit=RateLimit(per_second=1000, burst=1000),
+        retry=RetryPolicy(initial_backoff=0.01, jitter=0.0),
+    )
+    try:
+        options = SyncOptions(shop="sb", workers=2, batch_size=50)
+        OrderSync(client, engine, options, now=lambda: datetime(2030, 1, 1)).run()
+    finally:
+        client.close()
+    keys = ("config_processing_status", "config_complete_status")
+    settings = {k: sb.state.get_setting(k, []) for k in keys}
+    set_revenue_statuses(
+        engine, shop="sb", processing=settings["config_processing_status"],
+        complete=settings["config_complete_status"], source="admin",
+    )
+
+
+def _shop_orders(sb: Sandbox) -> list[dict[str, Any]]:
+    statuses = {int(s) for k in ("config_processing_status", "config_complete_status")
+                for s in sb.state.get_setting(k, [])}
+    rows = sb.query(
+        "SELECT order_id, order_status_id, currency_code, currency_value, total, customer_id, email,"
+        " substr(date_added, 1, 10) AS day FROM oc_order WHERE order_status_id > 0"
+    )
+    for row in rows:
+        row["revenue"] = int(row["order_status_id"]) in statuses
+        row["refund"] = int(row["order_status_id"]) in (11, 13)
+        row["total"] = Decimal(row["total"])
+        in_currency = row["total"] * Decimal(row["currency_value"])
+        row["in_currency"] = in_currency.quantize(Q, rounding=ROUND_HALF_UP)
+    return rows
+
+
+def _exact(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Q)
+
+
+@pytest.fixture
+def synced(sb: Sandbox, warehouse_engine: sa.Engine) -> sa.Engine:
+    _sync(sb, warehouse_engine)
+    return warehouse_engine
+
+
+def test_daily_sales_equal_the_shop_tables(sb: Sandbox, synced: sa.Engine) -> None:
+    truth: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 6 + [0, 0, 0])
+    for o in _shop_orders(sb):
+        t = truth[(o["day"], o["currency_code"])]
+        t[6] += 1
+        if o["revenue"]:
+            t[7] += 1
+            t[2] += o["in_currency"]
+            t[5] += o["total"]
+        if o["refund"]:
+            t[8] += 1
+            t[1] += o["in_currency"]
+            t[4] += o["total"]
+        if o["revenue"] or o["refund"]:
+            t[0] += o["in_currency"]
+            t[3] += o["total"]
+    expected = [
+        (day, cur, t[6], t[7], t[8], *(v.quantize(Q) for v in t[:6]))
+        for (day, cur), t in sorted(truth.items())
+    ]
+    with synced.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT CAST(day AS VARCHAR(10)), currency_code, SUM(orders), SUM(revenue_orders),"
+            " SUM(refunded_orders), SUM(gross_order_currency), SUM(refunds_order_currency),"
+            " SUM(net_order_currency), SUM(gross_default_currency), SUM(refunds_default_currency),"
+            " SUM(net_default_currency) FROM mart_daily_sales GROUP BY 1, 2 ORDER BY 1, 2"
+        )).all()
+    got = [(d, c, int(n), int(r), int(f), *(_exact(v) for v in vs)) for d, c, n, r, f, *vs in rows]
+    assert got == expected
+    assert sum(e[3] for e in expected) > 10 and sum(e[4] for e in expected) >= 2
+    assert sum(e[2] for e in expected) > sum(e[3] for e in expected)  # canceled/failed orders are left out
+
+
+def test_customer_lifetime_value_equals_the_shop_tables(sb: Sandbox, synced: sa.Engine) -> None:
+    truth: dict[str, list[Any]] = defaultdict(lambda: [0, 0, Decimal(0)])
+    for o in _shop_orders(sb):
+        key = f"customer:{o['customer_id']}" if int(o["customer_id"]) > 0 else f"guest:{o['email'].lower()}"
+        truth[key][0] += 1
+        if o["revenue"]:
+            truth[key][1] += 1
+            truth[key][2] += o["total"]
+    with synced.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT customer_key, orders, revenue_orders, lifetime_value_default_currency FROM mart_customers"
+            " WHERE shop = 'sb' ORDER BY customer_key"
+        )).all()
+    assert [(k, n, r, _exact(v)) for k, n, r, v in rows] == [
+        (k, n, r, v.quantize(Q)) for k, (n, r, v) in sorted(truth.items())
+    ]
