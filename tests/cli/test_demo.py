@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -35,10 +35,15 @@ def test_demo_summary_matches_the_warehouse(tmp_path: Path, monkeypatch: pytest.
         live = conn.execute(sa.text(
             "SELECT COUNT(*) FROM opencart_orders WHERE _deleted_at IS NULL AND order_status_id <> 0"
         )).scalar()
-        revenue = dict(conn.execute(sa.text(
-            "SELECT currency_code, SUM(total * currency_value) FROM opencart_orders"
-            " WHERE _deleted_at IS NULL AND order_status_id <> 0 GROUP BY currency_code"
-        )).all())
+        # net revenue: orders in the 3.0 default processing/complete statuses, each converted to its
+        # currency at 4 decimals, summed exactly
+        revenue: dict[str, Decimal] = {}
+        for currency, total, rate in conn.execute(sa.text(
+            "SELECT currency_code, total, currency_value FROM opencart_orders"
+            " WHERE _deleted_at IS NULL AND order_status_id IN (1, 2, 3, 5, 12)"
+        )):
+            amount = (Decimal(str(total)) * Decimal(str(rate))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            revenue[currency] = revenue.get(currency, Decimal(0)) + amount
     engine.dispose()
     assert counts[1] == live
     last_block = out.split("== second sync")[1]
