@@ -77,7 +77,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
             number = value if isinstance(value, Decimal) else Decimal(str(value))
             if not number.is_finite():
                 raise ValueError(f"not a finite amount: {value!r}")
-            return number.quantize(self._quantum, rounding=ROUND_HALF_UP)
+            exact = number.quantize(self._quantum, rounding=ROUND_HALF_UP)
+            # no negative zero: on SQLite '-0.0000' would compare below 0 and differ from '0.0000'
+            return exact.copy_abs() if exact.is_zero() else exact
         except InvalidOperation as exc:
             raise ValueError(f"not an amount: {value!r}") from exc
 

@@ -148,10 +148,12 @@ def test_a_value_rounds_half_away_from_zero_like_postgresql(any_engine: sa.Engin
             table.insert(),
             [{**row, "product_id": 1, "price": Decimal("0.00005")},
              {**row, "product_id": 2, "price": Decimal("-2.12345")},
-             {**row, "product_id": 3, "price": 0.1}],
+             {**row, "product_id": 3, "price": 0.1},
+             {**row, "product_id": 4, "price": Decimal("-0.00001")}],  # no negative zero
         )
         got = [r[0] for r in conn.execute(sa.select(table.c.price).order_by(table.c.product_id))]
-    assert got == [Decimal("0.0001"), Decimal("-2.1235"), Decimal("0.1000")]
+    assert got == [Decimal("0.0001"), Decimal("-2.1235"), Decimal("0.1000"), Decimal("0.0000")]
+    assert not got[3].is_signed()
 
 
 OLD_ORDERS = """CREATE TABLE opencart_order_totals (
