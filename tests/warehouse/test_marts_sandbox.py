@@ -1,5 +1,7 @@
 """The marts agree with SQL over the sandbox shop's own tables after a real sync (SQLite, PostgreSQL).
 
+The sync runs with admin credentials, so the order lines and totals are loaded too.
+
 The sandbox keeps money as decimal text: its sums in Python Decimal are the truth the marts must
 meet exactly. The shop's processing and complete statuses are read from its settings and recorded
 with set_revenue_statuses, as the sync will from the admin settings page.
@@ -17,7 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 import oc_connector.warehouse.marts  # noqa: F401  (registers the mart views with upgrade)
+from oc_connector.admin.client import AdminClient
 from oc_connector.api.client import OpenCartClient
+from oc_connector.secret import Secret
 from oc_connector.sync.run import OrderSync, SyncOptions
 from oc_connector.warehouse.revenue import set_revenue_statuses
 from oc_connector.wire.ratelimit import RateLimit
@@ -29,7 +33,7 @@ Q = Decimal("0.0001")
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    sandbox = Sandbox.start(orders=60, seed=23, php_notices=False)
+    sandbox = Sandbox.start(orders=60, seed=23, php_notices=False, catalogue=True)
     try:
         # a refund and a chargeback beside the generated statuses; Pending orders stay revenue (shop default)
         ids = [int(r["order_id"]) for r in sandbox.query(
@@ -42,17 +46,23 @@ def sb() -> Iterator[Sandbox]:
 
 
 def _sync(sb: Sandbox, engine: sa.Engine) -> None:
+    fast = RateLimit(per_second=1000, burst=1000)
+    retry = RetryPolicy(initial_backoff=0.01, jitter=0.0)
     client = OpenCartClient(
         sb.url, api_key=sb.api_key, api_username=sb.api_username, allow_insecure_http=True,
-        rate_limit=RateLimit(per_second=1000, burst=1000),
-        retry=RetryPolicy(initial_backoff=0.01, jitter=0.0),
+        rate_limit=fast, retry=retry,
+    )
+    admin = AdminClient(
+        sb.url, username=sb.admin_username, password=Secret(sb.admin_password), allow_insecure_http=True,
+        rate_limit=fast, retry=retry,
     )
     try:
-        options = SyncOptions(shop="sb", workers=2, batch_size=50)
-        OrderSync(client, engine, options, now=lambda: datetime(2030, 1, 1)).run()
+        options = SyncOptions(shop="sb", workers=2, batch_size=50, admin_history=False)
+        OrderSync(client, engine, options, admin=admin, now=lambda: datetime(2030, 1, 1)).run()
     finally:
         client.close()
-    keys = ("config_processing_status", "config_complete_status")
+        admin.close()
+    keys = ("config_processing_status", "config_complete_status")  # as on the admin settings page
     settings = {k: sb.state.get_setting(k, []) for k in keys}
     set_revenue_statuses(
         engine, shop="sb", processing=settings["config_processing_status"],
@@ -134,4 +144,53 @@ def test_customer_lifetime_value_equals_the_shop_tables(sb: Sandbox, synced: sa.
         )).all()
     assert [(k, n, r, _exact(v)) for k, n, r, v in rows] == [
         (k, n, r, v.quantize(Q)) for k, (n, r, v) in sorted(truth.items())
+    ]
+
+
+def _shown(value: Any, rate: Any) -> Decimal:
+    """Money as the admin pages display it: in the order currency, to the cent (spec 10.7)."""
+    return (Decimal(str(value)) * Decimal(str(rate))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_sales_by_product_equal_the_shop_order_lines(sb: Sandbox, synced: sa.Engine) -> None:
+    revenue = {o["order_id"]: o for o in _shop_orders(sb) if o["revenue"]}
+    truth: dict[tuple[int, str], list[Any]] = defaultdict(lambda: [set(), 0, Decimal(0)])
+    for p in sb.query("SELECT order_id, product_id, quantity, total, tax FROM oc_order_product"):
+        order = revenue.get(p["order_id"])
+        if order is None:
+            continue
+        t = truth[(int(p["product_id"]), order["currency_code"])]
+        t[0].add(p["order_id"])
+        t[1] += int(p["quantity"])
+        t[2] += _shown(Decimal(p["total"]) + Decimal(p["tax"]) * int(p["quantity"]), order["currency_value"])
+    with synced.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT product_id, currency_code, orders, units, revenue_order_currency, details_loaded"
+            " FROM mart_sales_by_product WHERE shop = 'sb' ORDER BY product_id, currency_code"
+        )).all()
+    assert len(truth) > 5
+    assert [(p, c, n, u, _exact(r), bool(d)) for p, c, n, u, r, d in rows] == [
+        (p, c, len(t[0]), t[1], t[2].quantize(Q), True) for (p, c), t in sorted(truth.items())
+    ]
+
+
+def test_tax_and_shipping_equal_the_shop_order_totals(sb: Sandbox, synced: sa.Engine) -> None:
+    revenue = {o["order_id"]: o for o in _shop_orders(sb) if o["revenue"]}
+    truth: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for o in revenue.values():
+        truth[(o["day"], o["currency_code"])][0] += 1
+    for t in sb.query("SELECT order_id, code, value FROM oc_order_total WHERE code IN ('tax', 'shipping')"):
+        order = revenue.get(t["order_id"])
+        if order is not None:
+            slot = 1 if t["code"] == "tax" else 2
+            truth[(order["day"], order["currency_code"])][slot] += _shown(t["value"], order["currency_value"])
+    with synced.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT CAST(day AS VARCHAR(10)), currency_code, SUM(revenue_orders), SUM(tax_order_currency),"
+            " SUM(shipping_order_currency), MIN(CASE WHEN details_loaded THEN 1 ELSE 0 END)"
+            " FROM mart_tax_shipping WHERE shop = 'sb' GROUP BY 1, 2 ORDER BY 1, 2"
+        )).all()
+    assert sum(t[1] for t in truth.values()) > 0
+    assert [(d, c, int(n), _exact(tax), _exact(ship), int(ok)) for d, c, n, tax, ship, ok in rows] == [
+        (d, c, t[0], t[1].quantize(Q), t[2].quantize(Q), 1) for (d, c), t in sorted(truth.items())
     ]
