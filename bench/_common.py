@@ -62,11 +62,13 @@ _CHILD = r"""
 import json, sys
 from oc_connector_sandbox import Sandbox, FaultRule, FaultSchedule
 orders, lo, hi = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+workers, cpu_ms = (int(sys.argv[4]) or None), float(sys.argv[5])
 def schedule(lo, hi):
     rule = FaultRule("latency", route="api/order/info", latency=(lo, hi))
     return FaultSchedule([rule], seed=1) if hi > 0 else None
 faults = schedule(lo, hi)
-sb = Sandbox.start(orders=orders, seed=11, faults=faults, php_notices=False)
+sb = Sandbox.start(orders=orders, seed=11, faults=faults, php_notices=False,
+                   php_workers=workers, cpu_ms=cpu_ms)
 print(json.dumps({"url": sb.url, "api_key": sb.api_key}), flush=True)
 for line in sys.stdin:
     cmd = json.loads(line)
@@ -74,6 +76,8 @@ for line in sys.stdin:
         break
     if cmd["op"] == "faults":
         sb.set_faults(schedule(cmd["lo"], cmd["hi"]))
+    elif cmd["op"] == "cpu":
+        sb.set_cpu_ms(cmd["cpu_ms"])
     elif cmd["op"] == "add_orders":
         sb.add_orders(cmd["n"])
     elif cmd["op"] == "set_status":
@@ -127,9 +131,23 @@ class ChildProcess:
 
 
 class ChildSandbox(ChildProcess):
-    """A sandbox shop served by a separate Python process, so its CPU is not charged to the connector."""
+    """A sandbox shop served by a separate Python process, so its CPU is not charged to the connector.
 
-    def __init__(self, *, orders: int, latency: tuple[float, float] = (0.0, 0.0)) -> None:
-        super().__init__(_CHILD, str(orders), str(latency[0]), str(latency[1]))
+    ``php_workers`` and ``cpu_ms`` make it a shop like the real one on the same cores: at most that
+    many requests worked on at once, and that much CPU per ``api/order/info`` spent outside the GIL
+    (see :class:`oc_connector_sandbox.server.SandboxServer`).
+    """
+
+    def __init__(
+        self,
+        *,
+        orders: int,
+        latency: tuple[float, float] = (0.0, 0.0),
+        php_workers: int | None = None,
+        cpu_ms: float = 0.0,
+    ) -> None:
+        super().__init__(
+            _CHILD, str(orders), str(latency[0]), str(latency[1]), str(php_workers or 0), str(cpu_ms)
+        )
         self.url: str = self.info["url"]
         self.api_key: str = self.info["api_key"]

@@ -10,31 +10,39 @@ in ``$OC_BENCH_API_KEY``). The connector's rate limit is set explicitly (``--rat
 10000 req/s: effectively off, so the ceiling is the shop's). The sync is ``OrderSync.run()`` with
 ``full=True`` into a fresh SQLite warehouse, exactly what ``oc-connector sync --full`` runs.
 
-Run: ``.venv/bin/python -m bench.bench_pull [--quick] [--orders 1500] [--url URL]``.
-Writes ``bench/results/pull.json``.
+``--shared-cores`` reproduces a real shop on the client's own machine: the sandbox child serves at
+most ``--php-workers`` (4) requests at once, the rest queue, and spends ``--cpu-ms`` (5.9, the real
+shop's PHP + MariaDB CPU per ``api/order/info``, see the recordings) outside the GIL per read, so the
+shop competes with the client for the same cores. Each side then runs in its **own subprocess**
+(the connector: imports, sync, SQLite load; the bare loop: ``requests`` only), and the report adds
+the **whole-process CPU** (user + system from ``wait4``'s rusage) per order of each side.
+
+Run: ``.venv/bin/python -m bench.bench_pull [--quick] [--orders 1500] [--url URL] [--shared-cores]``.
+Writes ``bench/results/pull.json`` (``pull_shared.json`` with ``--shared-cores``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from typing import Any
 
-import requests
-import sqlalchemy as sa
+from bench._common import ROOT, ChildSandbox, write_result
 
-from bench._common import ChildSandbox, write_result
-from oc_connector.api.client import OpenCartClient
-from oc_connector.secret import Secret
-from oc_connector.sync.run import OrderSync, SyncOptions
-from oc_connector.wire.ratelimit import RateLimit
+# the connector and its dependencies are imported where they are used: a side run in its own
+# subprocess (--shared-cores) is charged only for what it imports itself
 
 
 def raw_loop(url: str, api_key: str, ids: list[int], concurrency: int) -> dict[str, float]:
     """The ceiling: ``concurrency`` threads, one ``requests.Session`` each, GET order/info per id."""
+    import requests
+
     token = requests.post(url + "index.php?route=api/login", data={"key": api_key}, timeout=30).json()[
         "api_token"
     ]
@@ -76,6 +84,13 @@ def raw_loop(url: str, api_key: str, ids: list[int], concurrency: int) -> dict[s
 
 def connector_sync(url: str, api_key: str, concurrency: int, rate: float, gap: int) -> dict[str, Any]:
     """``OrderSync(...).run()`` with ``workers=concurrency`` into a fresh SQLite file."""
+    import sqlalchemy as sa
+
+    from oc_connector.api.client import OpenCartClient
+    from oc_connector.secret import Secret
+    from oc_connector.sync.run import OrderSync, SyncOptions
+    from oc_connector.wire.ratelimit import RateLimit
+
     with tempfile.TemporaryDirectory() as tmp:
         engine = sa.create_engine(f"sqlite:///{tmp}/wh.db")
         client = OpenCartClient(
@@ -103,6 +118,79 @@ def connector_sync(url: str, api_key: str, concurrency: int, rate: float, gap: i
     }
 
 
+def in_subprocess(side: str, url: str, api_key: str, concurrency: int, **kw: Any) -> dict[str, Any]:
+    """Run one side in a fresh Python process; add its whole-process CPU (rusage of ``wait4``)."""
+    args = [sys.executable, "-m", "bench.bench_pull", "--child", side, "--url", url,
+            "--concurrency", str(concurrency)]
+    for name, value in kw.items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    env = dict(os.environ, OC_BENCH_API_KEY=api_key)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{side} child failed with {proc.returncode}")
+    row: dict[str, Any] = json.loads(out)
+    cpu = usage.ru_utime + usage.ru_stime
+    row["process_cpu_s"] = round(cpu, 3)
+    row["process_cpu_ms_per_order"] = 1000 * cpu / max(1, row["orders"])
+    row["process_cpu_ms_per_call"] = 1000 * cpu / max(1, row["calls"])
+    row["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+    return row
+
+
+def child(args: argparse.Namespace) -> None:
+    """One side in this process (``--child sync|raw``): prints its figures as JSON."""
+    key, c = os.environ["OC_BENCH_API_KEY"], int(args.concurrency)
+    if args.child == "sync":
+        row = connector_sync(args.url, key, c, args.rate, args.gap)
+    else:
+        row = raw_loop(args.url, key, list(range(1, args.last_id + 1)), c)
+    print(json.dumps(row))
+
+
+def shared_cores(args: argparse.Namespace, n: int) -> None:
+    """Both sides in their own subprocess against a shop that competes for the same cores."""
+    sandbox = ChildSandbox(orders=n, php_workers=args.php_workers, cpu_ms=args.cpu_ms)
+    url, key = sandbox.url, sandbox.api_key
+    rows = []
+    try:
+        for c in (int(x) for x in args.concurrency.split(",")):
+            rounds = []
+            for _ in range(args.rounds):
+                sync = in_subprocess("sync", url, key, c, rate=args.rate, gap=args.gap)
+                raw = in_subprocess("raw", url, key, c, last_id=sync["last_id"])
+                rounds.append({
+                    "sync": sync, "raw": raw, "ratio": sync["orders_per_s"] / raw["orders_per_s"],
+                    "cpu_ratio": sync["process_cpu_ms_per_order"] / raw["process_cpu_ms_per_call"],
+                })
+            mid = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+            cpu_mid = sorted(r["cpu_ratio"] for r in rounds)[len(rounds) // 2]
+            sync, raw = mid["sync"], mid["raw"]
+            rows.append({"concurrency": c, "sync": sync, "raw": raw, "ratio": round(mid["ratio"], 3),
+                         "ratios": [round(r["ratio"], 3) for r in rounds],
+                         "cpu_ratio": round(cpu_mid, 3),
+                         "cpu_ratios": [round(r["cpu_ratio"], 3) for r in rounds]})
+            print(
+                f"c={c}: sync {sync['orders_per_s']:.1f}/s, {sync['process_cpu_ms_per_order']:.2f} ms "
+                f"process CPU/order ({sync['cpu_ms_per_order']:.2f} in the run); raw "
+                f"{raw['orders_per_s']:.1f}/s, {raw['process_cpu_ms_per_call']:.2f} ms process CPU/request "
+                f"({raw['cpu_ms_per_order']:.2f} in the loop); throughput ratio {mid['ratio']:.3f} "
+                f"(median of {[round(r['ratio'], 3) for r in rounds]}), CPU ratio {cpu_mid:.3f} "
+                f"(median of {[round(r['cpu_ratio'], 3) for r in rounds]})",
+                flush=True,
+            )
+    finally:
+        sandbox.stop()
+    write_result("pull_shared", {
+        "shop": "sandbox (child process) sharing the cores", "php_workers": args.php_workers,
+        "cpu_ms": args.cpu_ms, "orders": n, "rate_limit_per_s": args.rate, "gap_tolerance": args.gap,
+        "rounds": args.rounds, "quick": args.quick, "rows": rows,
+    })
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="300 orders, concurrency 1/4/8")
@@ -113,8 +201,20 @@ def main() -> None:
     ap.add_argument("--gap", type=int, default=8, help="sync gap_tolerance (trailing not-found probes)")
     ap.add_argument("--concurrency", default="1,4,8")
     ap.add_argument("--rounds", type=int, default=3, help="sync+raw pairs per concurrency (median kept)")
+    ap.add_argument("--shared-cores", action="store_true",
+                    help="a shop that burns CPU on the same cores; each side in its own subprocess")
+    ap.add_argument("--php-workers", type=int, default=4, help="--shared-cores: requests served at once")
+    ap.add_argument("--cpu-ms", type=float, default=5.9, help="--shared-cores: shop CPU per order/info")
+    ap.add_argument("--child", choices=("sync", "raw"), help=argparse.SUPPRESS)
+    ap.add_argument("--last-id", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(args)
+        return
     n = 300 if args.quick else args.orders
+    if args.shared_cores:
+        shared_cores(args, n)
+        return
     lo, _, hi = args.latency_ms.partition("-")
     latency = (float(lo) / 1000, float(hi or lo) / 1000)
     sandbox = None

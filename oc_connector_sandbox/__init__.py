@@ -65,6 +65,8 @@ class Sandbox:
         db_path: str | Path | None = None,
         test_mode: bool = False,
         catalogue: bool = False,
+        php_workers: int | None = None,
+        cpu_ms: float = 0.0,
     ) -> Sandbox:
         """Build the shop, serve it on ``host:port`` in a background thread and return its handle.
 
@@ -81,11 +83,14 @@ class Sandbox:
             test_mode: Honour the ``X-Sandbox-Remote-Addr`` header as the client IP.
             catalogue: With ``"demo"`` fixtures, also load the demo catalogue (products 28-49) and 50
                 customers; generated orders then get lines, options, totals and sold vouchers.
+            php_workers: Requests worked on at once (the rest queue, like PHP's workers); None: no bound.
+            cpu_ms: CPU time each ``api/order/info`` costs in total, spent in a way that releases the
+                GIL (the real shop: ~5.9 ms of PHP + MariaDB), so the shop competes for the cores.
         """
         state = ShopState(seed=seed, db_path=db_path)
         state.php_notices = php_notices
         app = CatalogApp(state, test_mode=test_mode)
-        server = SandboxServer(host, port, app, faults=faults)
+        server = SandboxServer(host, port, app, faults=faults, php_workers=php_workers, cpu_ms=cpu_ms)
         state.base_url = server.base_url
         key = api_key if api_key is not None else random_key(64)
         password = secrets.token_urlsafe(12)
@@ -134,6 +139,10 @@ class Sandbox:
     def set_faults(self, schedule: FaultSchedule | None) -> None:
         """Replace the fault schedule (``None``: no faults)."""
         self._server.faults = schedule
+
+    def set_cpu_ms(self, cpu_ms: float) -> None:
+        """Change the CPU time each ``api/order/info`` costs (a slowdown mid-run)."""
+        self._server.cpu_s = cpu_ms / 1000
 
     @property
     def request_log(self) -> Sequence[tuple[str, int, str | None]]:

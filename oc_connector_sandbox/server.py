@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import socket
 import struct
@@ -68,6 +69,15 @@ class _Handler(BaseHTTPRequestHandler):
         return env
 
     def _serve(self) -> None:
+        workers = self.server.workers
+        if workers is None:
+            self._serve_one()
+            return
+        with workers:  # like PHP-FPM: at most N requests are worked on, the rest queue
+            self._serve_one()
+
+    def _serve_one(self) -> None:
+        cpu0 = time.thread_time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         env = self._environ(body)
@@ -98,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
             if token:
                 srv.invalidate_token(token)
         status, headers, payload = srv.call_app(env)
+        if route in srv.cpu_routes and srv.cpu_s > 0:
+            srv.burn(cpu0)
         if kind == "reset_after":
             srv.log(route, status, kind)
             self._reset()
@@ -156,16 +168,37 @@ def _no_token(token: str) -> None:
     return None
 
 
+_BURN = bytes(256 * 1024)
+
+
 class SandboxServer(ThreadingHTTPServer):
-    """Threaded HTTP/1.1 server with keep-alive serving one WSGI app and a fault schedule."""
+    """Threaded HTTP/1.1 server with keep-alive serving one WSGI app and a fault schedule.
+
+    ``php_workers`` bounds the requests worked on at once (the others wait, as for PHP-FPM's
+    workers); ``cpu_ms`` makes each request of ``cpu_routes`` cost that much CPU time in total
+    (the app's own work included), spent hashing a buffer, which releases the GIL: like PHP and
+    MariaDB, the shop then uses every core, the client's included.
+    """
 
     daemon_threads = True
     request_queue_size = 128
 
     def __init__(
-        self, host: str, port: int, app: Any, *, faults: FaultSchedule | None = None, log_size: int = 100_000
+        self,
+        host: str,
+        port: int,
+        app: Any,
+        *,
+        faults: FaultSchedule | None = None,
+        log_size: int = 100_000,
+        php_workers: int | None = None,
+        cpu_ms: float = 0.0,
+        cpu_routes: frozenset[str] = frozenset({"api/order/info"}),
     ) -> None:
         super().__init__((host, port), _Handler)
+        self.workers = threading.BoundedSemaphore(php_workers) if php_workers else None
+        self.cpu_s = cpu_ms / 1000
+        self.cpu_routes = cpu_routes
         self.app = app
         self.faults = faults
         self.request_log: deque[tuple[str, int, str | None]] = deque(maxlen=log_size)
@@ -177,6 +210,14 @@ class SandboxServer(ThreadingHTTPServer):
         """Append one (route, status, fault) entry to the request log."""
         with self._log_lock:
             self.request_log.append((route, status, fault))
+
+    def burn(self, since: float) -> None:
+        """Spend CPU on this thread until it has used ``cpu_s`` since ``since`` (thread CPU time)."""
+        target = since + self.cpu_s
+        digest = hashlib.sha256()
+        view = memoryview(_BURN)
+        while time.thread_time() < target:
+            digest.update(view[: 64 * 1024])  # > 2 KiB: hashlib releases the GIL
 
     def call_app(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
         """Run the WSGI app and collect its answer."""
