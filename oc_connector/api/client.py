@@ -254,7 +254,8 @@ class OpenCartClient:
             decoded[:] = [decode_body(route=route, status=resp.status_code, body=resp.text)]
 
         self.transport.send(
-            method, "index.php", route=route, params=params, data=form, safe=safe, validate=validate
+            method, "index.php", route=route, params=params, data=form, safe=safe, validate=validate,
+            stateless=True,
         )
         return decoded[0]
 
