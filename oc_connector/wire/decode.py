@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from oc_connector.errors import (
     AuthenticationError,
     IPNotAllowedError,
@@ -55,6 +57,10 @@ def _cut(body: str) -> str | None:
 
 def _parse_json(text: str) -> Any:
     text = text.lstrip("\ufeff")
+    try:
+        return orjson.loads(text)  # 3-5x faster than json; NaN, huge ints and the like fall through
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(text)
     except ValueError:
