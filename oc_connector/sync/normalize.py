@@ -88,7 +88,7 @@ def _orjson_safe(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -(2**63) <= value < 2**64
+        return bool(-(2**63) <= value < 2**64)
     if kind is dict:
         return all(type(k) is str and _orjson_safe(v) for k, v in value.items())
     if kind is list:
