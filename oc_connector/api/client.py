@@ -32,6 +32,7 @@ from oc_connector.api.cart import CartSession
 from oc_connector.api.records import Order
 from oc_connector.errors import APIError, PermissionDenied, UnexpectedResponseError
 from oc_connector.secret import Secret, register_secret
+from oc_connector.wire.concurrency import AdaptiveConcurrency
 from oc_connector.wire.decode import decode_body
 from oc_connector.wire.ratelimit import RateLimit
 from oc_connector.wire.retry import RetryPolicy
@@ -72,6 +73,7 @@ class OpenCartClient:
         dead_tokens: fresh tokens in a row refused before serving any answer, after which calls stop.
         clock: monotonic clock (injectable for tests).
         transport: a ready transport (tests); the URL/TLS settings above are then ignored.
+        concurrency: an adaptive in-flight limit for the transport (replaces ``max_concurrency``).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class OpenCartClient:
         dead_tokens: int = 5,
         clock: Callable[[], float] = time.monotonic,
         transport: Transport | None = None,
+        concurrency: AdaptiveConcurrency | None = None,
     ) -> None:
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         self.api_username = api_username
@@ -114,6 +117,7 @@ class OpenCartClient:
             rate_limit=rate_limit,
             max_concurrency=max_concurrency,
             retry=retry,
+            concurrency=concurrency,
         )
         self.base_url = self.transport.base_url
         self._lock = threading.Lock()
@@ -142,6 +146,11 @@ class OpenCartClient:
             by_route=snap["by_route"],
             errors=snap["errors"],
         )
+
+    @property
+    def concurrency(self) -> AdaptiveConcurrency | None:
+        """The transport's adaptive in-flight limit, if it has one."""
+        return self.transport.concurrency
 
     # -- token ---------------------------------------------------------------------------------
 

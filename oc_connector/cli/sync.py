@@ -14,6 +14,7 @@ from oc_connector.errors import AdminError, AdminLoginError, OpenCartError
 from oc_connector.settings import build_admin_client, build_client
 from oc_connector.sync.options import DEFAULT_FINAL_STATUSES
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+from oc_connector.wire.concurrency import adaptive_limit
 
 _FINAL = ",".join(str(s) for s in sorted(DEFAULT_FINAL_STATUSES))
 
@@ -39,13 +40,23 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
         f"{result.api_calls} API calls ({result.retries} retries, "
         f"{result.rate_limit_wait_s:.1f}s waiting for the rate limit) in {result.duration_s:.1f}s; "
         f"shop timezone {timezone}"
+        + (
+            f"; concurrency {result.concurrency_limit} after {len(result.concurrency_changes)} changes"
+            if result.concurrency_limit
+            else ""
+        )
     )
 
 
 @click.command("sync")
 @click.option("--full", is_flag=True, help="Re-read every loaded order, not only open/recent ones.")
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Orders read at the same time (the --rate limit still applies to all of them).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Requests in flight at most (default: adaptive up to 16, as many as the shop serves without "
+    "queueing).",
+)
 @click.option("--lookback-days", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="Also re-read orders added within this many days, whatever their status.")
 @click.option("--final-statuses", default=_FINAL, show_default=True, callback=_statuses,
@@ -55,7 +66,8 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
     "--rate",
     type=click.FloatRange(min=0.1),
     default=None,
-    help="Requests per second towards the shop (default: the client's).",
+    help="Requests per second towards the shop at most (default: no rate limit for the order reads; "
+    "the adaptive concurrency paces them).",
 )
 @click.option(
     "--shop",
@@ -84,7 +96,7 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
               help="auto: a progress bar when stderr is a terminal, plain lines otherwise.")
 def sync(
     full: bool,
-    workers: int,
+    workers: int | None,
     lookback_days: float,
     final_statuses: frozenset[int],
     rate: float | None,
@@ -99,13 +111,17 @@ def sync(
     settings = shop_from_environment(rate_per_second=rate)
     engine = warehouse_engine()
     terminal = {"auto": None, "bar": True, "lines": False}[progress_mode]
+    # the shop's pace is found, not configured: the in-flight limit follows the shop's latency,
+    # and an explicit --workers / --rate only caps it
+    limit = adaptive_limit(workers)
     client = admin = None
     try:
-        client = build_client(settings)
+        client = build_client(settings, concurrency=limit, **({} if rate else {"rate_limit": None}))
         admin = None if no_admin else build_admin_client(settings)
         timezone, source = _timezone(shop_timezone, admin)
         options = SyncOptions(
-            shop=shop_key, workers=workers, gap_tolerance=gap_tolerance, full=full, shop_timezone=timezone,
+            shop=shop_key, workers=limit.policy.max_limit, gap_tolerance=gap_tolerance, full=full,
+            shop_timezone=timezone,
             lookback=timedelta(days=lookback_days), final_statuses=final_statuses,
         )
         with SyncProgressDisplay(sys.stderr, terminal=terminal) as progress:

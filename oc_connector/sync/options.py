@@ -106,7 +106,20 @@ class SyncResult:
     customers: int = 0
     #: every admin request of the run (login, details, lists, history)
     admin_requests: int = 0
+    #: the adaptive concurrency limit at the end of the run (0: a fixed worker count)
+    concurrency_limit: int = 0
+    #: each change of the adaptive limit during the run: ``(seconds into the run, old, new, reason)``
+    concurrency_changes: tuple[tuple[float, int, int, str], ...] = ()
 
     def as_metadata(self) -> dict[str, int | float | str]:
-        """The result as a flat dict (for Dagster output metadata or logs)."""
-        return dict(asdict(self))
+        """The result as a flat dict (for Dagster output metadata or logs).
+
+        The concurrency changes become one text, a line per change (``+1.2s 4 -> 5: latency flat ...``).
+        """
+        flat: dict[str, int | float | str] = {
+            k: v for k, v in asdict(self).items() if k != "concurrency_changes"
+        }
+        flat["concurrency_changes"] = "\n".join(
+            f"+{at:.1f}s {old} -> {new}: {why}" for at, old, new, why in self.concurrency_changes
+        )
+        return flat

@@ -67,6 +67,7 @@ from oc_connector.sync.queries import loaded_ids, reread_ids
 from oc_connector.sync.state import read_hwm, record_run, set_hwm
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.warehouse.transactions import begin_write
+from oc_connector.wire.concurrency import AdaptiveConcurrency
 
 __all__ = [
     "DEFAULT_FINAL_STATUSES",
@@ -107,6 +108,18 @@ _DEFAULT_OPTIONS = SyncOptions()
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _concurrency_report(adaptive: Any, changes_before: int, started: float) -> dict[str, Any]:
+    """The run's final adaptive limit and its changes since ``changes_before`` (none if fixed)."""
+    if not isinstance(adaptive, AdaptiveConcurrency):
+        return {}
+    return {
+        "concurrency_limit": adaptive.limit,
+        "concurrency_changes": tuple(
+            (round(c.at - started, 3), c.old, c.new, c.reason) for c in adaptive.changes[changes_before:]
+        ),
+    }
 
 
 def _split(ids: list[int], *, below: int) -> tuple[list[int], list[int]]:
@@ -249,6 +262,9 @@ class OrderSync:
         tally = _Tally(lock=lock, gate=FailureGate(self._opt.max_consecutive_failures))
         stats_before = self._client_stats()
         admin_before = self._admin_requests()
+        adaptive = getattr(self._client, "concurrency", None)
+        changes_before = len(adaptive.changes) if isinstance(adaptive, AdaptiveConcurrency) else 0
+        clock_at_start = time.monotonic()
         try:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
@@ -285,6 +301,7 @@ class OrderSync:
                 products=tally.products,
                 customers=tally.customers,
                 admin_requests=self._admin_requests() - admin_before,
+                **_concurrency_report(adaptive, changes_before, clock_at_start),
             )
             record_run(
                 self._engine,

@@ -38,7 +38,11 @@ from typing import Literal
 
 from oc_connector.errors import ConfigurationError
 
-__all__ = ["AdaptiveConcurrency", "ConcurrencyPolicy", "LimitChange", "Outcome"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "AdaptiveConcurrency", "ConcurrencyPolicy", "LimitChange", "Outcome",
+           "adaptive_limit"]
+
+#: the cap of an adaptive limit when the caller gave no worker count
+DEFAULT_MAX_CONCURRENCY = 16
 
 log = logging.getLogger(__name__)
 
@@ -204,3 +208,17 @@ class AdaptiveConcurrency:
                 f"latency flat: median {median * 1000:.0f} ms <= {p.tolerance:g} x no-load "
                 f"{baseline * 1000:.0f} ms",
             )
+
+
+def adaptive_limit(
+    workers: int | None = None, *, clock: Callable[[], float] = time.monotonic
+) -> AdaptiveConcurrency:
+    """The sync's default limit: adaptive from 2, capped at ``workers`` (or 16 when not given).
+
+    Raises:
+        ConfigurationError: ``workers`` is below 1.
+    """
+    cap = DEFAULT_MAX_CONCURRENCY if workers is None else workers
+    if cap < 1:
+        raise ConfigurationError("workers must be >= 1")
+    return AdaptiveConcurrency(ConcurrencyPolicy(initial=min(2, cap), max_limit=cap), clock=clock)

@@ -38,6 +38,7 @@ from oc_connector.errors import (
     ConnectError,
     OpenCartError,
     OutcomeUnknown,
+    RateLimitedError,
     ReadTimeout,
     ServerError,
     TLSError,
@@ -45,6 +46,7 @@ from oc_connector.errors import (
     UnexpectedResponseError,
 )
 from oc_connector.secret import redact
+from oc_connector.wire.concurrency import AdaptiveConcurrency
 from oc_connector.wire.decode import status_error
 from oc_connector.wire.ratelimit import Limiter, RateLimit, shared_limiter
 from oc_connector.wire.retry import RetryPolicy
@@ -207,6 +209,11 @@ def _prepared(
 class Transport:
     """Sends requests to one shop. See module docstring.
 
+    ``concurrency``: an adaptive limit of the requests in flight, fed each request's latency and
+    outcome (5xx, timeouts, resets: overload; 429: throttled); it replaces the fixed
+    ``max_concurrency`` (its policy's ``max_limit`` is then the cap). A rate limit, when set,
+    still applies on top: the controller can slow a client down, never past its rate.
+
     ``proxies`` maps a scheme to a proxy URL (``{"https": "http://proxy:3128"}``), as in requests.
     """
 
@@ -226,6 +233,7 @@ class Transport:
         session: requests.Session | None = None,
         limiter: Limiter | None = None,
         sleep: Callable[[float], None] | None = None,
+        concurrency: AdaptiveConcurrency | None = None,
     ) -> None:
         self.base_url = check_url_security(base_url, allow_insecure_http=allow_insecure_http)
         self.timeout = timeout
@@ -239,6 +247,7 @@ class Transport:
         key = f"{parts.scheme}://{parts.netloc}{parts.path}"
         self._limiter = limiter or (shared_limiter(key, rate_limit) if rate_limit else None)
         self._slots = threading.BoundedSemaphore(max(1, max_concurrency))
+        self._concurrency = concurrency
         self._sleep = sleep
         self._netloc = parts.netloc
         self.stats = TransportStats()
@@ -260,42 +269,67 @@ class Transport:
             if waited:
                 self.stats.add_wait(start, waited)
         self.stats.add(requests=1, route=route)
-        with self._slots:
+        if self._concurrency is None:
+            with self._slots:
+                return self._exchange(method, path, route, params, data, headers, allow_redirects, stateless)
+        with self._concurrency.slot() as report:
             try:
-                url = self.base_url + path.lstrip("/")
-                timeout = (self.timeout.connect, self.timeout.read)
-                if stateless and not allow_redirects:
-                    prep = _prepared(method, url, params, data, self._session.headers, headers)
-                    resp = self._session.get_adapter(url).send(
-                        prep,
-                        timeout=timeout,
-                        verify=self._verify,
-                        proxies=self._session.proxies,
-                    )
-                    resp.content  # noqa: B018 - read the body here, where a broken read is mapped
-                else:
-                    resp = self._session.request(
-                        method,
-                        url,
-                        params=params,
-                        data=data,
-                        headers=dict(headers or {}),
-                        timeout=timeout,
-                        verify=self._verify,
-                        allow_redirects=allow_redirects,
-                    )
-            except requests.exceptions.SSLError as exc:
-                raise TLSError(f"TLS failure: {redact(str(exc))[:200]}", route=route) from None
-            except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
-                raise ConnectError(
-                    f"could not connect to {self._netloc}: {_connect_reason(exc)}; "
-                    f"is the shop running at {self.base_url}?",
-                    route=route,
-                ) from None
-            except requests.exceptions.Timeout as exc:
-                raise ReadTimeout(f"no answer in time: {redact(str(exc))[:200]}", route=route) from None
-            except requests.exceptions.RequestException as exc:
-                raise ConnectError(f"request failed: {redact(str(exc))[:200]}", route=route) from None
+                resp = self._exchange(method, path, route, params, data, headers, allow_redirects, stateless)
+            except RateLimitedError:
+                report("throttled")
+                raise
+            except (ServerError, ConnectError, ReadTimeout):
+                report("overload")  # 5xx, timeouts and resets: the shop is past its knee
+                raise
+            return resp
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        route: str,
+        params: Mapping[str, Any] | None,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        allow_redirects: bool,
+        stateless: bool,
+    ) -> requests.Response:
+        """One request and its answer, mapped: a transport failure, 429 or 5xx raise."""
+        try:
+            url = self.base_url + path.lstrip("/")
+            timeout = (self.timeout.connect, self.timeout.read)
+            if stateless and not allow_redirects:
+                prep = _prepared(method, url, params, data, self._session.headers, headers)
+                resp = self._session.get_adapter(url).send(
+                    prep,
+                    timeout=timeout,
+                    verify=self._verify,
+                    proxies=self._session.proxies,
+                )
+                resp.content  # noqa: B018 - read the body here, where a broken read is mapped
+            else:
+                resp = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=dict(headers or {}),
+                    timeout=timeout,
+                    verify=self._verify,
+                    allow_redirects=allow_redirects,
+                )
+        except requests.exceptions.SSLError as exc:
+            raise TLSError(f"TLS failure: {redact(str(exc))[:200]}", route=route) from None
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
+            raise ConnectError(
+                f"could not connect to {self._netloc}: {_connect_reason(exc)}; "
+                f"is the shop running at {self.base_url}?",
+                route=route,
+            ) from None
+        except requests.exceptions.Timeout as exc:
+            raise ReadTimeout(f"no answer in time: {redact(str(exc))[:200]}", route=route) from None
+        except requests.exceptions.RequestException as exc:
+            raise ConnectError(f"request failed: {redact(str(exc))[:200]}", route=route) from None
         err = status_error(
             resp.status_code, route=route, body=lambda: resp.text, retry_after=_retry_after(resp)
         )
@@ -367,6 +401,11 @@ class Transport:
         except OpenCartError:
             self.stats.add(errors=1)
             raise
+
+    @property
+    def concurrency(self) -> AdaptiveConcurrency | None:
+        """The adaptive in-flight limit, if this transport has one."""
+        return self._concurrency
 
     def close(self) -> None:
         """Close the pooled connections."""

@@ -105,3 +105,31 @@ def test_admin_client_gets_the_same_http_tls_and_rate_as_the_catalog_client(
     assert {k: admins[0][k] for k in shared} == shared
     assert admins[0]["url"] == "http://127.0.0.1:9/" and admins[0]["username"] == "admin"
     assert "adm1n-pass-secret" not in result.output
+
+
+def test_sync_defaults_to_an_adaptive_limit_without_a_rate_and_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oc_connector.wire.concurrency import DEFAULT_MAX_CONCURRENCY, AdaptiveConcurrency
+
+    made = _fake_client_module(monkeypatch, FakeShop)
+    result = CliRunner().invoke(main, ["sync", "--gap-tolerance", "3", "--no-admin"], env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    limit = made[0]["concurrency"]
+    assert isinstance(limit, AdaptiveConcurrency)
+    assert limit.policy.max_limit == DEFAULT_MAX_CONCURRENCY
+    assert made[0]["rate_limit"] is None
+
+
+def test_explicit_workers_and_rate_become_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from oc_connector.wire.ratelimit import RateLimit
+
+    made = _fake_client_module(monkeypatch, FakeShop)
+    result = CliRunner().invoke(
+        main,
+        ["sync", "--gap-tolerance", "3", "--no-admin", "--workers", "3", "--rate", "7"],
+        env=_env(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    assert made[0]["concurrency"].policy.max_limit == 3
+    assert made[0]["rate_limit"] == RateLimit(per_second=7, burst=7)
