@@ -21,6 +21,7 @@ from oc_connector.settings import ShopConfig
 from oc_connector.sync.run import OrderSync, SyncOptions
 from oc_connector.warehouse import marts
 from oc_connector.warehouse.orders_schema import opencart_order_history, opencart_orders
+from oc_connector.wire.concurrency import DEFAULT_MAX_CONCURRENCY
 
 __all__ = ["SyncConfig", "backfill_asset", "ledger_assets", "mart_assets", "order_table_assets"]
 
@@ -46,7 +47,8 @@ def _about(shop: ShopConfig, text: str) -> str:
 
 def _sync_options(shop: ShopConfig, opencart: OpenCartResource, config: ShopOverrides, *,
                   full: bool = False) -> SyncOptions:
-    return SyncOptions(shop=shop.key, workers=config.workers or opencart.workers, full=full,
+    return SyncOptions(shop=shop.key, workers=config.workers or opencart.workers or DEFAULT_MAX_CONCURRENCY,
+                       full=full,
                        shop_timezone=opencart.shop_timezone)
 
 
@@ -85,7 +87,7 @@ def order_table_assets(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDef
     )
     def _sync(context: dg.AssetExecutionContext, config: SyncConfig) -> Iterator[dg.MaterializeResult[Any]]:
         opencart, engine = _resources(context, keys)
-        client, admin = opencart.get_clients(rate_per_second=config.rate_per_second,
+        client, admin = opencart.get_sync_clients(rate_per_second=config.rate_per_second,
                                              max_concurrency=config.max_concurrency)
         options = _sync_options(shop, opencart, config, full=config.full)
         started = datetime.now(UTC).replace(tzinfo=None)
@@ -125,7 +127,7 @@ def backfill_asset(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDefinit
     def _backfill(context: dg.AssetExecutionContext, config: BackfillConfig) -> dg.MaterializeResult[Any]:
         first, last = parse_range(context.partition_key)
         opencart, engine = _resources(context, keys)
-        client, admin = opencart.get_clients(rate_per_second=config.rate_per_second,
+        client, admin = opencart.get_sync_clients(rate_per_second=config.rate_per_second,
                                              max_concurrency=config.max_concurrency)
         options = _sync_options(shop, opencart, config)
         started = datetime.now(UTC).replace(tzinfo=None)

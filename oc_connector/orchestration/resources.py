@@ -28,6 +28,7 @@ from oc_connector.settings import (
 )
 from oc_connector.warehouse import marts  # noqa: F401  (registers the mart views with upgrade)
 from oc_connector.warehouse.migrate import upgrade
+from oc_connector.wire.concurrency import adaptive_limit
 
 # resource field -> the variable it holds (the proxies' either case, as the CLI reads them); the
 # proxies are the process's, shared by every shop
@@ -68,11 +69,21 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         default=5.0, description="Requests per second to the shop, API and admin together (burst = rate)."
     )
     max_concurrency: int = Field(default=8, description="Concurrent requests at most.")
-    workers: int = Field(default=4, description="Sync worker threads.")
+    workers: int | None = Field(
+        default=None,
+        description="Order reads in flight at most during a sync (default: adaptive up to 16, as many "
+        "as the shop serves without queueing).",
+    )
+    sync_rate_per_second: float | None = Field(
+        default=None,
+        description="Requests per second of a sync's order reads at most (default: no rate limit; the "
+        "adaptive concurrency paces them). Writes keep rate_per_second.",
+    )
     shop: str = Field(default="default", description="Shop key in the warehouse tables.")
     shop_timezone: str = Field(default="UTC", description="The shop's PHP timezone (IANA name).")
 
     _client: Any = PrivateAttr(default=None)
+    _sync_client: Any = PrivateAttr(default=None)
     _admin: Any = PrivateAttr(default=None)
 
     @classmethod
@@ -133,6 +144,22 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             self._client = build_client(self.shop_settings())
         return self._client
 
+    def get_sync_client(self) -> Any:
+        """The (cached) ``OpenCartClient`` of the sync's order reads.
+
+        Adaptive concurrency capped at ``workers``, rate-limited only by ``sync_rate_per_second``;
+        reverse ETL keeps :meth:`get_client` and its ``rate_per_second``.
+        """
+        if self._sync_client is None:
+            settings = shop_settings(
+                self.variables(),
+                rate_per_second=self.sync_rate_per_second,
+                max_concurrency=self.max_concurrency,
+            )
+            rate = {} if self.sync_rate_per_second else {"rate_limit": None}
+            self._sync_client = build_client(settings, concurrency=adaptive_limit(self.workers), **rate)
+        return self._sync_client
+
     def get_admin_client(self) -> Any:
         """The (cached) ``AdminClient``, or None when no admin credentials are configured."""
         if self._admin is None and self.admin_username and self.admin_password:
@@ -152,6 +179,18 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             return self.get_client(), self.get_admin_client()
         settings = self.shop_settings(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
         return build_client(settings), build_admin_client(settings)
+
+    def get_sync_clients(
+        self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
+    ) -> tuple[Any, Any]:
+        """The clients of a sync: the adaptive catalog client, or fixed ones for a run's overrides.
+
+        Without overrides the catalog client is :meth:`get_sync_client`; a run that sets the rate or
+        the concurrency gets those, fixed (as :meth:`get_clients`).
+        """
+        if rate_per_second is None and max_concurrency is None:
+            return self.get_sync_client(), self.get_admin_client()
+        return self.get_clients(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
 
 
 class ShopOverrides(dg.Config):

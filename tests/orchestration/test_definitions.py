@@ -1,7 +1,7 @@
 """One shop's definitions from the factory load, and materialise in-process into a SQLite warehouse.
 
 The shop is the in-memory FakeShop over the recorded OpenCart orders; the resource's
-``get_clients`` is patched to return it (and records the run's overrides).
+``get_clients`` / ``get_sync_clients`` are patched to return it (and records the run's overrides).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> FakeShop:
         return fake, None
 
     monkeypatch.setattr(OpenCartResource, "get_clients", clients)
+    monkeypatch.setattr(OpenCartResource, "get_sync_clients", clients)
     return fake
 
 
