@@ -1,0 +1,142 @@
+"""The adaptive concurrency limit against a shop whose latency grows with concurrency.
+
+The sandbox runs in a child process with ``--php-workers`` (4) requests served at once (the rest
+queue, as for PHP's workers) and ``--cpu-ms`` (5.9) of CPU per ``api/order/info`` spent outside the
+GIL, on the same cores as the client. Side by side in one run, ``--rounds`` alternating (medians):
+
+- fixed concurrency 1, 2, 4, 8, 16: orders/s and median latency of ``--reads`` order reads;
+- the adaptive limit (``adaptive_limit()``, 2 to 16): the same reads.
+
+Reported as ratios: adaptive throughput / best fixed throughput (target >= 0.9), adaptive median
+latency / median latency at concurrency 1 (target <= 2). Then a slowdown: mid-run the shop's CPU per
+read is multiplied by ``--slowdown`` (4), and the seconds until the limit is at most half what it was
+are reported, with the changes and their reasons.
+
+Run: ``.venv/bin/python -m bench.bench_adaptive [--quick]``. Writes ``bench/results/adaptive.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import threading
+import time
+from typing import Any
+
+from bench._common import ChildSandbox, write_result
+from oc_connector.api.client import OpenCartClient
+from oc_connector.errors import NotFoundError
+from oc_connector.secret import Secret
+from oc_connector.wire.concurrency import AdaptiveConcurrency, adaptive_limit
+
+
+def reads(client: OpenCartClient, ids: list[int], threads: int, stop: threading.Event | None = None
+          ) -> dict[str, Any]:
+    """Read ``ids`` with ``threads`` threads; orders/s and median latency."""
+    it, lock, lat = iter(ids), threading.Lock(), []
+
+    def work() -> None:
+        while stop is None or not stop.is_set():
+            with lock:
+                oid = next(it, None)
+            if oid is None:
+                return
+            t0 = time.perf_counter()
+            with contextlib.suppress(NotFoundError):
+                client.order_info_raw(oid)
+            with lock:
+                lat.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=work) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"reads": len(lat), "per_s": len(lat) / wall, "median_ms": 1000 * statistics.median(lat)}
+
+
+def make_client(sb: ChildSandbox, *, fixed: int | None) -> tuple[OpenCartClient, AdaptiveConcurrency | None]:
+    limit = None if fixed else adaptive_limit()
+    client = OpenCartClient(sb.url, api_key=Secret(sb.api_key), allow_insecure_http=True, rate_limit=None,
+                            max_concurrency=fixed or 16, concurrency=limit)
+    return client, limit
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reads", type=int, default=3000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--php-workers", type=int, default=4)
+    ap.add_argument("--cpu-ms", type=float, default=5.9)
+    ap.add_argument("--slowdown", type=float, default=4.0)
+    args = ap.parse_args()
+    n = 800 if args.quick else args.reads
+    rounds = 1 if args.quick else args.rounds
+    sb = ChildSandbox(orders=n, php_workers=args.php_workers, cpu_ms=args.cpu_ms)
+    ids = list(range(1, n + 1))
+    fixed_levels = (1, 2, 4, 8, 16)
+    runs: dict[str, list[dict[str, Any]]] = {str(c): [] for c in fixed_levels} | {"adaptive": []}
+    try:
+        for _ in range(rounds):
+            for c in fixed_levels:
+                client, _ = make_client(sb, fixed=c)
+                runs[str(c)].append(reads(client, ids, c))
+                client.close()
+            client, limit = make_client(sb, fixed=None)
+            reads(client, ids[: n // 4], 16)  # warm-up: the limit finds the knee
+            row = reads(client, ids, 16)
+            assert limit is not None
+            row["final_limit"] = limit.limit
+            runs["adaptive"].append(row)
+            client.close()
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ("per_s", "median_ms")}
+               for k, v in runs.items()}
+        best = max(fixed_levels, key=lambda c: med[str(c)]["per_s"])
+        tput = med["adaptive"]["per_s"] / med[str(best)]["per_s"]
+        lat = med["adaptive"]["median_ms"] / med["1"]["median_ms"]
+        for k, v in med.items():
+            print(f"{k:>8}: {v['per_s']:.1f} reads/s, median {v['median_ms']:.1f} ms", flush=True)
+        print(f"adaptive / best fixed ({best}) throughput {tput:.3f}; "
+              f"adaptive / c=1 median latency {lat:.2f}; "
+              f"final limits {[r['final_limit'] for r in runs['adaptive']]}", flush=True)
+
+        # the slowdown: the shop's CPU per read x slowdown while the adaptive client runs
+        client, limit = make_client(sb, fixed=None)
+        assert limit is not None
+        stop = threading.Event()
+        worker = threading.Thread(target=reads, args=(client, ids * 50, 16, stop))
+        worker.start()
+        time.sleep(5.0)
+        before, t_slow = limit.limit, time.monotonic()
+        sb.command(op="cpu", cpu_ms=args.cpu_ms * args.slowdown)
+        halved_after = None
+        while time.monotonic() - t_slow < 30:
+            if limit.limit <= before / 2:
+                halved_after = time.monotonic() - t_slow
+                break
+            time.sleep(0.05)
+        stop.set()
+        worker.join()
+        sb.command(op="cpu", cpu_ms=args.cpu_ms)
+        client.close()
+        changes = [(round(c.at - t_slow, 2), c.old, c.new, c.reason) for c in limit.changes if c.at >= t_slow]
+        print(f"slowdown x{args.slowdown:g}: limit {before} -> halved after "
+              f"{'not within 30 s' if halved_after is None else f'{halved_after:.2f} s'}; "
+              f"changes {changes[:6]}", flush=True)
+    finally:
+        sb.stop()
+    write_result("adaptive", {
+        "php_workers": args.php_workers, "cpu_ms": args.cpu_ms, "reads": n, "rounds": rounds,
+        "median": med, "best_fixed": best, "throughput_ratio": round(tput, 3), "latency_ratio": round(lat, 2),
+        "slowdown": args.slowdown, "limit_before_slowdown": before,
+        "seconds_to_halve": None if halved_after is None else round(halved_after, 2),
+        "changes_after_slowdown": changes, "runs": runs,
+    })
+
+
+if __name__ == "__main__":
+    main()
