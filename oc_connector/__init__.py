@@ -1,8 +1,9 @@
 """oc-connector: OpenCart 3.0 <-> SQL warehouse connector.
 
 The public API is listed in ``__all__``: the error tree (:mod:`oc_connector.errors`), the catalog
-and admin clients with their records and settings, the order sync, and the reverse-ETL entry
-points (vouchers and coupons into the shop) with their ledgers and admin stores. Names are
+and admin clients with their records and settings, the resources with their five verbs (orders,
+coupons, vouchers, products, customers: :mod:`oc_connector.resources`), the order sync, and the
+reverse-ETL entry points (vouchers and coupons into the shop) with their ledgers and admin stores. Names are
 imported lazily, so ``import oc_connector`` stays cheap (pandas and SQLAlchemy load only when the
 sync, the warehouse or the reverse-ETL pieces are used).
 """
@@ -54,6 +55,18 @@ if TYPE_CHECKING:
         UnexpectedResponseError,
         ValidationError,
         WarehouseError,
+    )
+    from oc_connector.resources import (
+        Coupons,
+        Customers,
+        Found,
+        OrderDetails,
+        Orders,
+        OrderSummary,
+        Products,
+        Rows,
+        Vouchers,
+        Written,
     )
     from oc_connector.reverse import (
         AdminCouponStore,
@@ -123,6 +136,16 @@ _EXPORTS = {
     "SyncOptions": "oc_connector.sync.options",
     "SyncProgress": "oc_connector.sync.options",
     "SyncResult": "oc_connector.sync.options",
+    "Coupons": "oc_connector.resources",
+    "Customers": "oc_connector.resources",
+    "Found": "oc_connector.resources",
+    "OrderDetails": "oc_connector.resources",
+    "OrderSummary": "oc_connector.resources",
+    "Orders": "oc_connector.resources",
+    "Products": "oc_connector.resources",
+    "Rows": "oc_connector.resources",
+    "Vouchers": "oc_connector.resources",
+    "Written": "oc_connector.resources",
     "AdminCouponStore": "oc_connector.reverse",
     "AdminVoucherStore": "oc_connector.reverse",
     "CouponLedger": "oc_connector.reverse",
@@ -154,23 +177,31 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "CouponLedger",
+    "Coupons",
+    "Customers",
+    "Found",
     "IPNotAllowedError",
     "NotFoundError",
     "OpenCartClient",
     "OpenCartError",
     "Order",
+    "OrderDetails",
     "OrderDraft",
     "OrderOperations",
+    "OrderSummary",
     "OrderSync",
+    "Orders",
     "OutcomeUnknown",
     "PaymentMethod",
     "PermissionDenied",
+    "Products",
     "RateLimit",
     "RateLimitedError",
     "ReadTimeout",
     "ResponseError",
     "RetryPolicy",
     "RouteNotFoundError",
+    "Rows",
     "Secret",
     "ServerError",
     "ShippingMethodGroup",
@@ -186,7 +217,9 @@ __all__ = [
     "ValidationError",
     "VoucherDraft",
     "VoucherLedger",
+    "Vouchers",
     "WarehouseError",
+    "Written",
     "__version__",
     "issue_vouchers_admin",
     "issue_vouchers_order",

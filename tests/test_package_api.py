@@ -20,7 +20,11 @@ REVERSE_ETL = {
     "issue_vouchers_admin", "issue_vouchers_order", "push_coupons", "plan_vouchers", "plan_vouchers_order",
     "plan_coupons", "VoucherLedger", "CouponLedger", "AdminVoucherStore", "AdminCouponStore",
 }
-EXPECTED = CLIENTS_AND_RECORDS | SYNC | REVERSE_ETL | set(errors.__all__) | {"__version__"}
+RESOURCES = {
+    "Orders", "Coupons", "Vouchers", "Products", "Customers", "Found", "Rows", "Written", "OrderSummary",
+    "OrderDetails",
+}
+EXPECTED = CLIENTS_AND_RECORDS | SYNC | REVERSE_ETL | RESOURCES | set(errors.__all__) | {"__version__"}
 
 
 def test_all_is_the_declared_public_api() -> None:
@@ -48,6 +52,13 @@ def test_reverse_etl_entry_points_are_the_reverse_package_ones() -> None:
         assert getattr(oc_connector, name) is getattr(reverse_etl, name)
 
 
+def test_resources_are_the_resources_package_ones() -> None:
+    from oc_connector import resources
+
+    for name in RESOURCES:
+        assert getattr(oc_connector, name) is getattr(resources, name)
+
+
 def test_version_is_the_installed_distribution() -> None:
     assert oc_connector.__version__ == importlib.metadata.version("oc-connector")
 
@@ -73,7 +84,7 @@ def test_import_is_cheap() -> None:
 def test_library_never_imports_dagster() -> None:
     code = (
         "import sys, oc_connector, oc_connector.sync.run, oc_connector.api.client, oc_connector.admin, "
-        "oc_connector.reverse, oc_connector.sync.normalize, oc_connector.sync.load; "
+        "oc_connector.reverse, oc_connector.resources, oc_connector.sync.normalize, oc_connector.sync.load; "
         "print('dagster' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

@@ -25,8 +25,8 @@ from typing import Any, Generic, Literal, TypeVar
 from oc_connector.errors import ConfigurationError, ValidationError
 
 __all__ = [
-    "Channel", "Found", "Rows", "Written", "check_date", "check_decimal", "check_id", "check_keys", "check_range",
-    "refuse", "require",
+    "Channel", "Found", "Rows", "Written", "check_date", "check_decimal", "check_id", "check_keys",
+    "check_range", "refuse", "require",
 ]
 
 Channel = Literal["api", "admin", "warehouse"]

@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 from oc_connector.admin.order_records import CustomerListRow, ProductListRow
-from oc_connector.admin.records import ListPage
 from oc_connector.admin.reads import FilterValue
+from oc_connector.admin.records import ListPage
 from oc_connector.errors import AdminNotFoundError
 from oc_connector.resources.base import Found, Rows, check_date, check_decimal, check_id, refuse, require
 
@@ -108,7 +108,9 @@ class Products(_Listed[ProductListRow]):
 
     kind = "product"
 
-    def _pages(self, admin: CatalogAdmin, filters: dict[str, FilterValue]) -> Iterator[ListPage[ProductListRow]]:
+    def _pages(
+        self, admin: CatalogAdmin, filters: dict[str, FilterValue]
+    ) -> Iterator[ListPage[ProductListRow]]:
         return admin.iter_product_pages(sort="pd.name", order="ASC", **filters)
 
     @staticmethod
@@ -141,7 +143,9 @@ class Customers(_Listed[CustomerListRow]):
 
     kind = "customer"
 
-    def _pages(self, admin: CatalogAdmin, filters: dict[str, FilterValue]) -> Iterator[ListPage[CustomerListRow]]:
+    def _pages(
+        self, admin: CatalogAdmin, filters: dict[str, FilterValue]
+    ) -> Iterator[ListPage[CustomerListRow]]:
         return admin.iter_customer_pages(sort="name", order="ASC", **filters)
 
     @staticmethod

@@ -22,7 +22,13 @@ from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 
-from oc_connector.errors import AdminError, AdminFormError, AdminNotFoundError, OutcomeUnknown, ValidationError
+from oc_connector.errors import (
+    AdminError,
+    AdminFormError,
+    AdminNotFoundError,
+    OutcomeUnknown,
+    ValidationError,
+)
 from oc_connector.resources.base import Written
 from oc_connector.reverse.ledger import Ledger
 from oc_connector.reverse.ports import RecordStore
@@ -57,8 +63,11 @@ class CallLedger(Ledger[Any]):
 
 
 def cell(value: Any) -> str:
-    """A Python value as the admin form's text: bools ``1``/``0``, dates ISO, id lists ``;``-joined,
-    ``None`` the clear marker (refused for required fields)."""
+    """A Python value as the admin form's text.
+
+    Bools are ``1``/``0``, dates ISO, id lists ``;``-joined, ``None`` the clear marker (refused
+    for required fields).
+    """
     if value is None:
         return CLEAR
     if isinstance(value, bool):

@@ -160,17 +160,16 @@ def admin_rows(f: OrderFilter, *, admin: OrderListAdmin, api: OrderInfo | None) 
     for name, (low, high) in (("date_added", f.added), ("date_modified", f.modified)):
         if low is not None and low == high:
             params[name] = low.isoformat()
+    sort, floor, day_of = "o.order_id", None, _added
     if f.added[0] is not None:
-        sort, stop = "o.date_added", lambda r: r.date_added < f.added[0]
+        sort, floor = "o.date_added", f.added[0]
     elif f.modified[0] is not None:
-        sort, stop = "o.date_modified", lambda r: r.date_modified < f.modified[0]
-    else:
-        sort, stop = "o.order_id", lambda r: False
+        sort, floor, day_of = "o.date_modified", f.modified[0], _modified
     seen: set[int] = set()
     for page in admin.iter_order_pages(sort=sort, order="DESC", **params):
         for row in page.rows:
-            if stop(row):
-                return
+            if floor is not None and day_of(row) < floor:
+                return  # sorted newest first: every later row is before the range
             if row.order_id in seen:  # ties in a date sort may move a row to the next page
                 continue
             seen.add(row.order_id)
@@ -184,6 +183,14 @@ def admin_rows(f: OrderFilter, *, admin: OrderListAdmin, api: OrderInfo | None) 
                     continue
                 summary = completed
             yield summary
+
+
+def _added(row: OrderListRow) -> date:
+    return row.date_added
+
+
+def _modified(row: OrderListRow) -> date:
+    return row.date_modified
 
 
 def _completed(summary: OrderSummary, api: OrderInfo | None, f: OrderFilter) -> OrderSummary | None:

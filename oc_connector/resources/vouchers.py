@@ -70,7 +70,9 @@ class VoucherChanges(Entity[Mapping[str, str]]):
             return Refused(f"a new voucher needs {', '.join(missing)}")
         return {"message": "", "status": "1", **request, "code": code}
 
-    def update_fields(self, request: Mapping[str, str], code: str, current: Mapping[str, str]) -> dict[str, str]:
+    def update_fields(
+        self, request: Mapping[str, str], code: str, current: Mapping[str, str]
+    ) -> dict[str, str]:
         """The current form with only the given fields replaced."""
         return {**current, **request}
 
@@ -92,10 +94,10 @@ class Vouchers:
         attempts: write rounds of one write.
     """
 
-    def __init__(self, *, admin: AdminLike | None, limits: VoucherLimits = VoucherLimits(),
+    def __init__(self, *, admin: AdminLike | None, limits: VoucherLimits | None = None,
                  attempts: int = 4) -> None:
         self._admin = admin
-        self._limits = limits
+        self._limits = limits or VoucherLimits()
         self._attempts = attempts
 
     def _store(self, verb: str) -> AdminVoucherStore:
@@ -199,7 +201,8 @@ class Vouchers:
             raise refuse("the code is the key: give it as the first argument", {"code": "not a field"})
         unknown = sorted(set(fields) - set(VOUCHER_FIELDS))
         if unknown:
-            raise refuse(f"unknown voucher fields {', '.join(unknown)}", dict.fromkeys(unknown, "unknown field"))
+            raise refuse(f"unknown voucher fields {', '.join(unknown)}",
+                         dict.fromkeys(unknown, "unknown field"))
         cells = given(fields)
         problems: dict[str, str] = {}
         for name, text in cells.items():
