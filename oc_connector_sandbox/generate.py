@@ -291,8 +291,8 @@ def insert_order_lines(state: ShopState, order_ids: list[int], *, seed: int) -> 
             voucher = db.execute(
                 "INSERT INTO oc_voucher (order_id, code, from_name, from_email, to_name, to_email,"
                 " voucher_theme_id, message, amount, status, date_added) VALUES (?, ?, ?, '', 'Friend', '',"
-                " 8, '', ?, 1, '')",
-                (order_id, f"G{order_id:09d}", order[1], _money4(amount)),
+                " 8, '', ?, 1, (SELECT date_added FROM oc_order WHERE order_id = ?))",
+                (order_id, f"G{order_id:09d}", order[1], _money4(amount), order_id),
             )
             db.execute(
                 "INSERT INTO oc_order_voucher (order_id, voucher_id, description, code, from_name, from_email,"  # noqa: E501
