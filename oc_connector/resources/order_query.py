@@ -20,7 +20,9 @@ on the list, so each row that passed the other filters is completed by one ``api
 **warehouse** (otherwise): the synced ``opencart_orders`` table, "as of the last sync": the
 answer carries ``as_of``, the end of the shop's last sync run. The same filters mean the same:
 without ``status`` the status-0 orders are left out, as on the list; ``customer`` ignores case
-(but, unlike the shop, not accents); dates are the shop-local days.
+(but, unlike the shop, not accents) and matches the unescaped names (the shop's list matches
+its stored HTML-escaped text, so ``amp`` finds ``Smith &amp; Sons`` there); dates are the
+shop-local days.
 
 Dates are days (the list shows no time) and ranges include both ends.
 """
