@@ -24,7 +24,9 @@ def _row(sb: Sandbox, code: str) -> dict[str, Any]:
     return rows[0]
 
 
-def test_create_read_update_upsert_query_with_their_requests(sb: Sandbox, admin: AdminClient, routes: Any) -> None:
+def test_create_read_update_upsert_query_with_their_requests(
+    sb: Sandbox, admin: AdminClient, routes: Any
+) -> None:
     coupons = Coupons(admin=admin)
     made, sent = routes(lambda: coupons.create("SPRING26", SPRING))
     assert (made.action, made.channel, made.key) == ("create", "admin", "SPRING26")

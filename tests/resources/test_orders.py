@@ -16,7 +16,8 @@ from oc_connector_sandbox import Sandbox
 
 CART_FLOW = [
     "api/login", "api/customer", "api/cart/add", "api/payment/address", "api/shipping/address",
-    "api/shipping/methods", "api/shipping/method", "api/payment/methods", "api/payment/method", "api/order/add",
+    "api/shipping/methods", "api/shipping/method", "api/payment/methods", "api/payment/method",
+    "api/order/add",
 ]
 ADDRESS = Address(firstname="Ann", lastname="Buyer", address_1="1 Test Street", city="London",
                   country_id=222, zone_id=3563, postcode="SW1A 1AA")
@@ -52,7 +53,8 @@ def test_update_sends_only_the_given_fields(sb: Sandbox, api: OpenCartClient, ro
     done, sent = routes(lambda: Orders(api=api).update(1, {"comment": "called the customer"}))
     assert sent == ["api/login", "api/order/info", "api/order/history"] and done.action == "update"
     history = sb.query("SELECT * FROM oc_order_history WHERE order_id = 1 ORDER BY order_history_id DESC")[0]
-    assert (history["comment"], history["order_status_id"], history["notify"]) == ("called the customer", status, 0)
+    assert (history["comment"], history["order_status_id"], history["notify"]) == (
+        "called the customer", status, 0)
     assert _order(sb, 1)["order_status_id"] == status  # kept: no status was given
 
     _, sent = routes(lambda: Orders(api=api).update(1, {"order_status_id": 2, "notify": True}))

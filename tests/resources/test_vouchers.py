@@ -22,7 +22,9 @@ def _row(sb: Sandbox, code: str) -> dict[str, Any]:
     return rows[0]
 
 
-def test_create_read_update_upsert_query_with_their_requests(sb: Sandbox, admin: AdminClient, routes: Any) -> None:
+def test_create_read_update_upsert_query_with_their_requests(
+    sb: Sandbox, admin: AdminClient, routes: Any
+) -> None:
     vouchers = Vouchers(admin=admin)
     made, sent = routes(lambda: vouchers.create("GIFT0001", GIFT))
     assert (made.action, made.channel) == ("create", "admin")
