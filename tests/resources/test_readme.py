@@ -34,7 +34,8 @@ def test_the_library_examples_run(
     namespace: dict[str, object] = {"api": api, "admin": admin}
     for block in _library_blocks():
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - the README's own examples
-    assert len(sb.query("SELECT order_id FROM oc_order WHERE comment LIKE '%[oc-connector key crm-42]%'")) == 1
+    keyed = sb.query("SELECT order_id FROM oc_order WHERE comment LIKE '%[oc-connector key crm-42]%'")
+    assert len(keyed) == 1
     assert {r["code"] for r in sb.query("SELECT code FROM oc_coupon")} >= {"SPRING26", "SUMMER26"}
     assert float(sb.query("SELECT amount FROM oc_voucher WHERE code = 'GIFT0042'")[0]["amount"]) == 30.0
     assert "SPRING26" in capsys.readouterr().out
