@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -233,6 +233,21 @@ def _days(column: Any, bounds: tuple[date | None, date | None]) -> Iterable[Any]
         yield column < datetime.combine(high + timedelta(days=1), time())
 
 
+def _total_range(column: Any, bounds: tuple[Decimal | None, Decimal | None], *, dialect: str) -> list[Any]:
+    """The total range in SQL; on SQLite the exact decimal text is compared as integer 1/10000 units."""
+    low, high = bounds
+    if dialect != "sqlite":
+        return [c for c in (None if low is None else column >= low, None if high is None else column <= high)
+                if c is not None]
+    scaled = sa.cast(sa.func.round(sa.cast(column, sa.Float) * 10_000), sa.BigInteger)
+    out = []
+    if low is not None:
+        out.append(scaled >= int((low * 10_000).to_integral_value(rounding=ROUND_CEILING)))
+    if high is not None:
+        out.append(scaled <= int((high * 10_000).to_integral_value(rounding=ROUND_FLOOR)))
+    return out
+
+
 def warehouse_rows(f: OrderFilter, *, engine: sa.Engine, shop: str) -> Iterator[OrderSummary]:
     """The synced orders matching ``f``, newest id first (see the module)."""
     from oc_connector.warehouse.orders_schema import opencart_orders as o
@@ -247,10 +262,7 @@ def warehouse_rows(f: OrderFilter, *, engine: sa.Engine, shop: str) -> Iterator[
     if f.store is not None:
         where.append(o.c.store_id == f.store)
     where += [*_days(o.c.date_added, f.added), *_days(o.c.date_modified, f.modified)]
-    if f.total[0] is not None:
-        where.append(o.c.total >= f.total[0])
-    if f.total[1] is not None:
-        where.append(o.c.total <= f.total[1])
+    where += _total_range(o.c.total, f.total, dialect=engine.dialect.name)
     query = sa.select(
         o.c.order_id, o.c.firstname, o.c.lastname, o.c.order_status, o.c.date_added, o.c.date_modified,
         o.c.total, o.c.email, o.c.store_id, o.c.order_status_id,

@@ -88,10 +88,10 @@ def test_a_date_range_reads_only_the_pages_it_needs(sb: Sandbox, admin: AdminCli
 
 
 def test_warehouse_order_queries_equal_the_shop_tables_as_of_the_last_sync(
-    sb: Sandbox, api: OpenCartClient, sqlite_engine: sa.Engine
+    sb: Sandbox, api: OpenCartClient, warehouse_engine: sa.Engine
 ) -> None:
-    OrderSync(api, sqlite_engine, SyncOptions(shop="sb", workers=2, gap_tolerance=10, batch_size=50)).run()
-    orders = Orders(api=None, warehouse=sqlite_engine, shop="sb")
+    OrderSync(api, warehouse_engine, SyncOptions(shop="sb", workers=2, gap_tolerance=10, batch_size=50)).run()
+    orders = Orders(api=None, warehouse=warehouse_engine, shop="sb")
     start = len(sb.request_log)
     for f in FILTERS:
         rows = orders.query(**f)
