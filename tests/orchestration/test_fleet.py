@@ -175,9 +175,11 @@ def test_a_shop_that_grows_past_its_last_partition_gets_a_new_one(
         assert list(request.partition_keys) == ["31-40", "41-50"]
 
 
-def _validate(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _validate(env: dict[str, str], cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """``dagster definitions validate`` run from ``cwd``, with its instance storage kept in ``home``."""
     dagster = Path(sys.executable).with_name("dagster")
-    base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DAGSTER_HOME": str(cwd)}
+    home.mkdir(exist_ok=True)
+    base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DAGSTER_HOME": str(home)}
     return subprocess.run(  # the installed dagster CLI, fixed arguments
         [str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
         cwd=cwd, env=base | env, capture_output=True, text=True, check=False, timeout=300,
@@ -188,6 +190,6 @@ def test_dagster_definitions_validate_loads_a_two_shop_file_and_no_file(tmp_path
     path = tmp_path / "fleet.toml"
     path.write_text(FLEET, encoding="utf-8")
     for env in ({"OC_CONNECTOR_CONFIG": str(path)}, {}):  # no secret set: EnvVars, resolved at run time
-        out = _validate(env, ROOT)
+        out = _validate(env, ROOT, tmp_path / "dagster_home")
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
         assert "Validation successful" in out.stdout + out.stderr
