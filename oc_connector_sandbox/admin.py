@@ -11,6 +11,7 @@ Markup comes from :mod:`admin_pages` / :mod:`admin_views`, rules from :mod:`admi
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import secrets
 import sqlite3
@@ -241,18 +242,48 @@ class AdminApp:
     def _settings_page(
         self, request: _Request, token: str, can_modify: bool
     ) -> tuple[str, list[tuple[str, str]], str]:
-        """The Local tab's time zone select of System > Settings (3.0.3.x), as the shop renders it."""
+        """System > Settings as 3.0.5.0 renders it: the Local tab's time zone and the Option tab's
+        processing and complete status checkbox lists (every status by name, the shop's own checked)."""
         current = str(self._state.get_setting("config_timezone", "UTC"))
         chosen = ' selected="selected"'
         options = "".join(
             f'<option value="{zone}"{chosen if zone == current else ""}>{zone}</option>'
             for zone in dict.fromkeys(["UTC", "Europe/London", "Europe/Berlin", "America/New_York", current])
         )
+        statuses = self._state.db.execute(
+            "SELECT order_status_id, name FROM oc_order_status WHERE language_id = 1 ORDER BY name"
+        ).fetchall()
         return self._html(
-            "<!DOCTYPE html><html><body><form id=\"form-setting\"><div class=\"tab-pane\" id=\"tab-local\">"
+            "<!DOCTYPE html><html><body><form id=\"form-setting\">"
+            '<div class="tab-pane" id="tab-option">'
+            + self._status_checkboxes(
+                statuses, "config_processing_status", "input-process-status", "Processing Order Status"
+            )
+            + self._status_checkboxes(
+                statuses, "config_complete_status", "input-complete-status", "Complete Order Status"
+            )
+            + "</div>"
+            '<div class="tab-pane" id="tab-local">'
             '<label class="col-sm-2 control-label" for="input-timezone">Time Zone</label>'
             f'<select name="config_timezone" id="input-timezone" class="form-control">{options}</select>'
             "</div></form></body></html>"
+        )
+
+    def _status_checkboxes(self, statuses: list[Any], key: str, input_id: str, label: str) -> str:
+        checked = {str(s) for s in self._state.get_setting(key, [])}
+        mark = ' checked="checked"'
+        boxes = "".join(
+            '<div class="checkbox"><label> '
+            f'<input type="checkbox" name="{key}[]" value="{sid}"{mark if str(sid) in checked else ""} />'
+            f"\n{html.escape(str(name))}\n</label></div>"
+            for sid, name in statuses
+        )
+        return (
+            '<div class="form-group">'
+            f'<label class="col-sm-2 control-label" for="{input_id}">'
+            f'<span data-toggle="tooltip">{label}</span></label>'
+            '<div class="col-sm-10"><div class="well well-sm" style="height: 150px; overflow: auto;">'
+            f"{boxes}</div></div></div>"
         )
 
     # -- order history ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from oc_connector.admin.html import (
     parse_coupon_list,
     parse_form_errors,
     parse_order_history,
+    parse_order_status_settings,
     parse_voucher_form,
     parse_voucher_list,
 )
@@ -32,6 +33,7 @@ from oc_connector.admin.records import (
     CouponForm,
     CouponRow,
     ListPage,
+    OrderStatusSettings,
     VoucherForm,
     VoucherRow,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "ListPage",
     "OrderLine",
     "OrderListRow",
+    "OrderStatusSettings",
     "OrderTotalLine",
     "OrderVoucherLine",
     "ProductListRow",
@@ -67,6 +70,7 @@ __all__ = [
     "parse_order_history",
     "parse_order_list",
     "parse_order_page",
+    "parse_order_status_settings",
     "parse_product_list",
     "parse_voucher_form",
     "parse_voucher_list",

@@ -30,6 +30,7 @@ from oc_connector.admin.html import (
     parse_coupon_list,
     parse_form_errors,
     parse_order_history,
+    parse_order_status_settings,
     parse_voucher_form,
     parse_voucher_list,
     select_value,
@@ -40,6 +41,7 @@ from oc_connector.admin.records import (
     CouponForm,
     CouponRow,
     ListPage,
+    OrderStatusSettings,
     VoucherForm,
     VoucherRow,
 )
@@ -295,6 +297,18 @@ class AdminClient(AdminReads):
             AdminError: the admin user may not open ``setting/setting``.
         """
         return select_value(self._request("setting/setting").text, "config_timezone")
+
+    def order_status_settings(self) -> OrderStatusSettings:
+        """The shop's processing and complete order statuses (System > Settings > Option).
+
+        Returns:
+            ``config_processing_status`` and ``config_complete_status`` as status id sets.
+
+        Raises:
+            AdminError: the admin user may not open ``setting/setting``.
+            AdminPageError: the page has no readable status lists.
+        """
+        return parse_order_status_settings(self._request("setting/setting").text)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ from oc_connector.admin.records import (
     CouponForm,
     CouponRow,
     ListPage,
+    OrderStatusSettings,
     VoucherForm,
     VoucherRow,
 )
-from oc_connector.errors import AdminError
+from oc_connector.errors import AdminError, AdminPageError
 
 T = TypeVar("T")
 
@@ -245,6 +246,28 @@ def _value(form: Tag, name: str) -> str:
 def select_value(html: str, name: str) -> str | None:
     """The selected option of the page's ``<select name=...>`` (None: no such select or no choice)."""
     return _selected(BeautifulSoup(html, "html.parser"), name) or None
+
+
+def parse_order_status_settings(html: str) -> OrderStatusSettings:
+    """The checked ``config_processing_status[]`` / ``config_complete_status[]`` boxes of ``setting/setting``.
+
+    Raises:
+        AdminPageError: the page has no such checkbox list, or one has nothing checked (the shop
+            refuses to save that, so the page is not the settings form).
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    sets: dict[str, frozenset[int]] = {}
+    for key in ("config_processing_status", "config_complete_status"):
+        boxes = soup.find_all("input", attrs={"type": "checkbox", "name": f"{key}[]"})
+        values = [str(b.get("value", "")) for b in boxes if b.has_attr("checked")]
+        if not boxes or not values:
+            raise AdminPageError("no checked status", page="setting/setting", field=key)
+        if not all(v.isdigit() for v in values):
+            raise AdminPageError(f"unreadable status ids {values!r}", page="setting/setting", field=key)
+        sets[key] = frozenset(int(v) for v in values)
+    return OrderStatusSettings(
+        processing=sets["config_processing_status"], complete=sets["config_complete_status"]
+    )
 
 
 def _selected(form: Tag, name: str) -> str | None:

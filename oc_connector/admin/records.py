@@ -148,3 +148,17 @@ class AdminHistoryRow:
 
 def _dec(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class OrderStatusSettings:
+    """The shop's own order status sets from System > Settings > Option (``setting/setting``).
+
+    Attributes:
+        processing: ``config_processing_status``: entering one of these subtracts stock and
+            confirms coupons, vouchers and rewards.
+        complete: ``config_complete_status``: vouchers sold become usable.
+    """
+
+    processing: frozenset[int]
+    complete: frozenset[int]

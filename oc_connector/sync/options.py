@@ -104,7 +104,10 @@ class SyncResult:
     details_fallbacks: int = 0
     products: int = 0
     customers: int = 0
-    #: every admin request of the run (login, details, lists, history)
+    #: where the run's processing and complete statuses come from: ``read from the shop`` (its
+    #: admin settings, recorded in ``opencart_revenue_statuses``) or ``not read: <why>``
+    revenue_statuses: str = "not read: no admin credentials"
+    #: every admin request of the run (login, details, lists, history, settings)
     admin_requests: int = 0
     #: the adaptive concurrency limit at the end of the run (0: a fixed worker count)
     concurrency_limit: int = 0

@@ -10,7 +10,8 @@ With an admin client, every new or changed order (and every order whose details 
 yet) also gets its lines, totals and sold vouchers replaced in the same batch transaction (read as
 :mod:`oc_connector.sync.details` describes), and each run first refreshes ``opencart_products``
 (the whole catalogue, needed to map invoice lines to product ids) and ``opencart_customers`` (new
-customers, see :func:`~oc_connector.sync.details.read_new_customers`). A soft-deleted order keeps
+customers, see :func:`~oc_connector.sync.details.read_new_customers`) and records the shop's
+processing and complete statuses (:mod:`oc_connector.sync.statuses`). A soft-deleted order keeps
 its detail rows, as it keeps its order row: filter on ``opencart_orders._deleted_at``.
 """
 
@@ -65,6 +66,7 @@ from oc_connector.sync.options import (
 )
 from oc_connector.sync.queries import loaded_ids, reread_ids
 from oc_connector.sync.state import read_hwm, record_run, set_hwm
+from oc_connector.sync.statuses import record_shop_statuses
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.warehouse.transactions import begin_write
 from oc_connector.wire.concurrency import AdaptiveConcurrency
@@ -268,6 +270,7 @@ class OrderSync:
         try:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
+            statuses = record_shop_statuses(self._admin, self._engine, shop=self._opt.shop)
             if self._details_state == "loaded":
                 self._refresh_dimensions(tally)
             hwm_after = body(tally, hwm_before)
@@ -300,6 +303,7 @@ class OrderSync:
                 details_fallbacks=tally.fallbacks,
                 products=tally.products,
                 customers=tally.customers,
+                revenue_statuses=statuses,
                 admin_requests=self._admin_requests() - admin_before,
                 **_concurrency_report(adaptive, changes_before, clock_at_start),
             )

@@ -7,7 +7,9 @@ current status is in either set, the rule OpenCart's own sales reports follow. R
 the connector's own setting (OpenCart has none): orders there were sales and are reported as
 refunds.
 
-The table holds the sets a shop was configured with. A shop, or a kind, without rows uses the
+The table holds the sets a shop was configured with: read from its admin settings by each sync run
+that has admin credentials (``source='admin'``, :mod:`oc_connector.sync.statuses`), or given with
+:func:`set_revenue_statuses` (``source='configured'``). A shop, or a kind, without rows uses the
 3.0 install defaults (spec section 8): the marts apply them in SQL, so changing a shop's statuses
 changes every mart at once (``mart_orders.is_revenue`` is a view column, never stored per order).
 """

@@ -44,6 +44,7 @@ ADMIN_ROUTES = (
     "customer/customer",
     "sale/order/invoice",
     "sale/order/info",
+    "setting/setting",
 )
 
 

@@ -3,8 +3,8 @@
 The sync runs with admin credentials, so the order lines and totals are loaded too.
 
 The sandbox keeps money as decimal text: its sums in Python Decimal are the truth the marts must
-meet exactly. The shop's processing and complete statuses are read from its settings and recorded
-with set_revenue_statuses, as the sync will from the admin settings page.
+meet exactly. The sync reads the shop's processing and complete statuses from its admin settings
+page and records them (opencart_revenue_statuses).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from oc_connector.admin.client import AdminClient
 from oc_connector.api.client import OpenCartClient
 from oc_connector.secret import Secret
 from oc_connector.sync.run import OrderSync, SyncOptions
-from oc_connector.warehouse.revenue import set_revenue_statuses
 from oc_connector.wire.ratelimit import RateLimit
 from oc_connector.wire.retry import RetryPolicy
 from oc_connector_sandbox import Sandbox
@@ -62,12 +61,6 @@ def _sync(sb: Sandbox, engine: sa.Engine) -> None:
     finally:
         client.close()
         admin.close()
-    keys = ("config_processing_status", "config_complete_status")  # as on the admin settings page
-    settings = {k: sb.state.get_setting(k, []) for k in keys}
-    set_revenue_statuses(
-        engine, shop="sb", processing=settings["config_processing_status"],
-        complete=settings["config_complete_status"], source="admin",
-    )
 
 
 def _shop_orders(sb: Sandbox) -> list[dict[str, Any]]:
