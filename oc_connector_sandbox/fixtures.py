@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -14,7 +15,13 @@ from typing import Any
 from oc_connector_sandbox.orderinfo import ORDER_INFO_KEYS
 from oc_connector_sandbox.state import ShopState
 
-__all__ = ["ORDER_STATUSES", "load_recorded_fixtures", "load_reference_data", "random_key", "read_data"]
+__all__ = [
+    "ORDER_STATUSES",
+    "geography",
+    "load_recorded_fixtures", "load_reference_data",
+    "random_key",
+    "read_data",
+]
 
 ORDER_STATUSES = {
     1: "Pending",
@@ -38,21 +45,26 @@ CURRENCIES = [
     (2, "US Dollar", "USD", "$", "", "2", "1.00000000"),
     (3, "Euro", "EUR", "", "€", "2", "0.78460002"),
 ]
-COUNTRIES = [
-    (222, "United Kingdom", "GB", "GBR", "", 1),
-    (223, "United States", "US", "USA", "", 0),
-    (81, "Germany", "DE", "DEU", "", 1),
-]
-# Ids, names and codes as in OpenCart 3.0.5.0's install data (the recorded orders use 3563, 3624, 1256).
-ZONES = [
-    (3563, 222, "Lancashire", "LANCS"),
-    (3513, 222, "Aberdeen", "ABN"),
-    (3608, 222, "West Yorkshire", "YSW"),
-    (3624, 223, "California", "CA"),
-    (3655, 223, "New York", "NY"),
-    (1255, 81, "Bayern", "BAY"),
-    (1256, 81, "Berlin", "BER"),
-]
+Country = tuple[int, str, str, str, str, int, int]
+"""An ``oc_country`` row: id, name, ISO alpha-2 and alpha-3, address_format, postcode_required, status."""
+Zone = tuple[int, int, str, str, int]
+"""An ``oc_zone`` row: id, country_id, name, code, status."""
+
+
+@functools.cache
+def geography() -> tuple[tuple[Country, ...], tuple[Zone, ...]]:
+    """The ``oc_country`` and ``oc_zone`` rows of a fresh OpenCart 3.0.5.0 install (read once).
+
+    From ``data/geography.json``, extracted from the release's ``install/opencart.sql``: 253
+    countries (with their address formats) and 4,108 zones, ids as the installer gives them.
+    """
+    data = read_data("geography.json")
+    countries = tuple((int(c[0]), str(c[1]), str(c[2]), str(c[3]), str(c[4]), int(c[5]), int(c[6]))
+                      for c in data["countries"])
+    zones = tuple((int(z[0]), int(z[1]), str(z[2]), str(z[3]), int(z[4])) for z in data["zones"])
+    return countries, zones
+
+
 _KEY_CHARS = string.ascii_letters + string.digits
 
 
@@ -84,8 +96,9 @@ def load_reference_data(state: ShopState, *, api_key: str, admin_password: str) 
         db.executemany(
             "INSERT INTO oc_currency VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)", [(*c, now) for c in CURRENCIES]
         )
-        db.executemany("INSERT INTO oc_country VALUES (?, ?, ?, ?, ?, ?, 1)", COUNTRIES)
-        db.executemany("INSERT INTO oc_zone VALUES (?, ?, ?, ?, 1)", ZONES)
+        countries, zones = geography()
+        db.executemany("INSERT INTO oc_country VALUES (?, ?, ?, ?, ?, ?, ?)", countries)
+        db.executemany("INSERT INTO oc_zone VALUES (?, ?, ?, ?, ?)", zones)
         db.executemany("INSERT INTO oc_customer_group VALUES (?, 0, ?)", [(1, 1), (2, 2)])
         db.executemany(
             "INSERT INTO oc_customer_group_description VALUES (?, 1, ?, '')",

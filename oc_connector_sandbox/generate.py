@@ -7,6 +7,7 @@ history rows, :func:`insert_orders` writes them in chunks, :func:`iter_order_inf
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from typing import Any
 
-from oc_connector_sandbox.fixtures import CURRENCIES, ORDER_STATUSES, ZONES
+from oc_connector_sandbox.fixtures import CURRENCIES, ORDER_STATUSES, geography
 from oc_connector_sandbox.orderinfo import Lookups, order_info
 from oc_connector_sandbox.state import ShopState
 
@@ -72,10 +73,18 @@ METHODS = [
 ]
 # status weights: mostly complete/shipped/processing, some pending, canceled, missing (0)
 STATUS_WEIGHTS = [(5, 40), (3, 15), (2, 15), (1, 10), (7, 6), (0, 5), (11, 3), (15, 3), (10, 3)]
-ZONE_BY_COUNTRY: dict[int, list[tuple[int, str]]] = {}
-for _zid, _cid, _name, _code in ZONES:
-    ZONE_BY_COUNTRY.setdefault(_cid, []).append((_zid, _name))
-COUNTRY_NAMES = {222: "United Kingdom", 223: "United States", 81: "Germany"}
+# the zones generated addresses use, by country (install ids: Lancashire, Aberdeen, West Yorkshire,
+# California, New York, Bayern, Berlin); names, codes and address formats come from the install data
+ADDRESS_ZONES: dict[int, tuple[int, ...]] = {222: (3563, 3513, 3608), 223: (3624, 3655), 81: (1255, 1256)}
+
+
+@functools.cache
+def _places() -> tuple[dict[int, list[tuple[int, str]]], dict[int, tuple[str, str]]]:
+    """Zone choices (id, name) per country, and each country's (name, address_format)."""
+    countries, zones = geography()
+    names = {z[0]: z[2] for z in zones}
+    by_country = {cid: [(zid, names[zid]) for zid in ids] for cid, ids in ADDRESS_ZONES.items()}
+    return by_country, {c[0]: (c[1], c[4]) for c in countries}
 
 Generated = tuple[dict[str, Any], list[tuple[int, int, int, str, str]]]
 
@@ -102,13 +111,14 @@ def iter_orders(
     end = end or datetime(2026, 11, 1, 12, 0, 0)
     start = end - timedelta(days=365)
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    zone_choices, country_data = _places()
     order_id = start_id - 1
     for _ in range(n):
         order_id += 1 + (1 if rng.random() < 0.02 else 0)
         added = start + timedelta(seconds=rng.randrange(365 * 86400))
         status = rng.choices(statuses, weights)[0]
         country = rng.choice((222, 222, 223, 81))
-        zone_id, zone_name = rng.choice(ZONE_BY_COUNTRY[country])
+        zone_id, zone_name = rng.choice(zone_choices[country])
         cur = rng.choice(CURRENCIES)
         first, last = rng.choice(FIRST), rng.choice(LAST)
         registered = rng.random() < 0.6
@@ -166,11 +176,11 @@ def iter_orders(
                     f"{prefix}_address_2": "",
                     f"{prefix}_city": rng.choice(CITIES[country]),
                     f"{prefix}_postcode": f"{rng.randrange(10000, 99999)}",
-                    f"{prefix}_country": COUNTRY_NAMES[country],
+                    f"{prefix}_country": country_data[country][0],
                     f"{prefix}_country_id": country,
                     f"{prefix}_zone": zone_name,
                     f"{prefix}_zone_id": zone_id,
-                    f"{prefix}_address_format": "",
+                    f"{prefix}_address_format": country_data[country][1],
                     f"{prefix}_custom_field": "[]",
                 }
             )
@@ -329,8 +339,8 @@ def insert_order_lines(state: ShopState, order_ids: list[int], *, seed: int) -> 
 def iter_order_info(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     """Yield ``n`` generated orders shaped exactly like ``api/order/info``'s ``order`` object."""
     lookups = Lookups(
-        zones={z[0]: z[3] for z in ZONES},
-        countries={222: ("GB", "GBR"), 223: ("US", "USA"), 81: ("DE", "DEU")},
+        zones={z[0]: z[3] for z in geography()[1]},
+        countries={c[0]: (c[2], c[3]) for c in geography()[0]},
         statuses=ORDER_STATUSES,
         languages={1: "en-gb"},
         default_language="en-gb",
