@@ -10,24 +10,46 @@ Both ledgers are one :class:`Ledger` over their table (``opencart_voucher_ledger
 
 Every method opens its own transaction, so a run killed at any point leaves the ledger exactly at
 the last completed step, and the next run resumes from there.
+
+Before any shop call a run claims the rows it is about to work on (:meth:`Ledger.claim`: one
+conditional UPDATE that sets ``claimed_by`` only where nobody else holds the row, all of a batch or
+none), and clears the claim when the step is done (:meth:`Ledger.release`). Two runs that both got
+past the warehouse lock therefore never send the same request; a claim whose run has exited on this
+host, or that is older than ``stale_after``, is taken over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 
 from oc_connector.reverse.validation import Rejected, VoucherRequest
+from oc_connector.sync.locks import holder_is_dead
 from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
+from oc_connector.warehouse.transactions import begin_write
 
 __all__ = [
-    "CouponLedger", "CouponLedgerRow", "Ledger", "VoucherLedger", "VoucherLedgerRow", "unsettled_requests",
+    "CLAIM_STALE_AFTER", "CouponLedger", "CouponLedgerRow", "Ledger", "VoucherLedger", "VoucherLedgerRow",
+    "request_fields", "unsettled_requests",
 ]
+
+CLAIM_STALE_AFTER = timedelta(hours=1)
+"""A row claim older than this belongs to a run that is gone: another run may take it over."""
+
+
+def request_fields(request: VoucherRequest) -> dict[str, str]:
+    """The fields of a voucher request the ledger keeps (``request``), to tell a changed request."""
+    return {
+        "to_name": request.to_name, "to_email": request.to_email, "from_name": request.from_name,
+        "from_email": request.from_email, "amount": f"{Decimal(str(request.amount)):.4f}",
+        "voucher_theme_id": str(request.voucher_theme_id), "message": request.message,
+    }
 
 R = TypeVar("R")
 
@@ -53,6 +75,26 @@ class VoucherLedgerRow:
     attempts: int
     updated_at: datetime | None = None
     """When the row last changed (UTC, aware); for a sent batch, at or after its last send."""
+    request: Mapping[str, str] | None = None
+    """The request's fields as last issued (:func:`request_fields`), None on old rows."""
+    claimed_by: str | None = None
+    """The run working on the row now, or None."""
+
+    def changes(self, request: VoucherRequest) -> dict[str, tuple[str, str]]:
+        """Fields whose value differs from what this row issued: name -> (old, new)."""
+        new = request_fields(request)
+        if self.request is None:
+            old_amount = None if self.amount is None else f"{self.amount:.4f}"
+            if old_amount in (None, new["amount"]):
+                return {}
+            return {"amount": (old_amount or "", new["amount"])}
+        changed: dict[str, tuple[str, str]] = {}
+        for name, value in new.items():
+            before = str(self.request.get(name, ""))
+            fold = str.lower if name.endswith("_email") else str
+            if fold(before.strip()) != fold(value.strip()):
+                changed[name] = (before, value)
+        return changed
 
 
 @dataclass(frozen=True)
@@ -64,6 +106,10 @@ class CouponLedgerRow:
     state: str
     reason: str | None
     attempts: int
+
+
+class _ClaimLost(Exception):
+    """A claim reached fewer rows than asked (rolls the claim back)."""
 
 
 class Ledger(Generic[R]):
@@ -112,14 +158,17 @@ class Ledger(Generic[R]):
     def ensure(self, key: str, *, state: str, **values: Any) -> R:
         """Insert the row if absent (``attempts`` 0); return the stored row (an existing one is unchanged)."""
         stored = self._key(key)
-        with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(self._key_column).where(self._key_column == stored)).first()
-            if exists is None:
-                now = _now()
-                conn.execute(self.table.insert().values(
-                    {self._key_column.name: stored, "state": state, "attempts": 0, **self.inserted,
-                     "created_at": now, "updated_at": now, **values}
-                ))
+        try:
+            with self.engine.begin() as conn:
+                exists = conn.execute(sa.select(self._key_column).where(self._key_column == stored)).first()
+                if exists is None:
+                    now = _now()
+                    conn.execute(self.table.insert().values(
+                        {self._key_column.name: stored, "state": state, "attempts": 0, **self.inserted,
+                         "created_at": now, "updated_at": now, **values}
+                    ))
+        except sa.exc.IntegrityError:
+            pass  # another run inserted the same key in between: its row is the row
         row = self.get(key)
         assert row is not None  # noqa: S101 - present in a committed transaction
         return row
@@ -142,6 +191,54 @@ class Ledger(Generic[R]):
             changes["attempts"] = self.table.c.attempts + bump
         with self.engine.begin() as conn:
             conn.execute(self.table.update().where(self._key_column.in_(stored)).values(**changes))
+
+    def claim(self, keys: Sequence[str], *, holder: str,
+              stale_after: timedelta = CLAIM_STALE_AFTER) -> str | None:
+        """Claim the rows of ``keys`` for ``holder``, all or none, in one committed transaction.
+
+        The claim is one conditional UPDATE (only rows nobody else holds, or whose holder is dead
+        or expired); if it does not reach every row, nothing is claimed.
+
+        Returns:
+            None when every row is now claimed by ``holder``, else the live holder of one of them.
+        """
+        stored = [self._key(k) for k in keys]
+        if not stored:
+            return None
+        try:
+            return self._claim(stored, holder=holder, stale_after=stale_after)
+        except _ClaimLost:
+            return "another run"
+
+    def _claim(self, stored: list[str], *, holder: str, stale_after: timedelta) -> str | None:
+        t, key_col = self.table, self._key_column
+        now = _now()
+        with begin_write(self.engine) as conn:
+            held = conn.execute(sa.select(key_col, t.c.claimed_by, t.c.claimed_at).where(
+                key_col.in_(stored), t.c.claimed_by.is_not(None), t.c.claimed_by != holder)).all()
+            gone: list[str] = []
+            for row in held:
+                at = _aware(row.claimed_at)
+                if holder_is_dead(str(row.claimed_by)) or (at is not None and at < now - stale_after):
+                    gone.append(str(row.claimed_by))
+                else:
+                    return str(row.claimed_by)
+            free = sa.or_(t.c.claimed_by.is_(None), t.c.claimed_by == holder, t.c.claimed_by.in_(gone))
+            claimed = conn.execute(t.update().where(key_col.in_(stored), free)
+                                   .values(claimed_by=holder, claimed_at=now)).rowcount
+            if claimed != len(stored):
+                raise _ClaimLost  # another run claimed one in between: roll back, claim none
+        return None
+
+    def release(self, keys: Iterable[str], *, holder: str) -> None:
+        """Clear ``holder``'s claim on the rows of ``keys`` (rows claimed by another are left)."""
+        stored = [self._key(k) for k in keys]
+        if not stored:
+            return
+        t = self.table
+        with begin_write(self.engine) as conn:
+            conn.execute(t.update().where(self._key_column.in_(stored), t.c.claimed_by == holder)
+                         .values(claimed_by=None, claimed_at=None))
 
     def counts(self) -> dict[str, int]:
         """Number of rows per state."""
@@ -224,6 +321,8 @@ def _voucher_row(row: Any) -> VoucherLedgerRow:
         amount=None if row["amount"] is None else Decimal(str(row["amount"])),
         state=row["state"], reason=row["reason"], emailed=bool(row["emailed"]), attempts=int(row["attempts"]),
         updated_at=_aware(row["updated_at"]),
+        request=None if row.get("request") is None else json.loads(row["request"]),
+        claimed_by=row.get("claimed_by"),
     )
 
 

@@ -18,20 +18,24 @@ rerun re-checks it without writing it again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from oc_connector.errors import OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.codes import derive_code, derive_unique_code
-from oc_connector.reverse.ledger import VoucherLedger, unsettled_requests
+from oc_connector.reverse.ledger import VoucherLedger, request_fields, unsettled_requests
 from oc_connector.reverse.ports import StepHook, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck
 from oc_connector.reverse.upsert import Entity, classify, step, upsert
 from oc_connector.reverse.validation import Rejected, VoucherRequest
+from oc_connector.sync.locks import run_holder
 
 __all__ = [
-    "VOUCHERS", "IssueResult", "VoucherPlan", "issue_vouchers_admin", "plan_vouchers", "voucher_fields",
+    "VOUCHERS", "IssueResult", "VoucherPlan", "is_same_voucher", "issue_vouchers_admin", "plan_vouchers",
+    "voucher_fields",
 ]
 
 _COMPARED = (
@@ -90,6 +94,17 @@ VOUCHERS: Entity[VoucherRequest] = _Vouchers()
 """The voucher entity of the shared upsert."""
 
 
+def is_same_voucher(shop: Mapping[str, str], request: VoucherRequest) -> bool:
+    """True when the shop's voucher has this request's recipient (name, e-mail) and amount.
+
+    Such a voucher at the request's derived code is the request's own (issued by a run whose
+    ledger is gone), never a collision.
+    """
+    return (shop.get("to_name", "").strip() == request.to_name.strip()
+            and shop.get("to_email", "").strip().lower() == request.to_email.strip().lower()
+            and _amount(shop.get("amount") or "0") == _amount(request.amount))
+
+
 @dataclass
 class VoucherPlan:
     """What an issue run would do, computed without writing anything."""
@@ -139,18 +154,25 @@ def plan_vouchers(
 
 @dataclass(frozen=True)
 class IssueResult:
-    """Outcome of one request in an issue run."""
+    """Outcome of one request in an issue run.
+
+    ``action`` says what this run did in the shop: ``create``, ``update`` (a changed request, or a
+    voucher that differed), ``adopt`` (the shop already held this request's voucher, ledger had
+    none), ``none`` (already confirmed and unchanged: no shop call) or None (nothing decided:
+    rejected, failed before a write, or ``skipped`` while another run holds the request).
+    """
 
     request_key: str
     state: str
     code: str | None = None
     reason: str | None = None
+    action: str | None = None
 
 
 def issue_vouchers_admin(
     items: Sequence[VoucherRequest | Rejected], *, store: VoucherStore, ledger: VoucherLedger,
     prefix: str = "", length: int = 10, send_email: bool = False, attempts: int = 4,
-    hook: StepHook | None = None, redeem_check: RedeemCheck | None = None,
+    hook: StepHook | None = None, redeem_check: RedeemCheck | None = None, holder: str | None = None,
 ) -> list[IssueResult]:
     """Issue vouchers with chosen codes through the admin channel, exactly once per request.
 
@@ -165,6 +187,7 @@ def issue_vouchers_admin(
         hook: called after every committed step.
         redeem_check: when given, called with each code before it is confirmed (e.g.
             :class:`~oc_connector.reverse.redeem.SessionRedeemCheck`); off by default.
+        holder: the run's name in the ledger claims (default: a new one for this process).
 
     Returns:
         One result per input item, in order.
@@ -172,16 +195,39 @@ def issue_vouchers_admin(
     Raises:
         ConfigurationError: the code settings cannot produce a free code.
     """
+    holder = holder or run_holder("vouchers")
     results: list[IssueResult] = []
     for item in items:
         if isinstance(item, Rejected):
             row = ledger.ensure(item.key or "<empty>", channel="admin", state="rejected", reason=item.reason)
             results.append(IssueResult(item.key, row.state, row.code, row.reason))
             continue
-        results.append(_issue_one(item, store=store, ledger=ledger, prefix=prefix, length=length,
-                                  send_email=send_email, attempts=attempts, hook=hook,
-                                  redeem_check=redeem_check))
+        results.append(_claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
+                                send_email=send_email, attempts=attempts, hook=hook,
+                                redeem_check=redeem_check, holder=holder))
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        if result.state == "skipped" and isinstance(item, VoucherRequest):  # held by another run: once more
+            results[index] = _claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
+                                      send_email=send_email, attempts=attempts, hook=hook,
+                                      redeem_check=redeem_check, holder=holder)
     return results
+
+
+def _claimed(request: VoucherRequest, *, ledger: VoucherLedger, holder: str, **options: Any) -> IssueResult:
+    """One request under this run's ledger claim (``skipped`` while another run holds it)."""
+    key = request.request_key
+    row = ledger.ensure(key, channel="admin", state="pending", amount=request.amount,
+                        request=json.dumps(request_fields(request), sort_keys=True))
+    if row.state == "rejected" or row.channel != "admin":
+        reason = row.reason or f"already handled on the {row.channel} channel"
+        return IssueResult(key, row.state, row.code, reason)
+    other = ledger.claim([key], holder=holder)
+    if other is not None:
+        return IssueResult(key, "skipped", row.code, f"being issued by another run ({other})")
+    try:
+        return _issue_one(request, ledger=ledger, **options)
+    finally:
+        ledger.release([key], holder=holder)
 
 
 def _issue_one(
@@ -189,28 +235,44 @@ def _issue_one(
     send_email: bool, attempts: int, hook: StepHook | None, redeem_check: RedeemCheck | None = None,
 ) -> IssueResult:
     key = request.request_key
-    row = ledger.ensure(key, channel="admin", state="pending", amount=request.amount)
-    if row.state == "rejected" or row.channel != "admin":
-        reason = row.reason or f"already handled on the {row.channel} channel"
-        return IssueResult(key, row.state, row.code, reason)
+    row = ledger.get(key)  # read again under the claim: another run may have just finished it
+    assert row is not None  # noqa: S101 - ensured before the claim
     code = row.code
+    adopted = False
     if code is None:
         taken = ledger.codes_taken()
-        code = derive_unique_code(key, prefix=prefix, length=length,
-                                  taken=lambda c: c.upper() in taken or store.find(c) is not None)
+
+        def collides(candidate: str) -> bool:
+            nonlocal adopted
+            if candidate.upper() in taken:
+                return True  # another request of this ledger holds it
+            found = store.find(candidate)
+            adopted = found is not None and is_same_voucher(found[1], request)
+            return found is not None and not adopted  # held by a different voucher
+
+        code = derive_unique_code(key, prefix=prefix, length=length, taken=collides)
         ledger.mark(key, state="validated", code=code)
         step(hook, key, "validated")
-    if row.state != "confirmed" or (send_email and not row.emailed):
+    changed = sorted(row.changes(request)) if row.state == "confirmed" else []
+    action: str | None = "none"
+    note: str | None = None
+    if row.state != "confirmed" or changed or (send_email and not row.emailed):
         done = upsert(VOUCHERS, request, key=key, code=code, store=store, ledger=ledger, attempts=attempts,
                       hook=hook, verify=None if redeem_check is None else _redeemable(redeem_check))
+        action = "adopt" if adopted and done.action == "none" else done.action
         if done.state != "confirmed" or done.record_id is None:
-            return IssueResult(key, done.state, code, done.reason)
+            return IssueResult(key, done.state, code, done.reason, action)
+        ledger.mark(key, amount=request.amount, request=json.dumps(request_fields(request), sort_keys=True))
+        if changed and done.action == "update":
+            note = "updated: " + ", ".join(changed)
+        elif adopted:
+            note = "adopted: the shop already held this request's voucher"
         if send_email and not ledger_emailed(ledger, key):
             _send_once(store, ledger, key, done.record_id)
             step(hook, key, "emailed")
     final = ledger.get(key)
     assert final is not None  # noqa: S101
-    return IssueResult(key, final.state, final.code, final.reason)
+    return IssueResult(key, final.state, final.code, final.reason or note, action)
 
 
 def ledger_emailed(ledger: VoucherLedger, key: str) -> bool:

@@ -1,12 +1,15 @@
-"""The warehouse locks of the sync: the shop lock (``run``) and the id-range lock (``backfill``).
+"""The warehouse locks: the sync's shop and id-range locks, and the reverse-ETL lock.
+
+The reverse-ETL lock (:class:`ReverseLock`) lets one voucher issue / coupon push run per shop at a
+time.
 
 ``run()`` holds the shop's lock, the ``lock_holder``/``locked_at`` columns of its
 ``opencart_sync_state`` row: one incremental sync per shop at a time. A backfill holds instead a
 row of ``opencart_sync_range_lock`` (shop, first_id, last_id, holder, locked_at): disjoint id
 ranges of a shop are backfilled in parallel, and beside a ``run()``.
 
-Both locks are taken by one acquire loop: each attempt is one write transaction that looks at the
-current holders (the shop's holder, or the live holders of overlapping ranges), takes over those
+All three locks are taken by one acquire loop: each attempt is one write transaction that looks at
+the current holders (the shop's holder, or the live holders of overlapping ranges), takes over those
 that expired (not refreshed for ``stale_after``) or whose process of this host no longer exists
 (:func:`holder_is_dead`), and takes the lock when no live holder is left. Otherwise it polls every
 ``poll_s`` until ``wait`` has passed, then raises :class:`~oc_connector.errors.SyncLockedError`
@@ -23,6 +26,7 @@ with the transaction whatever happens. It was chosen over an advisory lock becau
 hashing of the shop key into the one bigint namespace that all applications of the database share
 and it is visible as an ordinary row lock; its cost is that it waits for an incremental run's batch
 commit, whose heartbeat updates the same row (milliseconds, once per sync or backfill start).
+The reverse lock serializes the same way on its own ``opencart_reverse_lock`` row.
 """
 
 from __future__ import annotations
@@ -31,18 +35,20 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Protocol
 
 import sqlalchemy as sa
 
 from oc_connector.errors import ConfigurationError, SyncLockedError
+from oc_connector.sync.load import upsert
 from oc_connector.sync.state import ensure_state_row
+from oc_connector.warehouse.ledger_schema import reverse_lock
 from oc_connector.warehouse.orders_schema import opencart_sync_range_lock, opencart_sync_state
 from oc_connector.warehouse.transactions import begin_write
 
-__all__ = ["RangeLock", "ShopLock", "SyncLock", "holder_is_dead"]
+__all__ = ["RangeLock", "ReverseLock", "ShopLock", "SyncLock", "holder_is_dead", "run_holder"]
 
 _ROW_LOCK_DIALECTS = frozenset({"postgresql", "mysql", "mariadb"})
 _DEFAULT_WAIT = timedelta(seconds=5)
@@ -83,6 +89,11 @@ def holder_is_dead(holder: str) -> bool:
     return False
 
 
+def run_holder(what: str = "run") -> str:
+    """A holder name for this process (``host:pid:what:nonce``), as :func:`holder_is_dead` reads it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{what}:{os.urandom(4).hex()}"
+
+
 class _Held(NamedTuple):
     """One current holder of (part of) the lock wanted."""
 
@@ -94,6 +105,10 @@ class _Held(NamedTuple):
 
 class _Claim(Protocol):
     """What the acquire loop needs from one kind of lock (all inside the attempt's transaction)."""
+
+    def _serialize(self, conn: sa.Connection) -> None:
+        """Make concurrent takers of this lock run their check-then-take one at a time."""
+        ...
 
     def _holders(self, conn: sa.Connection) -> list[_Held]:
         """Who holds the lock wanted, or a part of it, now (expired or dead ones included)."""
@@ -112,8 +127,8 @@ class _Claim(Protocol):
         ...
 
 
-def _serialize(conn: sa.Connection, shop: str) -> None:
-    """Make concurrent takers of the shop's locks run their check-then-take one at a time."""
+def _serialize_shop(conn: sa.Connection, shop: str) -> None:
+    """Make concurrent takers of the shop's sync locks run their check-then-take one at a time."""
     ensure_state_row(conn, shop)
     if conn.dialect.name in _ROW_LOCK_DIALECTS:
         t = opencart_sync_state
@@ -124,7 +139,6 @@ def _acquire(
     claim: _Claim,
     engine: sa.Engine,
     *,
-    shop: str,
     now: Callable[[], datetime],
     wait: timedelta,
     stale_after: timedelta,
@@ -138,7 +152,7 @@ def _acquire(
     deadline = time.monotonic() + wait.total_seconds()
     while True:
         with begin_write(engine) as conn:
-            _serialize(conn, shop)
+            claim._serialize(conn)
             current = now()
             blocker: _Held | None = None
             for held in claim._holders(conn):
@@ -187,7 +201,6 @@ class ShopLock:
         _acquire(
             self,
             self.engine,
-            shop=self.shop,
             now=self.now,
             wait=self.wait,
             stale_after=self.stale_after,
@@ -213,6 +226,9 @@ class ShopLock:
         """Release the lock if this holder still owns it."""
         with begin_write(self.engine) as conn:
             self._clear(conn, self.holder)
+
+    def _serialize(self, conn: sa.Connection) -> None:
+        _serialize_shop(conn, self.shop)
 
     def _holders(self, conn: sa.Connection) -> list[_Held]:
         t = opencart_sync_state
@@ -294,7 +310,6 @@ class RangeLock:
         _acquire(
             self,
             self.engine,
-            shop=self.shop,
             now=self.now,
             wait=self.wait,
             stale_after=self.stale_after,
@@ -330,6 +345,9 @@ class RangeLock:
             t.c.last_id == self.last_id,
             t.c.holder == self.holder,
         ]
+
+    def _serialize(self, conn: sa.Connection) -> None:
+        _serialize_shop(conn, self.shop)
 
     def _holders(self, conn: sa.Connection) -> list[_Held]:
         t = opencart_sync_range_lock
@@ -368,4 +386,109 @@ class RangeLock:
             f"ids {self.first_id}..{self.last_id} of shop {self.shop!r} overlap ids "
             f"{held.first_id}..{held.last_id}, being backfilled by {held.holder} "
             f"since {held.locked_at:%Y-%m-%d %H:%M:%S} UTC; retry later"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReverseLock:
+    """One reverse-ETL run per scope (a row of ``opencart_reverse_lock``): ``vouchers:<shop>`` etc.
+
+    Taken for a whole issue or push run by the same acquire loop as the sync's locks (an expired or
+    dead holder is taken over), refreshed by :meth:`refresh` as the run advances, released in
+    ``finally``. Exactly-once does not rest on it alone: every request is also claimed in its
+    ledger row before any shop call, so runs that get past the lock (a misconfigured scope, a lost
+    lock table) still never send the same request twice.
+
+    Attributes:
+        engine: the warehouse engine (schema upgraded).
+        scope: what is locked (``vouchers:https://shop.example``).
+        holder: who takes it (:func:`run_holder`).
+        now: clock returning naive UTC datetimes.
+        wait: how long to poll while another run holds the lock.
+        stale_after: a lock not refreshed for this long expires.
+        poll_s: pause between attempts, in seconds.
+    """
+
+    engine: sa.Engine
+    scope: str
+    holder: str
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
+    wait: timedelta = _DEFAULT_WAIT
+    stale_after: timedelta = _DEFAULT_STALE_AFTER
+    poll_s: float = _DEFAULT_POLL_S
+
+    def acquire(self) -> None:
+        """Take the lock, waiting up to ``wait``.
+
+        Raises:
+            SyncLockedError: another run kept the lock for the whole wait (the message names it).
+        """
+        _acquire(self, self.engine, now=self.now, wait=self.wait, stale_after=self.stale_after,
+                 poll_s=self.poll_s)
+
+    def refresh(self) -> None:
+        """Refresh the lock (its own transaction); raise when another run took it over.
+
+        Raises:
+            SyncLockedError: the lock expired and another run took it.
+        """
+        with begin_write(self.engine) as conn:
+            self.heartbeat(conn, now=self.now())
+
+    def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
+        """Refresh the lock inside ``conn``'s transaction.
+
+        Raises:
+            SyncLockedError: the lock expired and another run took it.
+        """
+        t = reverse_lock
+        kept = conn.execute(
+            t.update().where(t.c.scope == self.scope, t.c.lock_holder == self.holder).values(locked_at=now)
+        ).rowcount
+        if kept != 1:
+            raise SyncLockedError(f"the lock of {self.scope!r} was taken over by another run; stopping")
+
+    def release(self) -> None:
+        """Release the lock if this holder still owns it."""
+        with begin_write(self.engine) as conn:
+            self._clear(conn, self.holder)
+
+    def __enter__(self) -> ReverseLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def _serialize(self, conn: sa.Connection) -> None:
+        upsert(conn, reverse_lock, [{"scope": self.scope}], keys=("scope",), update=())
+        if conn.dialect.name in _ROW_LOCK_DIALECTS:
+            t = reverse_lock
+            conn.execute(sa.select(t.c.scope).where(t.c.scope == self.scope).with_for_update()).all()
+
+    def _holders(self, conn: sa.Connection) -> list[_Held]:
+        t = reverse_lock
+        row = conn.execute(sa.select(t.c.lock_holder, t.c.locked_at).where(t.c.scope == self.scope)).one()
+        return [] if row.lock_holder is None else [_Held(str(row.lock_holder), row.locked_at)]
+
+    def _evict(self, conn: sa.Connection, held: _Held) -> None:
+        self._clear(conn, held.holder)
+
+    def _clear(self, conn: sa.Connection, holder: str) -> None:
+        t = reverse_lock
+        conn.execute(t.update().where(t.c.scope == self.scope, t.c.lock_holder == holder)
+                     .values(lock_holder=None, locked_at=None))
+
+    def _take(self, conn: sa.Connection, current: datetime) -> bool:
+        t = reverse_lock
+        taken = conn.execute(t.update().where(t.c.scope == self.scope, t.c.lock_holder.is_(None))
+                             .values(lock_holder=self.holder, locked_at=current)).rowcount
+        return bool(taken == 1)
+
+    def _refusal(self, held: _Held) -> str:
+        return (
+            f"another run of {self.scope!r} is running: held by {held.holder} "
+            f"since {held.locked_at:%Y-%m-%d %H:%M:%S} UTC (waited {self.wait.total_seconds():g} s); "
+            "retry later (a holder that has exited on this host, or not refreshed for "
+            f"{self.stale_after.total_seconds() / 60:g} min, is taken over)"
         )

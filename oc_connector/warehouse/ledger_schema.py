@@ -19,11 +19,16 @@ Ledgers (written by the connector, committed after every step so a killed run re
     known to exist before the batch was last sent, where a reconciliation scan starts), code, amount,
     state (pending,
     validated, rejected, issued, confirmed, failed), reason, emailed, attempts, created_at,
-    updated_at.
+    updated_at, request (JSON of the fields last issued, to tell a changed request), claimed_by /
+    claimed_at (the run working on the row now: claimed before any shop call, cleared after).
 
 ``opencart_coupon_ledger``
     code (lower-cased), state (same set, plus ``unchanged``), action (create/update/none), reason,
-    attempts, created_at, updated_at.
+    attempts, created_at, updated_at, claimed_by, claimed_at.
+
+``opencart_reverse_lock``
+    scope (``vouchers:<shop>`` / ``coupons:<shop>``), lock_holder, locked_at: one reverse-ETL run
+    per scope at a time (:class:`oc_connector.sync.locks.ReverseLock`).
 """
 
 from __future__ import annotations
@@ -69,6 +74,9 @@ voucher_ledger = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request", sa.Text, nullable=True),
+    sa.Column("claimed_by", sa.String(128), nullable=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint(f"state IN {VOUCHER_STATES!r}", name="ck_voucher_ledger_state"),
     sa.CheckConstraint("channel IN ('admin', 'order')", name="ck_voucher_ledger_channel"),
 )
@@ -103,5 +111,15 @@ coupon_ledger = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_by", sa.String(128), nullable=True),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint(f"state IN {COUPON_STATES!r}", name="ck_coupon_ledger_state"),
+)
+
+reverse_lock = sa.Table(
+    "opencart_reverse_lock",
+    metadata,
+    sa.Column("scope", sa.String(255), primary_key=True),
+    sa.Column("lock_holder", sa.String(128), nullable=True),
+    sa.Column("locked_at", sa.DateTime, nullable=True),
 )

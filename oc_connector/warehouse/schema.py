@@ -16,7 +16,7 @@ from oc_connector.warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
@@ -26,6 +26,8 @@ SCHEMA_VERSION = 6
 5: ``opencart_sync_state.feed_day`` (the admin change feed's cursor).
 6: exact money on SQLite (decimal text, converted once by migrate.convert_sqlite_money);
    ``opencart_revenue_statuses`` (which statuses count as revenue, per shop).
+7: ``opencart_reverse_lock``; ledger row claims (``claimed_by``/``claimed_at``) and the voucher
+   ledger's ``request`` fields.
 """
 
 __all__ = [
