@@ -6,6 +6,12 @@ fields into its current form and post the full form, or do nothing when it alrea
 read back and compare. Unknown outcomes (reset after the shop committed) are reconciled by reading
 again before any resend. Each step is committed to ``opencart_coupon_ledger``. The steps after
 ``validated`` are :func:`~oc_connector.reverse.upsert.upsert` with :class:`CouponEntity`.
+
+The shop is the source of truth: a coupon that already has the code and the request's fields is
+``unchanged`` (adopted, nothing written) whatever the ledger holds, so a rerun against an empty
+warehouse writes nothing. Each code is claimed in its ledger row before any shop call and released
+after (:meth:`~oc_connector.reverse.ledger.Ledger.claim`): two overlapping runs never write the same
+code; a code another run holds is retried once at the end of the pass, then reported ``skipped``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from oc_connector.reverse.ledger import CouponLedger
 from oc_connector.reverse.ports import CouponStore, StepHook
 from oc_connector.reverse.upsert import Entity, Refused, classify, step, upsert
 from oc_connector.reverse.validation import CouponRequest, Rejected
+from oc_connector.sync.locks import run_holder
 
 __all__ = [
     "CouponEntity", "CouponPlan", "CouponResult", "coupon_defaults", "merge_coupon", "plan_coupons",
@@ -165,7 +172,7 @@ def plan_coupons(items: Iterable[CouponRequest | Rejected], *, store: CouponStor
 
 def push_coupons(
     items: Sequence[CouponRequest | Rejected], *, store: CouponStore, ledger: CouponLedger,
-    attempts: int = 4, today: date | None = None, hook: StepHook | None = None,
+    attempts: int = 4, today: date | None = None, hook: StepHook | None = None, holder: str | None = None,
 ) -> list[CouponResult]:
     """Upsert coupons by code through the admin channel, exactly once per code.
 
@@ -176,10 +183,12 @@ def push_coupons(
         attempts: write rounds before a code is marked ``failed``.
         today: date used for a new coupon's default start (tests pin it).
         hook: called after every committed step.
+        holder: the run's name in the ledger claims (default: a new one for this process).
 
     Returns:
         One result per item, in order.
     """
+    holder = holder or run_holder("coupons")
     results: list[CouponResult] = []
     for item in items:
         if isinstance(item, Rejected):
@@ -190,17 +199,28 @@ def push_coupons(
                 ledger.mark(item.key, state="rejected", reason=item.reason)
             results.append(CouponResult(item.key, "rejected", None, item.reason))
             continue
-        results.append(_push_one(item, store=store, ledger=ledger, attempts=attempts, today=today, hook=hook))
+        results.append(_push_one(item, store=store, ledger=ledger, attempts=attempts, today=today, hook=hook,
+                                 holder=holder))
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        if result.state == "skipped" and isinstance(item, CouponRequest):  # held by another run: once more
+            results[index] = _push_one(item, store=store, ledger=ledger, attempts=attempts, today=today,
+                                       hook=hook, holder=holder)
     return results
 
 
 def _push_one(
     request: CouponRequest, *, store: CouponStore, ledger: CouponLedger, attempts: int,
-    today: date | None, hook: StepHook | None,
+    today: date | None, hook: StepHook | None, holder: str,
 ) -> CouponResult:
     ledger.ensure(request.code, state="validated")
-    ledger.mark(request.code, state="validated", reason=None)
-    step(hook, request.code, "validated")
-    done = upsert(CouponEntity(today=today), request, key=request.code, code=request.code, store=store,
-                  ledger=ledger, attempts=attempts, hook=hook)
+    other = ledger.claim([request.code], holder=holder)
+    if other is not None:
+        return CouponResult(request.code, "skipped", None, f"being pushed by another run ({other})")
+    try:
+        ledger.mark(request.code, state="validated", reason=None)
+        step(hook, request.code, "validated")
+        done = upsert(CouponEntity(today=today), request, key=request.code, code=request.code, store=store,
+                      ledger=ledger, attempts=attempts, hook=hook)
+    finally:
+        ledger.release([request.code], holder=holder)
     return CouponResult(request.code, done.state, done.action, done.reason)

@@ -139,6 +139,9 @@ class Ledger(Generic[R]):
     def _row(self, row: Any) -> R:
         raise NotImplementedError
 
+    def _key_of(self, row: R) -> str:
+        raise NotImplementedError
+
     def get(self, key: str) -> R | None:
         """The row of a key, or None."""
         with self.engine.connect() as conn:
@@ -147,11 +150,17 @@ class Ledger(Generic[R]):
             ).mappings().first()
         return None if row is None else self._row(row)
 
-    def rows(self, *, states: Sequence[str] | None = None) -> list[R]:
-        """All rows (optionally only those in ``states``), ordered by key."""
+    def rows(self, *, states: Sequence[str] | None = None, keys: Sequence[str] | None = None) -> list[R]:
+        """All rows (optionally only those in ``states``, only those of ``keys``), ordered by key."""
         query = sa.select(self.table).order_by(self._key_column)
         if states is not None:
             query = query.where(self.table.c.state.in_(list(states)))
+        if keys is not None:
+            stored = [self._key(k) for k in keys]
+            if len(stored) > 500:  # stay under the bound-parameter limits: filter in Python
+                wanted = set(stored)
+                return [r for r in self.rows(states=states) if self._key(self._key_of(r)) in wanted]
+            query = query.where(self._key_column.in_(stored))
         with self.engine.connect() as conn:
             return [self._row(r) for r in conn.execute(query).mappings()]
 
@@ -256,6 +265,9 @@ class VoucherLedger(Ledger[VoucherLedgerRow]):
     def _row(self, row: Any) -> VoucherLedgerRow:
         return _voucher_row(row)
 
+    def _key_of(self, row: VoucherLedgerRow) -> str:
+        return row.request_key
+
     def max_order_id(self) -> int | None:
         """The highest order id any request is recorded with, or None."""
         with self.engine.connect() as conn:
@@ -283,6 +295,9 @@ class CouponLedger(Ledger[CouponLedgerRow]):
 
     def _row(self, row: Any) -> CouponLedgerRow:
         return _coupon_row(row)
+
+    def _key_of(self, row: CouponLedgerRow) -> str:
+        return row.code
 
 
 def unsettled_requests(

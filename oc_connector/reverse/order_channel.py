@@ -4,21 +4,37 @@ The catalog API cannot choose codes: the shop creates vouchers with random codes
 ``order/add`` and they become usable once the order reaches a complete status. Exactly-once rests on
 the batch id written into the order comment:
 
-1. requests without a batch are grouped (``batch_size``) under a stable id derived from their keys,
-   recorded in the ledger (``validated``);
-2. before ``add_order`` the batch is marked as sent (``attempts + 1``, committed);
-3. a batch that was sent but has no order id (``OutcomeUnknown``, or the run was killed) is
+1. requests without a batch are grouped (``batch_size``, in key order) under a stable id derived
+   from their keys (:func:`batch_id_for`), recorded in the ledger (``validated``) by one
+   conditional UPDATE per batch (only rows still without a batch; all of a run's batches or none,
+   so two runs at once never group one request twice);
+2. the batch is claimed in the ledger (:meth:`~oc_connector.reverse.ledger.Ledger.claim`, all its
+   rows or none) before any shop call and released after; a batch another run holds is retried
+   once at the end of the pass, then reported ``skipped``;
+3. a batch this ledger never sent is looked for in the shop first (:mod:`.batch_orders`: the admin
+   order list, the warehouse's synced orders, or a bounded scan): the shop, not the ledger, is the
+   source of truth, so a rerun against a lost or empty warehouse adopts the orders already sold
+   and sends no ``order/add``;
+4. before ``add_order`` the batch is marked as sent (``attempts + 1``, committed);
+5. a batch that was sent but has no order id (``OutcomeUnknown``, or the run was killed) is
    reconciled before anything is re-sent: order ids are scanned upward from the batch's
    ``order_floor`` (the highest order id the ledger knew when the batch was last sent, else
    ``scan_from``) for an order whose comment carries the batch id; found -> adopted, not found
    after ``scan_misses`` consecutive missing ids -> safe to send again (on a fresh login);
-4. the order id is recorded (``issued``), then the order is moved to a complete status after
+6. the order id is recorded (``issued``), then the order is moved to a complete status after
    checking its current status (``confirmed``).
+
+A sold voucher cannot be edited through the catalog API: a request whose fields changed after its
+batch was sent (same ``request_key``, another amount or recipient) is reported ``rejected`` with a
+reason naming the fields; its ledger row keeps its state, and the batch keeps the fields it was
+sent with. Give the new voucher a new ``request_key``, or use the admin channel.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,9 +51,13 @@ from oc_connector.errors import (
     OutcomeUnknown,
     PermissionDenied,
 )
-from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, unsettled_requests
+from oc_connector.reverse.batch_orders import BatchOrders, ScanOrders
+from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, request_fields, unsettled_requests
 from oc_connector.reverse.ports import StepHook
 from oc_connector.reverse.validation import Rejected, VoucherRequest
+from oc_connector.sync.locks import run_holder
+from oc_connector.warehouse.ledger_schema import voucher_ledger
+from oc_connector.warehouse.transactions import begin_write
 
 if TYPE_CHECKING:
     from oc_connector.api.cart import CartSession
@@ -166,8 +186,10 @@ class OrderChannelSettings:
         complete_status_id: the status that makes vouchers usable (a ``config_complete_status``).
         complete_status_ids: statuses that already count as complete.
         notify: e-mail the customer when completing.
-        scan_from: first order id to scan when the ledger knows none.
+        scan_from: first order id to scan when the ledger knows none (and, without admin
+            credentials or synced orders, where the look for a batch sold by another ledger starts).
         scan_misses: consecutive missing order ids that end a reconciliation scan.
+        scan_limit: order ids read at most per run by that look (:class:`~.batch_orders.ScanOrders`).
         checkout_attempts: checkouts of one batch in a run; a checkout whose session the shop
             drops (``PermissionDenied``: the refused call did not run, the cart is gone) is started
             again on a new login.
@@ -187,6 +209,7 @@ class OrderChannelSettings:
     notify: bool = False
     scan_from: int = 1
     scan_misses: int = 20
+    scan_limit: int = 10_000
     checkout_attempts: int = 5
     settle_s: float = 60.0
 
@@ -276,41 +299,143 @@ def issue_vouchers_order(
     items: Sequence[VoucherRequest | Rejected], *, client: OrderClientLike, ledger: VoucherLedger,
     settings: OrderChannelSettings, hook: StepHook | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC), sleep: Callable[[float], None] = time.sleep,
+    orders: BatchOrders | None = None, holder: str | None = None,
 ) -> dict[str, str]:
     """Issue vouchers in orders through the catalog API, exactly once per request.
 
     ``now`` (aware UTC) and ``sleep`` time the wait of ``settings.settle_s`` (injectable for tests).
 
+    Args:
+        items: validated requests and rejected rows.
+        client: the catalog API client.
+        ledger: the voucher ledger.
+        settings: the channel's settings.
+        hook: called after every committed step.
+        now: clock (aware UTC).
+        sleep: pause.
+        orders: where a batch this ledger never sent is looked for before it is sent (default: a
+            :class:`~.batch_orders.ScanOrders` from ``settings.scan_from``).
+        holder: the run's name in the ledger claims (default: a new one for this process).
+
     Returns:
-        Request key -> final ledger state.
+        Request key -> final state: the ledger's, ``rejected`` for a changed request whose voucher
+        was already sold (the ledger row keeps its state; its ``reason`` says which fields), or
+        ``skipped`` for a batch another run still held.
 
     Raises:
-        ConfigurationError: the payment method is not offered (names the extension to enable).
+        ConfigurationError: the payment method is not offered (names the extension to enable), or
+            the default scan could not reach the end of the shop's orders.
     """
+    holder = holder or run_holder("vouchers")
+    orders = orders or ScanOrders(client, start=settings.scan_from, misses=settings.scan_misses,
+                                  limit=settings.scan_limit)
     requests: dict[str, VoucherRequest] = {}
     seen: set[str] = set()
+    refused: set[str] = set()
     for item in items:
         if isinstance(item, Rejected):
             seen.add(item.key or "<empty>")
             ledger.ensure(item.key or "<empty>", channel="order", state="rejected", reason=item.reason)
-        else:
-            ledger.ensure(item.request_key, channel="order", state="pending", amount=item.amount)
-            requests[item.request_key] = item
-    rows = {r.request_key: r for r in ledger.rows() if r.request_key in requests and r.channel == "order"}
-    unbatched = sorted(k for k, r in rows.items() if r.batch_id is None and r.state != "rejected")
-    for start in range(0, len(unbatched), settings.batch_size):
-        chunk = unbatched[start:start + settings.batch_size]
-        ledger.mark_many(chunk, state="validated", batch_id=batch_id_for(chunk))
-        _step(hook, chunk[0], "batched")
-    batches: dict[str, list[VoucherLedgerRow]] = {}
-    for row in ledger.rows():
-        if row.request_key in requests and row.batch_id and row.state not in ("confirmed", "rejected"):
-            batches.setdefault(row.batch_id, []).append(row)
-    for batch_id, members in sorted(batches.items()):
-        _run_batch(batch_id, members, requests=requests, client=client, ledger=ledger,
-                   settings=settings, hook=hook, clock=_Clock(now, sleep))
+            continue
+        fields = json.dumps(request_fields(item), sort_keys=True)
+        row = ledger.ensure(item.request_key, channel="order", state="pending", amount=item.amount,
+                            request=fields)
+        requests[item.request_key] = item
+        changed = row.changes(item) if row.channel == "order" else {}
+        if not changed:
+            continue
+        if row.attempts == 0 and row.order_id is None and row.state in ("pending", "validated", "failed"):
+            # not sold yet: the batch is sold with the new fields
+            ledger.mark(item.request_key, amount=item.amount, request=fields)
+            continue
+        refused.add(item.request_key)
+        ledger.mark(item.request_key, reason=_changed_reason(changed))
+        if row.request is not None:  # a batch is resent as it was first sent
+            requests[item.request_key] = _as_sent(item, row.request)
+    _assign_batches(ledger, requests, settings=settings, hook=hook)
+    clock = _Clock(now, sleep)
+    skipped: list[list[str]] = []
+    for keys in _open_batches(ledger, requests):
+        if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
+                              hook=hook, clock=clock, orders=orders, holder=holder):
+            skipped.append(keys)
+    still = [keys for keys in skipped  # held by another run: once more, then report them skipped
+             if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
+                                   hook=hook, clock=clock, orders=orders, holder=holder)]
     seen.update(requests)
-    return {r.request_key: r.state for r in ledger.rows() if r.request_key in seen}
+    states = {r.request_key: r.state for r in ledger.rows() if r.request_key in seen}
+    states.update({k: "skipped" for keys in still for k in keys if states.get(k) != "confirmed"})
+    states.update({k: "rejected" for k in refused})
+    return states
+
+
+def _changed_reason(changed: Mapping[str, tuple[str, str]]) -> str:
+    parts = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in sorted(changed.items()))
+    return (f"request changed after its voucher was sold ({parts}): a voucher sold through an order "
+            "cannot be edited on the order channel; use a new request_key or the admin channel")
+
+
+def _as_sent(request: VoucherRequest, fields: Mapping[str, str]) -> VoucherRequest:
+    """The request as its batch was first sent (from the ledger's ``request`` fields)."""
+    return dataclasses.replace(
+        request, to_name=fields["to_name"], to_email=fields["to_email"], from_name=fields["from_name"],
+        from_email=fields["from_email"], amount=Decimal(fields["amount"]),
+        voucher_theme_id=int(fields["voucher_theme_id"]), message=fields["message"],
+    )
+
+
+def _assign_batches(ledger: VoucherLedger, requests: Mapping[str, VoucherRequest], *,
+                    settings: OrderChannelSettings, hook: StepHook | None, rounds: int = 5) -> None:
+    """Group the run's unbatched requests, each chunk by one conditional UPDATE; all chunks or none."""
+    t = voucher_ledger
+    for _ in range(rounds):
+        rows = ledger.rows(keys=list(requests))
+        unbatched = sorted(r.request_key for r in rows
+                           if r.channel == "order" and r.batch_id is None and r.state != "rejected")
+        if not unbatched:
+            return
+        chunks = [unbatched[i:i + settings.batch_size] for i in range(0, len(unbatched), settings.batch_size)]
+        try:
+            with begin_write(ledger.engine) as conn:
+                for chunk in chunks:
+                    done = conn.execute(t.update().where(t.c.request_key.in_(chunk), t.c.batch_id.is_(None))
+                                        .values(state="validated", batch_id=batch_id_for(chunk),
+                                                updated_at=datetime.now(UTC))).rowcount
+                    if done != len(chunk):
+                        raise _Raced
+        except _Raced:
+            continue  # another run grouped some of them in between: read again
+        for chunk in chunks:
+            _step(hook, chunk[0], "batched")
+        return
+
+
+class _Raced(Exception):
+    """Another run changed the rows a conditional update expected (rolls it back)."""
+
+
+def _open_batches(ledger: VoucherLedger, requests: Mapping[str, VoucherRequest]) -> list[list[str]]:
+    """The keys of each batch of the run's requests not yet confirmed, by batch id."""
+    batches: dict[str, list[str]] = {}
+    for row in ledger.rows(keys=list(requests)):
+        if row.batch_id and row.state not in ("confirmed", "rejected"):
+            batches.setdefault(row.batch_id, []).append(row.request_key)
+    return [keys for _batch_id, keys in sorted(batches.items())]
+
+
+def _claimed_batch(keys: list[str], *, ledger: VoucherLedger, holder: str,
+                   requests: Mapping[str, VoucherRequest], **options: Any) -> bool:
+    """Run one batch under this run's claim of all its rows; False when another run holds one."""
+    if ledger.claim(keys, holder=holder) is not None:
+        return False
+    try:
+        members = [r for r in ledger.rows(keys=keys)  # read again under the claim
+                   if r.state not in ("confirmed", "rejected")]
+        if members and members[0].batch_id:
+            _run_batch(members[0].batch_id, members, requests=requests, ledger=ledger, **options)
+    finally:
+        ledger.release(keys, holder=holder)
+    return True
 
 
 @dataclass(frozen=True)
@@ -334,10 +459,15 @@ def _settle(batch_id: str, members: list[VoucherLedgerRow], *, settle_s: float, 
 def _run_batch(
     batch_id: str, members: list[VoucherLedgerRow], *, requests: Mapping[str, VoucherRequest],
     client: OrderClientLike, ledger: VoucherLedger, settings: OrderChannelSettings, hook: StepHook | None,
-    clock: _Clock,
+    clock: _Clock, orders: BatchOrders,
 ) -> None:
     keys = [m.request_key for m in members]
     order_id = next((m.order_id for m in members if m.order_id), None)
+    if order_id is None and all(m.attempts == 0 for m in members):
+        order_id = orders.find(batch_id)  # never sent from this ledger: was it sold from another?
+        if order_id is not None:
+            ledger.mark_many(keys, state="issued", order_id=order_id, reason=None)
+            _step(hook, keys[0], "adopted")
     if order_id is None and any(m.attempts > 0 for m in members):
         _settle(batch_id, members, settle_s=settings.settle_s, clock=clock)
         floors = [m.order_floor for m in members if m.order_floor is not None]
