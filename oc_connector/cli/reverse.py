@@ -26,9 +26,21 @@ Voucher channels (``--channel``):
   (scanning up from the last known order id, else ``--scan-from``), once ``--settle-s`` (60) have
   passed since the batch was sent: the shop may still be writing an order whose answer was lost.
 
-Every run writes ``FILE.results.csv`` beside the input (one line per row: key, state, code,
-order_id, reason; formula-like cells neutralised). The ledgers live in the warehouse (``WAREHOUSE_URL``), so
-running the same file again issues nothing twice and resumes an interrupted run. ``--dry-run``
+Exactly once however it is run: a run takes the warehouse lock of its scope (``vouchers:SHOP`` /
+``coupons:SHOP``, ``--shop``, default ``default``); a second run waits ``--lock-wait`` seconds (10)
+and then exits naming the holder (a holder that has exited on this host is taken over). Each
+request is also claimed in its ledger row before any shop call. The shop is the source of truth:
+with a lost or another warehouse, a voucher already at the request's derived code with its
+recipient and amount, a coupon already as requested, or an order already carrying a batch's marker
+(looked for in the admin order list when admin credentials are set, else in the warehouse's synced
+orders of ``--shop``, else by a scan of at most ``--scan-limit`` order ids from ``--scan-from``)
+is adopted, not sent again. A changed request (same key, new amount or recipient) updates the
+voucher on the admin channel and is rejected, naming the fields, on the order channel.
+
+Every run writes ``FILE.results.csv`` beside the input (one line per row: key, state, action,
+code, order_id, reason; formula-like cells neutralised). The ledgers live in the warehouse
+(``WAREHOUSE_URL``), so running the same file again issues nothing twice and resumes an interrupted
+run. ``--dry-run``
 prints the plan and writes neither the shop nor the ledger.
 """
 
@@ -36,8 +48,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +64,7 @@ from oc_connector.cli.environment import shop_from_environment, warehouse_engine
 from oc_connector.cli.errors import EXIT_REJECTED
 from oc_connector.errors import OpenCartError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
+from oc_connector.reverse.batch_orders import BatchOrders, batch_orders_for
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.csvio import read_rows, results_path, write_results
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
@@ -64,13 +79,14 @@ from oc_connector.reverse.redeem import SessionRedeemCheck
 from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
 from oc_connector.settings import ShopSettings, build_admin_client, build_client
+from oc_connector.sync.locks import ReverseLock, run_holder
 from oc_connector.warehouse.migrate import upgrade
 
 VOUCHER_COLUMNS = ("request_key", "to_name", "to_email", "from_name", "from_email", "amount",
                    "voucher_theme_id", "message")
 COUPON_COLUMNS = ("code", "name", "type", "discount", "total", "logged", "shipping", "date_start",
                   "date_end", "uses_total", "uses_customer", "status")
-RESULT_COLUMNS = ("key", "state", "code", "order_id", "reason")
+RESULT_COLUMNS = ("key", "state", "action", "code", "order_id", "reason")
 
 T = TypeVar("T")
 
@@ -96,6 +112,20 @@ def voucher_store() -> VoucherStore:
 def order_client() -> OpenCartClient:
     """The catalog API client from the environment (tests replace this)."""
     return build_client(shop_from_environment())
+
+
+def order_admin() -> AdminClient | None:
+    """The admin client when admin credentials are set, for the order list (tests replace this)."""
+    try:
+        settings = shop_from_environment()
+    except click.UsageError:
+        return None  # the catalog client came from elsewhere (tests): no admin channel either
+    return build_admin_client(settings)
+
+
+def _run_lock(engine: sa.Engine, *, scope: str, wait_s: float, holder: str) -> ReverseLock:
+    """The warehouse lock of one reverse-ETL run (entered by the caller)."""
+    return ReverseLock(engine=engine, scope=scope, holder=holder, wait=timedelta(seconds=wait_s))
 
 
 def coupon_store() -> CouponStore:
@@ -160,10 +190,13 @@ def _finish(results: Sequence[Mapping[str, object]], *, done_before: set[str], v
     """Say what this run did, list rejected rows (first 10), exit 3 if any (unless allowed).
 
     ``done_before``: keys already confirmed before this run (the ledger's view), so a rerun says
-    "sent 0 (all 60 already issued)" instead of repeating the first run's counts.
+    "sent 0 (all 60 already issued)" instead of repeating the first run's counts; rows whose
+    ``action`` is ``adopt`` or ``none`` (nothing sent) count as already done too.
     """
     confirmed = [r for r in results if r.get("state") == "confirmed"]
-    new = [r for r in confirmed if r.get("key") not in done_before]
+    # adopted (the shop already held it: another warehouse issued it) counts as already done
+    new = [r for r in confirmed
+           if r.get("key") not in done_before and r.get("action") not in ("adopt", "none")]
     already = len(confirmed) - len(new)
     line = f"{verb} {len(new)}"
     if already and not new:
@@ -197,7 +230,8 @@ def vouchers() -> None:
 
 
 def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
-                 settings: OrderChannelSettings, allow_rejected: bool) -> None:
+                 settings: OrderChannelSettings, allow_rejected: bool, shop_key: str,
+                 lock_wait: float) -> None:
     ledger = _voucher_ledger(dry_run=dry_run)
     if dry_run:
         plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
@@ -209,22 +243,49 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
     before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
     valid = sum(1 for i in items if isinstance(i, VoucherRequest))
     with click.progressbar(length=-(-valid // settings.batch_size), label="issuing voucher orders") as bar:
+        steps: dict[str, str] = {}
+
         def progress(key: str, step: str) -> None:
+            if step in ("adopted", "issued"):
+                steps[key] = step  # the batch's first key stands for the batch
             if step == "confirmed":
                 bar.update(1)
 
-        with order_client() as client:
+        holder = run_holder("vouchers")
+        with order_client() as client, _run_lock(ledger.engine, scope=f"vouchers:{shop_key}",
+                                                 wait_s=lock_wait, holder=holder):
+            orders: BatchOrders = batch_orders_for(
+                client, scan_from=settings.scan_from, misses=settings.scan_misses, limit=settings.scan_limit,
+                customer=f"{settings.issuer.firstname} {settings.issuer.lastname}", admin=order_admin(),
+                engine=ledger.engine, shop=shop_key)
             states = issue_vouchers_order(items, client=client, ledger=ledger, settings=settings,
-                                          hook=progress)
+                                          hook=progress, orders=orders, holder=holder)
     rows_by_key = {r.request_key: r for r in ledger.rows()}
+    done = {rows_by_key[k].batch_id: step for k, step in steps.items() if k in rows_by_key}
     results: list[dict[str, object]] = []
     for key in dict.fromkeys(i.request_key if isinstance(i, VoucherRequest) else i.key or "<empty>"
                              for i in items):
         state, row = states.get(key, "pending"), rows_by_key.get(key)
         results.append({"key": key, "state": state, "order_id": row.order_id if row else None,
+                        "action": _order_action(state, done.get(row.batch_id) if row else None),
                         "code": row.code if row else None, "reason": row.reason if row else None})
     _write(file, results)
     _finish(results, done_before=before, verb="sent", noun="vouchers", allow_rejected=allow_rejected)
+
+
+def _order_action(state: str, step: str | None) -> str | None:
+    """What the order channel did for a row: ``sell`` (sent), ``adopt`` (found in the shop), ``none``."""
+    if state in ("rejected", "skipped"):
+        return None
+    if step is not None:
+        return {"issued": "sell", "adopted": "adopt"}[step]
+    return "none" if state == "confirmed" else None
+
+
+_SHOP_OPTION = click.option("--shop", "shop_key", default="default", show_default=True,
+                            help="Shop key: the scope of the run's warehouse lock (and of synced orders).")
+_LOCK_WAIT_OPTION = click.option("--lock-wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
+                                 help="Seconds to wait for another run of the same shop before exiting.")
 
 
 @vouchers.command("issue")
@@ -261,15 +322,21 @@ def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_
               help="First order id scanned when reconciling an unknown order/add outcome.")
 @click.option("--settle-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="Seconds after a batch's lost order/add before its order is looked for.")
+@click.option("--scan-limit", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Order ids read at most when looking for a batch sold from another warehouse "
+                   "(without admin credentials or synced orders).")
+@_SHOP_OPTION
+@_LOCK_WAIT_OPTION
 @_ALLOW_REJECTED
 def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool, check_redeemable: bool,
-          allow_rejected: bool, **options: Any) -> None:
+          allow_rejected: bool, shop_key: str, lock_wait: float, scan_limit: int, **options: Any) -> None:
     """Issue the gift vouchers listed in FILE (CSV)."""
     items = _read_csv(file, parse_voucher_rows, required=VOUCHER_COLUMNS)
     if channel == "order":
         try:
-            _issue_order(file, items, dry_run=dry_run, settings=order_channel_settings(**options),
-                         allow_rejected=allow_rejected)
+            settings = dataclasses.replace(order_channel_settings(**options), scan_limit=scan_limit)
+            _issue_order(file, items, dry_run=dry_run, settings=settings, allow_rejected=allow_rejected,
+                         shop_key=shop_key, lock_wait=lock_wait)
         except OpenCartError as exc:
             raise click.ClickException(str(exc)) from exc
         return
@@ -286,16 +353,20 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
         api = order_client() if check_redeemable else None
         redeem = SessionRedeemCheck(client=api) if api is not None else None
         results = []
+        holder = run_holder("vouchers")
         with contextlib.ExitStack() as stack:
+            stack.enter_context(_run_lock(ledger.engine, scope=f"vouchers:{shop_key}", wait_s=lock_wait,
+                                          holder=holder))
             if api is not None:
                 stack.enter_context(api)
             with click.progressbar(items, label="issuing vouchers") as bar:
                 for item in bar:
                     results += issue_vouchers_admin([item], store=store, ledger=ledger, prefix=prefix,
-                                                    send_email=send_email, redeem_check=redeem)
+                                                    send_email=send_email, redeem_check=redeem, holder=holder)
     except OpenCartError as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = [{"key": r.request_key, "state": r.state, "code": r.code, "reason": r.reason} for r in results]
+    rows = [{"key": r.request_key, "state": r.state, "action": r.action, "code": r.code, "reason": r.reason}
+            for r in results]
     _write(file, rows)
     _finish(rows, done_before=before, verb="sent", noun="vouchers", allow_rejected=allow_rejected)
 
@@ -308,8 +379,10 @@ def coupons() -> None:
 @coupons.command("push")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@_SHOP_OPTION
+@_LOCK_WAIT_OPTION
 @_ALLOW_REJECTED
-def push(file: Path, dry_run: bool, allow_rejected: bool) -> None:
+def push(file: Path, dry_run: bool, allow_rejected: bool, shop_key: str, lock_wait: float) -> None:
     """Upsert the coupons listed in FILE (CSV) by code."""
     items = _read_csv(file, parse_coupon_rows, required=("code",))
     try:
@@ -323,12 +396,15 @@ def push(file: Path, dry_run: bool, allow_rejected: bool) -> None:
         ledger = CouponLedger(engine=engine)
         before = {r.code.upper() for r in ledger.rows() if r.state == "confirmed"}
         results = []
-        with click.progressbar(items, label="pushing coupons") as bar:
+        holder = run_holder("coupons")
+        with _run_lock(engine, scope=f"coupons:{shop_key}", wait_s=lock_wait, holder=holder), \
+                click.progressbar(items, label="pushing coupons") as bar:
             for item in bar:
-                results += push_coupons([item], store=store, ledger=ledger)
+                results += push_coupons([item], store=store, ledger=ledger, holder=holder)
     except OpenCartError as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = [{"key": r.code, "state": r.state, "code": r.code, "reason": r.reason} for r in results]
+    rows = [{"key": r.code, "state": r.state, "action": r.action, "code": r.code, "reason": r.reason}
+            for r in results]
     _write(file, rows)
     _finish([{**r, "key": str(r["key"] or "").upper()} for r in rows], done_before=before, verb="written",
             noun="coupons", allow_rejected=allow_rejected)

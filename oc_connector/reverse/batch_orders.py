@@ -33,7 +33,10 @@ from oc_connector.errors import ConfigurationError, NotFoundError
 from oc_connector.sync.state import read_hwm
 from oc_connector.warehouse.orders_schema import opencart_orders
 
-__all__ = ["AdminOrders", "BatchOrders", "OrderInfoLike", "ScanOrders", "WarehouseOrders", "markers"]
+__all__ = [
+    "AdminOrders", "BatchOrders", "OrderInfoLike", "ScanOrders", "WarehouseOrders", "batch_orders_for",
+    "markers",
+]
 
 _MARKER = re.compile(r"ocv-[0-9a-f]{16}")
 
@@ -185,3 +188,26 @@ class AdminOrders:
                     for marker in markers(info.get("comment")):
                         self._found.setdefault(marker, order_id)
         return self._found.get(batch_id)
+
+
+def batch_orders_for(
+    client: OrderInfoLike, *, scan_from: int, misses: int, limit: int, customer: str,
+    admin: AdminOrderListLike | None = None, engine: sa.Engine | None = None, shop: str | None = None,
+) -> BatchOrders:
+    """The best source a run has (see the module doc): admin list, synced orders, else a scan.
+
+    Args:
+        client: reads orders (catalog API).
+        scan_from: where a scan starts when nothing better covers the shop.
+        misses: consecutive missing ids that end a scan.
+        limit: ids a scan reads at most per run.
+        customer: the issuer's ``firstname lastname`` (admin list filter).
+        admin: the admin client, when admin credentials are given.
+        engine: the warehouse, for its synced orders.
+        shop: the sync's shop key of those orders.
+    """
+    if admin is not None:
+        return AdminOrders(admin, client=client, customer=customer)
+    if engine is not None and shop is not None and WarehouseOrders.covers(engine, shop=shop):
+        return WarehouseOrders(engine, shop=shop, client=client, misses=misses, limit=limit)
+    return ScanOrders(client, start=scan_from, misses=misses, limit=limit)
