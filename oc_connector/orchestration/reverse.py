@@ -2,7 +2,15 @@
 
 Each job has one op that reads the pending rows of ``opencart_voucher_requests`` /
 ``opencart_coupon_requests``, validates them, pushes them (paced, reconciled, never blindly
-re-sent) and writes the ledgers; its output metadata holds the counts per ledger state.
+re-sent) and writes the ledgers; its output metadata holds the counts per ledger state and a
+``results`` table (one row per request: key, state, action, code, order id, reason).
+
+A retried or re-executed run issues nothing twice: the op holds the warehouse's reverse-ETL lock
+of its scope (``vouchers:<shop>`` / ``coupons:<shop>``, run config ``shop``, default the shop's
+resource key; a second run waits ``lock_wait_s`` and fails naming the holder), claims every
+request in its ledger row before any shop call, and adopts what the shop already holds (see
+``oc_connector.reverse``; the order channel looks for a batch's order in the warehouse's synced
+orders of ``shop`` when there are any, else by a bounded scan).
 
 Run config (op ``issue_vouchers_op`` / ``push_coupons_op``): ``dry_run`` (plan only, nothing
 written), ``channel`` (``admin`` or ``order``: an enum, a typo is refused when the run is
@@ -23,13 +31,18 @@ below, ``opencart_<shop>`` for those :func:`build_reverse_jobs` builds for a fle
 ``warehouse`` (``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
 from oc_connector.orchestration.metadata import LEDGER
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
+from oc_connector.reverse.batch_orders import batch_orders_for
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.order_channel import (
@@ -43,6 +56,7 @@ from oc_connector.reverse.redeem import SessionRedeemCheck
 from oc_connector.reverse.sources import pending_coupon_rows, pending_voucher_rows
 from oc_connector.reverse.validation import parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
+from oc_connector.sync.locks import ReverseLock, run_holder
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.wire.ratelimit import Limiter, RateLimit
 
@@ -79,6 +93,8 @@ class VoucherRunConfig(dg.Config):
     notify: bool = False
     scan_from: int = 1
     settle_s: float = 60.0
+    shop: str = ""
+    lock_wait_s: float = 10.0
 
 
 def _order_settings(config: VoucherRunConfig) -> OrderChannelSettings:
@@ -98,6 +114,26 @@ class CouponRunConfig(dg.Config):
 
     dry_run: bool = False
     per_second: float = 2.0
+    shop: str = ""
+    lock_wait_s: float = 10.0
+
+
+@contextmanager
+def _locked(engine: sa.Engine, scope: str, wait_s: float) -> Iterator[str]:
+    """Hold the reverse-ETL lock of ``scope`` for the op; yields the run's holder name."""
+    holder = run_holder("dagster")
+    with ReverseLock(engine=engine, scope=scope, holder=holder, wait=timedelta(seconds=wait_s)):
+        yield holder
+
+
+def _results_table(rows: Iterable[dict[str, Any]]) -> dg.MetadataValue:
+    """Per-row results as a markdown table (key, state, action, code, order id, reason)."""
+    lines = ["| key | state | action | code | order_id | reason |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = [str(r.get(c) or "").replace("|", "/")
+                 for c in ("key", "state", "action", "code", "order_id", "reason")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return dg.MetadataValue.md("\n".join(lines))
 
 
 def _write_limiter(per_second: float) -> Limiter:
@@ -138,10 +174,22 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
                     "rejected": len(oplan.rejected), "orders": oplan.orders, "calls": oplan.calls,
                     "total_value": float(oplan.total_value),
                 })
-            states = issue_vouchers_order(items, client=shop(context).get_client(), ledger=ledger,
-                                          settings=_order_settings(config))
+            settings = _order_settings(config)
+            client = shop(context).get_client()
+            with _locked(engine, f"vouchers:{config.shop or resource_key}", config.lock_wait_s) as holder:
+                issuer = settings.issuer
+                orders = batch_orders_for(
+                    client, scan_from=settings.scan_from, misses=settings.scan_misses,
+                    limit=settings.scan_limit, customer=f"{issuer.firstname} {issuer.lastname}",
+                    engine=engine, shop=config.shop or None)
+                states = issue_vouchers_order(items, client=client, ledger=ledger, settings=settings,
+                                              orders=orders, holder=holder)
             _ledger_written(context, ledger)
-            return dg.Output(len(states), metadata=_state_counts(ledger))
+            rows = {r.request_key: r for r in ledger.rows(keys=list(states))}
+            table = _results_table(
+                {"key": k, "state": v, "order_id": getattr(rows.get(k), "order_id", None),
+                 "reason": getattr(rows.get(k), "reason", None)} for k, v in states.items())
+            return dg.Output(len(states), metadata={**_state_counts(ledger), "results": table})
         store = PacedVoucherStore(AdminVoucherStore(admin=shop(context).get_admin_client()),
                                   limiter=_write_limiter(config.per_second))
         if config.dry_run:
@@ -153,11 +201,14 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
             })
         redeem = (SessionRedeemCheck(client=shop(context).get_client())
                   if config.check_redeemable else None)
-        results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
-                                       send_email=config.send_email, redeem_check=redeem)
+        with _locked(engine, f"vouchers:{config.shop or resource_key}", config.lock_wait_s) as holder:
+            results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
+                                           send_email=config.send_email, redeem_check=redeem, holder=holder)
         context.log.info("issued %d voucher requests", len(results))
         _ledger_written(context, ledger)
-        return dg.Output(len(results), metadata=_state_counts(ledger))
+        table = _results_table({"key": r.request_key, "state": r.state, "action": r.action, "code": r.code,
+                                "reason": r.reason} for r in results)
+        return dg.Output(len(results), metadata={**_state_counts(ledger), "results": table})
 
     @dg.op(name="push_coupons_op", required_resource_keys={resource_key, "warehouse"})
     def push_coupons_op(context: dg.OpExecutionContext, config: CouponRunConfig) -> dg.Output[int]:
@@ -174,8 +225,11 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
                 "unchanged": len(plan.unchanged), "rejected": len(plan.rejected), "calls": plan.calls,
             })
         ledger = CouponLedger(engine=engine)
-        results = push_coupons(items, store=store, ledger=ledger)
-        return dg.Output(len(results), metadata=_state_counts(ledger))
+        with _locked(engine, f"coupons:{config.shop or resource_key}", config.lock_wait_s) as holder:
+            results = push_coupons(items, store=store, ledger=ledger, holder=holder)
+        table = _results_table({"key": r.code, "state": r.state, "action": r.action, "code": r.code,
+                                "reason": r.reason} for r in results)
+        return dg.Output(len(results), metadata={**_state_counts(ledger), "results": table})
 
     @dg.job(description="Issue gift vouchers from opencart_voucher_requests, exactly once.")
     def issue_vouchers() -> None:
