@@ -11,7 +11,8 @@ The shop is the source of truth: a coupon that already has the code and the requ
 ``unchanged`` (adopted, nothing written) whatever the ledger holds, so a rerun against an empty
 warehouse writes nothing. Each code is claimed in its ledger row before any shop call and released
 after (:meth:`~oc_connector.reverse.ledger.Ledger.claim`): two overlapping runs never write the same
-code; a code another run holds is retried once at the end of the pass, then reported ``skipped``.
+code; a code another run holds is retried at the end of the pass once it is released (a bounded wait),
+else reported ``skipped``.
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ def push_coupons(
             continue
         results.append(_push_one(item, store=store, ledger=ledger, attempts=attempts, today=today, hook=hook,
                                  holder=holder))
+    ledger.wait_released([r.code for r in results if r.state == "skipped"], holder=holder)
     for index, (item, result) in enumerate(zip(items, results, strict=True)):
         if result.state == "skipped" and isinstance(item, CouponRequest):  # held by another run: once more
             results[index] = _push_one(item, store=store, ledger=ledger, attempts=attempts, today=today,

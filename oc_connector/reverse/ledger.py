@@ -21,6 +21,7 @@ host, or that is older than ``stale_after``, is taken over.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,9 @@ __all__ = [
 
 CLAIM_STALE_AFTER = timedelta(hours=1)
 """A row claim older than this belongs to a run that is gone: another run may take it over."""
+
+CLAIM_WAIT_S = 30.0
+"""How long a run waits, at the end of its pass, for the rows another run still holds."""
 
 
 def request_fields(request: VoucherRequest) -> dict[str, str]:
@@ -168,7 +172,7 @@ class Ledger(Generic[R]):
         """Insert the row if absent (``attempts`` 0); return the stored row (an existing one is unchanged)."""
         stored = self._key(key)
         try:
-            with self.engine.begin() as conn:
+            with begin_write(self.engine) as conn:
                 exists = conn.execute(sa.select(self._key_column).where(self._key_column == stored)).first()
                 if exists is None:
                     now = _now()
@@ -198,7 +202,7 @@ class Ledger(Generic[R]):
             changes["state"] = state
         if bump:
             changes["attempts"] = self.table.c.attempts + bump
-        with self.engine.begin() as conn:
+        with begin_write(self.engine) as conn:
             conn.execute(self.table.update().where(self._key_column.in_(stored)).values(**changes))
 
     def claim(self, keys: Sequence[str], *, holder: str,
@@ -238,6 +242,21 @@ class Ledger(Generic[R]):
             if claimed != len(stored):
                 raise _ClaimLost  # another run claimed one in between: roll back, claim none
         return None
+
+    def wait_released(self, keys: Sequence[str], *, holder: str, timeout_s: float = CLAIM_WAIT_S,
+                      poll_s: float = 0.2) -> None:
+        """Wait (at most ``timeout_s``) until no other run holds a claim on the rows of ``keys``."""
+        stored = [self._key(k) for k in keys]
+        t = self.table
+        deadline = time.monotonic() + timeout_s
+        while stored and time.monotonic() < deadline:
+            with self.engine.connect() as conn:
+                held = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                    self._key_column.in_(stored), t.c.claimed_by.is_not(None), t.c.claimed_by != holder,
+                )).scalar()
+            if not held:
+                return
+            time.sleep(poll_s)
 
     def release(self, keys: Iterable[str], *, holder: str) -> None:
         """Clear ``holder``'s claim on the rows of ``keys`` (rows claimed by another are left)."""

@@ -10,7 +10,7 @@ the batch id written into the order comment:
    so two runs at once never group one request twice);
 2. the batch is claimed in the ledger (:meth:`~oc_connector.reverse.ledger.Ledger.claim`, all its
    rows or none) before any shop call and released after; a batch another run holds is retried
-   once at the end of the pass, then reported ``skipped``;
+   at the end of the pass once released (a bounded wait), else reported ``skipped``;
 3. a batch this ledger never sent is looked for in the shop first (:mod:`.batch_orders`: the admin
    order list, the warehouse's synced orders, or a bounded scan): the shop, not the ledger, is the
    source of truth, so a rerun against a lost or empty warehouse adopts the orders already sold
@@ -359,6 +359,7 @@ def issue_vouchers_order(
         if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
                               hook=hook, clock=clock, orders=orders, holder=holder):
             skipped.append(keys)
+    ledger.wait_released([k for keys in skipped for k in keys], holder=holder)
     still = [keys for keys in skipped  # held by another run: once more, then report them skipped
              if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
                                    hook=hook, clock=clock, orders=orders, holder=holder)]

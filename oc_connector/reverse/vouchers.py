@@ -205,8 +205,10 @@ def issue_vouchers_admin(
         results.append(_claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
                                 send_email=send_email, attempts=attempts, hook=hook,
                                 redeem_check=redeem_check, holder=holder))
+    held = [r.request_key for r in results if r.state == "skipped"]
+    ledger.wait_released(held, holder=holder)  # held by another run: wait for it (bounded), then once more
     for index, (item, result) in enumerate(zip(items, results, strict=True)):
-        if result.state == "skipped" and isinstance(item, VoucherRequest):  # held by another run: once more
+        if result.state == "skipped" and isinstance(item, VoucherRequest):
             results[index] = _claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
                                       send_email=send_email, attempts=attempts, hook=hook,
                                       redeem_check=redeem_check, holder=holder)
