@@ -13,13 +13,16 @@ import json
 import logging
 import re
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 
@@ -59,6 +62,7 @@ __all__ = [
     "all_kinds",
     "count_leaks",
     "order_channel_available",
+    "record_posts",
     "record_tokens",
     "run_cell",
     "shop_secrets",
@@ -144,6 +148,28 @@ def record_tokens(sb: Sandbox) -> None:
 
     server.app = app
     sb.seen_tokens = seen  # type: ignore[attr-defined]
+
+
+def record_posts(sb: Sandbox) -> Counter[str]:
+    """Count every POST the shop serves, by route (the request log does not keep the method).
+
+    Writes of the admin channel are the POSTs of its forms: reading an edit form is a GET of the
+    same route. Returns the live counter.
+    """
+    server: Any = sb._server  # test-only peek: wrap the WSGI app the server calls
+    inner = server.app
+    posts: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REQUEST_METHOD") == "POST":
+            route = parse_qs(environ.get("QUERY_STRING", "")).get("route", [""])[0]
+            with lock:
+                posts[route] += 1
+        return inner(environ, start_response)
+
+    server.app = app
+    return posts
 
 
 def shop_secrets(sb: Sandbox) -> set[str]:

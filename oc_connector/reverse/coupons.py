@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from oc_connector.reverse.ledger import CouponLedger
+from oc_connector.reverse.ledger import HELD_ROUNDS, CouponLedger
 from oc_connector.reverse.ports import CouponStore, StepHook
 from oc_connector.reverse.upsert import Entity, Refused, classify, step, upsert
 from oc_connector.reverse.validation import CouponRequest, Rejected
@@ -202,11 +202,15 @@ def push_coupons(
             continue
         results.append(_push_one(item, store=store, ledger=ledger, attempts=attempts, today=today, hook=hook,
                                  holder=holder))
-    ledger.wait_released([r.code for r in results if r.state == "skipped"], holder=holder)
-    for index, (item, result) in enumerate(zip(items, results, strict=True)):
-        if result.state == "skipped" and isinstance(item, CouponRequest):  # held by another run: once more
-            results[index] = _push_one(item, store=store, ledger=ledger, attempts=attempts, today=today,
-                                       hook=hook, holder=holder)
+    for _ in range(HELD_ROUNDS):  # codes another run held: wait for it (bounded), then try them again
+        held = [r.code for r in results if r.state == "skipped"]
+        if not held:
+            break
+        ledger.wait_released(held, holder=holder)
+        for index, (item, result) in enumerate(zip(items, results, strict=True)):
+            if result.state == "skipped" and isinstance(item, CouponRequest):
+                results[index] = _push_one(item, store=store, ledger=ledger, attempts=attempts, today=today,
+                                           hook=hook, holder=holder)
     return results
 
 

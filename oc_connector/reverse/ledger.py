@@ -36,8 +36,8 @@ from oc_connector.warehouse.ledger_schema import coupon_ledger, voucher_ledger
 from oc_connector.warehouse.transactions import begin_write
 
 __all__ = [
-    "CLAIM_STALE_AFTER", "CouponLedger", "CouponLedgerRow", "Ledger", "VoucherLedger", "VoucherLedgerRow",
-    "request_fields", "unsettled_requests",
+    "CLAIM_STALE_AFTER", "CLAIM_WAIT_S", "HELD_ROUNDS", "CouponLedger", "CouponLedgerRow", "Ledger",
+    "VoucherLedger", "VoucherLedgerRow", "request_fields", "unsettled_requests",
 ]
 
 CLAIM_STALE_AFTER = timedelta(hours=1)
@@ -45,6 +45,9 @@ CLAIM_STALE_AFTER = timedelta(hours=1)
 
 CLAIM_WAIT_S = 30.0
 """How long a run waits, at the end of its pass, for the rows another run still holds."""
+
+HELD_ROUNDS = 5
+"""Rounds of wait-then-retry for rows another run held, before they are reported ``skipped``."""
 
 
 def request_fields(request: VoucherRequest) -> dict[str, str]:

@@ -52,7 +52,13 @@ from oc_connector.errors import (
     PermissionDenied,
 )
 from oc_connector.reverse.batch_orders import BatchOrders, ScanOrders
-from oc_connector.reverse.ledger import VoucherLedger, VoucherLedgerRow, request_fields, unsettled_requests
+from oc_connector.reverse.ledger import (
+    HELD_ROUNDS,
+    VoucherLedger,
+    VoucherLedgerRow,
+    request_fields,
+    unsettled_requests,
+)
 from oc_connector.reverse.ports import StepHook
 from oc_connector.reverse.validation import Rejected, VoucherRequest
 from oc_connector.sync.locks import run_holder
@@ -359,10 +365,14 @@ def issue_vouchers_order(
         if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
                               hook=hook, clock=clock, orders=orders, holder=holder):
             skipped.append(keys)
-    ledger.wait_released([k for keys in skipped for k in keys], holder=holder)
-    still = [keys for keys in skipped  # held by another run: once more, then report them skipped
-             if not _claimed_batch(keys, requests=requests, client=client, ledger=ledger, settings=settings,
-                                   hook=hook, clock=clock, orders=orders, holder=holder)]
+    for _ in range(HELD_ROUNDS):  # batches another run held: wait for it (bounded), then try again
+        if not skipped:
+            break
+        ledger.wait_released([k for keys in skipped for k in keys], holder=holder)
+        skipped = [keys for keys in skipped if not _claimed_batch(
+            keys, requests=requests, client=client, ledger=ledger, settings=settings, hook=hook, clock=clock,
+            orders=orders, holder=holder)]
+    still = skipped
     seen.update(requests)
     states = {r.request_key: r.state for r in ledger.rows() if r.request_key in seen}
     states.update({k: "skipped" for keys in still for k in keys if states.get(k) != "confirmed"})

@@ -26,7 +26,7 @@ from typing import Any
 
 from oc_connector.errors import OpenCartError, OutcomeUnknown, TransportError
 from oc_connector.reverse.codes import derive_code, derive_unique_code
-from oc_connector.reverse.ledger import VoucherLedger, request_fields, unsettled_requests
+from oc_connector.reverse.ledger import HELD_ROUNDS, VoucherLedger, request_fields, unsettled_requests
 from oc_connector.reverse.ports import StepHook, VoucherStore
 from oc_connector.reverse.redeem import RedeemCheck
 from oc_connector.reverse.upsert import Entity, classify, step, upsert
@@ -205,13 +205,16 @@ def issue_vouchers_admin(
         results.append(_claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
                                 send_email=send_email, attempts=attempts, hook=hook,
                                 redeem_check=redeem_check, holder=holder))
-    held = [r.request_key for r in results if r.state == "skipped"]
-    ledger.wait_released(held, holder=holder)  # held by another run: wait for it (bounded), then once more
-    for index, (item, result) in enumerate(zip(items, results, strict=True)):
-        if result.state == "skipped" and isinstance(item, VoucherRequest):
-            results[index] = _claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
-                                      send_email=send_email, attempts=attempts, hook=hook,
-                                      redeem_check=redeem_check, holder=holder)
+    for _ in range(HELD_ROUNDS):  # rows another run held: wait for it (bounded), then try them again
+        held = [r.request_key for r in results if r.state == "skipped"]
+        if not held:
+            break
+        ledger.wait_released(held, holder=holder)
+        for index, (item, result) in enumerate(zip(items, results, strict=True)):
+            if result.state == "skipped" and isinstance(item, VoucherRequest):
+                results[index] = _claimed(item, store=store, ledger=ledger, prefix=prefix, length=length,
+                                          send_email=send_email, attempts=attempts, hook=hook,
+                                          redeem_check=redeem_check, holder=holder)
     return results
 
 
