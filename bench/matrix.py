@@ -56,6 +56,7 @@ __all__ = [
     "FAST",
     "JOBS",
     "QUICK_RETRY",
+    "SCENARIOS",
     "UNSURVIVABLE",
     "Cell",
     "LogCapture",
@@ -77,6 +78,10 @@ JOBS = ("orders", "vouchers_admin", "vouchers_order", "coupons")
 UNSURVIVABLE = ("revoked_ip", "disabled_api_user")
 """Operator-side faults no retry can survive: the run must fail clearly, the rerun after the fix must
 complete exactly."""
+SCENARIOS = ("two_runs_at_once", "rerun_empty_warehouse")
+"""How a campaign is run rather than a shop fault, for the reverse-ETL jobs: two runs of it at once
+on one warehouse (no run lock: the ledger claims alone must keep it exact), and the completed
+campaign run again against another, empty warehouse (nothing may be written again)."""
 JOB_ROUTES: dict[str, tuple[str, ...]] = {
     "orders": ("api/login", "api/order/info"),
     "vouchers_admin": ("common/login", "sale/voucher", "sale/voucher/add", "sale/voucher/edit"),
@@ -94,9 +99,9 @@ _HTTP = tuple(sorted(k for k in KINDS if k.startswith("http_")))
 
 
 def all_kinds() -> list[str]:
-    """Every injectable kind, plus the after-commit variant of each HTTP error, plus the unsurvivable."""
+    """Every injectable kind, its after-commit HTTP variants, the unsurvivable faults, the run scenarios."""
     kinds = sorted(KINDS)
-    return kinds + [f"{k}+after_commit" for k in _HTTP] + list(UNSURVIVABLE)
+    return kinds + [f"{k}+after_commit" for k in _HTTP] + list(UNSURVIVABLE) + list(SCENARIOS)
 
 
 def order_channel_available() -> bool:
@@ -451,6 +456,11 @@ def run_cell(fault: str, job: str, *, seed: int, size: int = 6, orders: int = 30
     if fault in UNSURVIVABLE and not catalog_job:
         cell.outcome = "n/a (catalog API user only)"
         return cell
+    if fault in SCENARIOS:
+        if job == "orders":
+            cell.outcome = "n/a (reverse-ETL jobs only)"
+            return cell
+        return _run_scenario(cell, size=size)
     with tempfile.TemporaryDirectory() as tmp, capture_logs() as logs:
         engine = sa.create_engine(f"sqlite:///{Path(tmp) / 'wh.db'}")
         sb = Sandbox.start(orders=orders if job == "orders" else 0, seed=seed)
@@ -479,6 +489,75 @@ def run_cell(fault: str, job: str, *, seed: int, size: int = 6, orders: int = 30
         finally:
             sb.stop()
             engine.dispose()
+    return cell
+
+
+def _check_reverse(ctx: _Ctx, job: str, voucher_before: int) -> tuple[int, int]:
+    if job == "coupons":
+        return _check_coupons(ctx)
+    return _check_vouchers(ctx, voucher_before, job.rsplit("_", 1)[-1])
+
+
+def _run_scenario(cell: Cell, *, size: int) -> Cell:
+    """A run scenario (:data:`SCENARIOS`) of a reverse-ETL job, counted like a fault cell.
+
+    ``two_runs_at_once``: the job's run started twice together in threads on one warehouse (each
+    with its own clients and ledger claims). ``rerun_empty_warehouse``: one run, then the same
+    campaign on a second, empty warehouse; that rerun must POST no form and send no ``order/add``.
+    """
+    job = cell.job
+    with tempfile.TemporaryDirectory() as tmp, capture_logs() as logs:
+        engine = sa.create_engine(f"sqlite:///{Path(tmp) / 'wh.db'}")
+        other = sa.create_engine(f"sqlite:///{Path(tmp) / 'other.db'}")
+        sb = Sandbox.start(orders=0, seed=cell.seed)
+        record_tokens(sb)
+        posts = record_posts(sb)
+        try:
+            ctx = _Ctx(sb=sb, engine=engine, size=size)
+            run = _JOBS[job](ctx)
+            voucher_before = int(sb.query("SELECT COALESCE(MAX(voucher_id), 0) AS m FROM oc_voucher")[0]["m"])
+            rerun_writes = 0
+            if cell.fault == "two_runs_at_once":
+                cell.runs = 2
+                errors: list[str] = []
+
+                def one() -> None:
+                    try:
+                        run()
+                    except Exception as exc:  # any error of either run fails the cell
+                        errors.append(f"{type(exc).__name__}: {exc}")
+
+                threads = [threading.Thread(target=one) for _ in range(2)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                cell.errors.extend(errors)
+            else:
+                cell.runs = 2
+                run()
+                written = sum(posts[r] for r in WRITE_ROUTES[job])
+                rerun = _JOBS[job](_Ctx(sb=sb, engine=other, size=size))
+                try:
+                    rerun()
+                except Exception as exc:  # any error of the rerun fails the cell
+                    cell.errors.append(f"{type(exc).__name__}: {exc}")
+                rerun_writes = sum(posts[r] for r in WRITE_ROUTES[job]) - written
+            cell.requests = sb.request_count()
+            cell.lost, cell.duplicated = _check_reverse(ctx, job, voucher_before)
+            texts = [*logs.lines, *ctx.texts, *cell.errors, *warehouse_text(engine), *warehouse_text(other)]
+            cell.leaked = count_leaks(texts, shop_secrets(sb))
+            if cell.errors:
+                cell.outcome = f"FAIL: {cell.errors[0][:80]}"
+            elif rerun_writes:
+                cell.outcome = f"FAIL: the rerun wrote {rerun_writes} times"
+            else:
+                cell.outcome = ("ok (both runs complete)" if cell.fault == "two_runs_at_once"
+                                else "ok (rerun wrote nothing)")
+        finally:
+            sb.stop()
+            engine.dispose()
+            other.dispose()
     return cell
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.matrix import Cell, order_channel_available, run_cell
+from bench.matrix import SCENARIOS, Cell, order_channel_available, run_cell
 
 CELLS = [
     ("http_503", "orders", 3),
@@ -62,3 +62,12 @@ def test_order_channel_cell_sells_each_voucher_once_after_a_lost_order_add_answe
     assert order_channel_available(), "the sandbox must serve api/voucher/add and api/order/add"
     cell = run_cell("reset_after+after_commit", "vouchers_order", seed=14, size=4, max_runs=3)
     _assert_clean(cell)
+
+
+@pytest.mark.parametrize("job", ["vouchers_admin", "vouchers_order", "coupons"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_run_scenario_issues_nothing_twice_and_misses_nothing(scenario: str, job: str) -> None:
+    # two runs of one campaign at once on one warehouse; the campaign again on an empty warehouse
+    cell = run_cell(scenario, job, seed=15, size=6)
+    _assert_clean(cell)
+    assert cell.runs == 2 and not cell.errors, cell
