@@ -328,8 +328,9 @@ def unsettled_requests(
 ) -> Iterator[tuple[VoucherRequest, VoucherLedgerRow | None]]:
     """The dry-run triage of voucher requests shared by the admin and the order channel plans.
 
-    Rejected rows are appended to ``rejected`` and requests the ledger holds as ``confirmed`` to
-    ``unchanged`` (by key), in input order; every other request is yielded with its ledger row.
+    Rejected rows are appended to ``rejected`` and requests the ledger holds as ``confirmed`` with
+    the same fields to ``unchanged`` (by key), in input order; every other request (a changed one
+    included) is yielded with its ledger row.
 
     Args:
         items: validated requests and rejected rows.
@@ -345,7 +346,7 @@ def unsettled_requests(
             rejected.append(item)
             continue
         row = ledger.get(item.request_key) if ledger is not None else None
-        if row is not None and row.state == "confirmed":
+        if row is not None and row.state == "confirmed" and not row.changes(item):
             unchanged.append(item.request_key)
             continue
         yield item, row

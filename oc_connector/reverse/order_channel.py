@@ -280,14 +280,20 @@ def plan_vouchers_order(
 ) -> OrderPlan:
     """Dry run of :func:`issue_vouchers_order`: requests to sell, orders, calls and value.
 
-    A request the ledger already holds as ``confirmed`` is unchanged; one already in a batch that
-    was sent counts as a create (its batch is reconciled first, so it may turn out to exist).
+    A request the ledger already holds as ``confirmed`` is unchanged (rejected when its fields
+    changed after it was sold); one already in a batch that was sent counts as a create (its batch
+    is reconciled first, so it may turn out to exist), as does one the ledger does not know (the
+    run looks for its batch's order first, so it may turn out to be sold).
     ``calls`` counts one login, customer, voucher/add, payment address, methods, method, order/add
     and order/history per order.
     """
     plan = OrderPlan()
     pending = unsettled_requests(items, ledger=ledger, rejected=plan.rejected, unchanged=plan.unchanged)
-    for item, _row in pending:
+    for item, row in pending:
+        changed = row.changes(item) if row is not None else {}
+        if changed and row is not None and (row.attempts > 0 or row.order_id is not None):
+            plan.rejected.append(Rejected(item.request_key, (_changed_reason(changed),)))
+            continue
         plan.creates.append(item.request_key)
         plan.total_value += item.amount
     plan.orders = -(-len(plan.creates) // batch_size)

@@ -136,9 +136,12 @@ def plan_vouchers(
     plan = VoucherPlan()
     pending = unsettled_requests(items, ledger=ledger, rejected=plan.rejected, unchanged=plan.unchanged)
     for item, row in pending:
-        code = row.code if row is not None and row.code else None
-        code = code or derive_code(item.request_key, prefix=prefix, length=length)
-        found = store.find(code) if store is not None and row is not None and row.code else None
+        reserved = row is not None and row.code is not None
+        code = row.code if row is not None and row.code else derive_code(item.request_key, prefix=prefix,
+                                                                          length=length)
+        found = store.find(code) if store is not None else None
+        if found is not None and not reserved and not is_same_voucher(found[1], item):
+            found = None  # another voucher holds the first code: the run creates one under the next salt
         action = classify(VOUCHERS, item, code=code, found=found)
         if action == "create":
             plan.creates.append(item.request_key)

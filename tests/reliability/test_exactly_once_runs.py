@@ -21,14 +21,16 @@ from click.testing import CliRunner
 
 from bench.matrix import _admin, _catalog, coupon_items, record_posts, voucher_items
 from oc_connector.cli import reverse as cli_reverse
-from oc_connector.errors import SyncLockedError
+from oc_connector.errors import ConfigurationError, SyncLockedError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
+from oc_connector.reverse.batch_orders import AdminOrders, ScanOrders, WarehouseOrders
 from oc_connector.reverse.coupons import push_coupons
 from oc_connector.reverse.ledger import CouponLedger, VoucherLedger
 from oc_connector.reverse.order_channel import Issuer, OrderChannelSettings, issue_vouchers_order
 from oc_connector.reverse.validation import Rejected, VoucherRequest
 from oc_connector.reverse.vouchers import issue_vouchers_admin
 from oc_connector.sync.locks import ReverseLock, run_holder
+from oc_connector.sync.run import OrderSync, SyncOptions
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector_sandbox import Sandbox
 
@@ -291,3 +293,62 @@ def test_results_csv_says_what_each_rerun_did(sb: Sandbox, tmp_path: Path, monke
     assert second.exit_code == 0, second.output
     assert {(r["state"], r["action"]) for r in _results(src)} == {("confirmed", "adopt")}
     _assert_one_each(sb, 6)
+
+
+def _order_rerun_with(sb: Sandbox, engine: sa.Engine, empty: sa.Engine,
+                      orders_for: Callable[[Any], Any]) -> None:
+    items = voucher_items(RERUN, tag="ol")
+    _order_run(sb, engine, items)()
+    sent = sb.request_count("api/order/add")
+    client = _catalog(sb)
+    try:
+        states = issue_vouchers_order(items, client=client, ledger=VoucherLedger(engine=empty),
+                                      settings=SETTINGS, orders=orders_for(client))
+    finally:
+        client.close()
+    assert sb.request_count("api/order/add") == sent
+    assert Counter(states.values()) == {"confirmed": RERUN}
+    _assert_one_each(sb, RERUN)
+
+
+def test_order_rerun_finds_the_batches_through_the_admin_order_list(sb: Sandbox, engine: sa.Engine,
+                                                                    empty: sa.Engine) -> None:
+    _order_rerun_with(sb, engine, empty, lambda client: AdminOrders(
+        _admin(sb), client=client, customer=f"{SETTINGS.issuer.firstname} {SETTINGS.issuer.lastname}"))
+    assert sb.request_count("sale/order") >= 1
+
+
+def test_order_rerun_finds_the_batches_in_the_synced_orders(sb: Sandbox, engine: sa.Engine,
+                                                            empty: sa.Engine) -> None:
+    items = voucher_items(RERUN, tag="ol")
+    _order_run(sb, engine, items)()
+    sent = sb.request_count("api/order/add")
+    sync_client = _catalog(sb)
+    try:
+        OrderSync(sync_client, empty, SyncOptions(shop="m", gap_tolerance=10),
+                  now=lambda: sb.clock.now() + timedelta(minutes=5)).run()
+    finally:
+        sync_client.close()
+    assert WarehouseOrders.covers(empty, shop="m")
+    infos = sb.request_count("api/order/info")
+    client = _catalog(sb)
+    try:
+        orders = WarehouseOrders(empty, shop="m", client=client)
+        states = issue_vouchers_order(items, client=client, ledger=VoucherLedger(engine=empty),
+                                      settings=SETTINGS, orders=orders)
+    finally:
+        client.close()
+    assert sb.request_count("api/order/add") == sent
+    assert Counter(states.values()) == {"confirmed": RERUN}
+    # the synced comments answered: only the ids above the synced ones were read, and each order once
+    assert sb.request_count("api/order/info") - infos <= SETTINGS.scan_misses + 2 * 2
+
+
+def test_a_scan_that_cannot_reach_the_end_of_the_shop_stops_before_sending() -> None:
+    class Endless:
+        def order_info_raw(self, order_id: int) -> dict[str, Any]:
+            return {"comment": ""}
+
+    scan = ScanOrders(Endless(), start=1, misses=5, limit=50)
+    with pytest.raises(ConfigurationError, match="admin credentials"):
+        scan.find("ocv-0123456789abcdef")
