@@ -45,6 +45,7 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
             if result.concurrency_limit
             else ""
         )
+        + (f"\nstaleness: {result.staleness}" if result.staleness else "")
     )
 
 
@@ -62,6 +63,10 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
 @click.option("--final-statuses", default=_FINAL, show_default=True, callback=_statuses,
               help="Order status ids that never change again: such orders are not re-read "
                    "(outside the lookback).")
+@click.option("--staleness-window-days", type=click.FloatRange(min=0, min_open=True),
+              default=SyncOptions().staleness_window / timedelta(days=1), show_default=True,
+              help="Without the admin change feed: re-read every final order at least once per this "
+                   "many days (a slice each run).")
 @click.option(
     "--rate",
     type=click.FloatRange(min=0.1),
@@ -99,6 +104,7 @@ def sync(
     workers: int | None,
     lookback_days: float,
     final_statuses: frozenset[int],
+    staleness_window_days: float,
     rate: float | None,
     shop_key: str,
     gap_tolerance: int,
@@ -123,6 +129,7 @@ def sync(
             shop=shop_key, workers=limit.policy.max_limit, gap_tolerance=gap_tolerance, full=full,
             shop_timezone=timezone,
             lookback=timedelta(days=lookback_days), final_statuses=final_statuses,
+            staleness_window=timedelta(days=staleness_window_days),
         )
         with SyncProgressDisplay(sys.stderr, terminal=terminal) as progress:
             result = OrderSync(

@@ -58,6 +58,9 @@ class SyncOptions:
     #: with an admin client that lists orders: re-read only what the admin order list shows as
     #: changed since the last run (oc_connector/sync/feed.py) instead of the open and recent orders
     change_feed: bool = True
+    #: without the change feed: every final order older than the lookback is re-read at least
+    #: once per this long, a slice per run sized by the time since the last (oc_connector/sync/sweep.py)
+    staleness_window: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ class SyncResult:
     concurrency_limit: int = 0
     #: each change of the adaptive limit during the run: ``(seconds into the run, old, new, reason)``
     concurrency_changes: tuple[tuple[float, int, int, str], ...] = ()
+    #: final orders re-read by the sweep (runs without the change feed)
+    sweep_reads: int = 0
+    #: how stale the warehouse may be after this run, said in words
+    staleness: str = ""
 
     def as_metadata(self) -> dict[str, int | float | str]:
         """The result as a flat dict (for Dagster output metadata or logs).

@@ -65,8 +65,9 @@ from oc_connector.sync.options import (
     SyncResult,
 )
 from oc_connector.sync.queries import loaded_ids, reread_ids
-from oc_connector.sync.state import read_hwm, record_run, set_hwm
+from oc_connector.sync.state import ensure_state_row, read_hwm, record_run, set_hwm
 from oc_connector.sync.statuses import record_shop_statuses
+from oc_connector.sync.sweep import FEED_BOUND, plan_sweep, set_sweep_at, set_sweep_position, staleness_bound
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.warehouse.transactions import begin_write
 from oc_connector.wire.concurrency import AdaptiveConcurrency
@@ -103,6 +104,8 @@ class _Tally:
     products: int = 0
     customers: int = 0
     list_requests: int = 0
+    sweep_reads: int = 0
+    staleness: str = ""
 
 
 _DEFAULT_OPTIONS = SyncOptions()
@@ -306,6 +309,8 @@ class OrderSync:
                 revenue_statuses=statuses,
                 admin_requests=self._admin_requests() - admin_before,
                 **_concurrency_report(adaptive, changes_before, clock_at_start),
+                sweep_reads=tally.sweep_reads,
+                staleness=tally.staleness,
             )
             record_run(
                 self._engine,
@@ -323,6 +328,7 @@ class OrderSync:
         feed = self._feed()
         with self._engine.connect() as conn:
             day = read_feed_day(conn, shop=self._opt.shop) if feed is not None else None
+        tally.staleness = FEED_BOUND if feed is not None else staleness_bound(self._opt.staleness_window)
         if feed is not None and day is not None and not self._opt.full:
             return self._feed_body(feed, day, started, tally, hwm)
         since = None if self._opt.full else started - self._opt.lookback
@@ -330,11 +336,33 @@ class OrderSync:
             self._engine, shop=self._opt.shop, hwm=hwm, since=since, final_statuses=self._opt.final_statuses
         )
         self._process(reread, tally, phase="reread", hwm=hwm, loaded=set(reread), total=len(reread))
+        if feed is None and since is not None:
+            self._sweep(tally, hwm, since=since, started=started)
         hwm_after = self._probe(tally, hwm)
         if feed is not None:  # the feed starts from here: every order has just been read
             with begin_write(self._engine) as conn:
                 set_feed_day(conn, shop=self._opt.shop, day=shop_day(started, self._opt.shop_timezone))
         return hwm_after
+
+    def _sweep(self, tally: _Tally, hwm: int, *, since: datetime, started: datetime) -> None:
+        """Re-read this run's slice of the final orders (see :mod:`oc_connector.sync.sweep`)."""
+        shop = self._opt.shop
+        plan = plan_sweep(
+            self._engine, shop=shop, hwm=hwm, since=since, final_statuses=self._opt.final_statuses,
+            started=started, window=self._opt.staleness_window,
+        )
+
+        def position(conn: sa.Connection, batch: list[Fetched]) -> None:
+            set_sweep_position(conn, shop=shop, order_id=batch[-1][0])
+
+        def done(conn: sa.Connection) -> None:
+            ensure_state_row(conn, shop)
+            set_sweep_at(conn, shop=shop, at=started)
+
+        before = tally.ids_read
+        self._process(plan.ids, tally, phase="sweep", hwm=hwm, loaded=set(plan.ids), total=len(plan.ids),
+                      each=position, finish=done)
+        tally.sweep_reads += tally.ids_read - before
 
     def _feed(self) -> OrderListReader | None:
         """The admin client as a change feed, when it can list orders and the feed is wanted."""
@@ -411,8 +439,12 @@ class OrderSync:
     def _process(
         self, ids: Iterable[int], tally: _Tally, *, phase: str, hwm: int, loaded: set[int], total: int | None,
         finish: Callable[[sa.Connection], None] | None = None,
+        each: Callable[[sa.Connection, list[Fetched]], None] | None = None,
     ) -> None:
-        """Read ``ids`` and commit them in batches; ``finish`` runs in the last batch's transaction."""
+        """Read ``ids`` and commit them in batches.
+
+        ``each`` runs in every batch's transaction (with the batch), ``finish`` in the last one's.
+        """
         batch: list[Fetched] = []
         ready: list[Fetched] = []  # a full batch held back until it is known not to be the last
         with (
@@ -426,12 +458,12 @@ class OrderSync:
                 if len(batch) >= self._opt.batch_size:
                     if ready:
                         committer.submit(self._commit_read(ready, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                                           total=total))
+                                                           total=total, each=each))
                     ready, batch = batch, []
             last = ready + batch
             if last:
                 committer.submit(self._commit_read(last, tally, phase=phase, hwm=hwm, loaded=loaded,
-                                                   total=total, finish=finish))
+                                                   total=total, finish=finish, each=each))
         if not last and finish is not None:
             with begin_write(self._engine) as conn:
                 finish(conn)
@@ -480,6 +512,7 @@ class OrderSync:
     def _commit_read(
         self, batch: list[Fetched], tally: _Tally, *, phase: str, hwm: int, loaded: set[int],
         total: int | None, finish: Callable[[sa.Connection], None] | None = None,
+        each: Callable[[sa.Connection, list[Fetched]], None] | None = None,
     ) -> Callable[[], None]:
         """The commit of a re-read or backfill batch.
 
@@ -488,7 +521,7 @@ class OrderSync:
         """
         absent = [oid for oid, got in batch if got is None and oid not in loaded and oid <= hwm]
         return partial(self._commit, batch, tally, phase=phase, hwm=hwm, loaded=loaded, total=total,
-                       absent=absent, finish=finish)
+                       absent=absent, finish=finish, each=each)
 
     def _commit_probe(self, batch: list[Fetched], tally: _Tally, last_found: int, gaps: list[int]) -> None:
         """Commit a probe batch, moving the mark to the highest id found so far.
@@ -579,6 +612,7 @@ class OrderSync:
         move_hwm: bool = False,
         absent: Sequence[int] = (),
         finish: Callable[[sa.Connection], None] | None = None,
+        each: Callable[[sa.Connection, list[Fetched]], None] | None = None,
     ) -> None:
         shop = self._opt.shop
         now = self._now()
@@ -634,6 +668,8 @@ class OrderSync:
             record_absent(conn, shop=shop, order_ids=absent, now=now)
             if move_hwm:
                 set_hwm(conn, shop=shop, hwm=hwm)
+            if each is not None:
+                each(conn, batch)
             if finish is not None:
                 finish(conn)
             tally.lock.heartbeat(conn, now=now)

@@ -79,6 +79,10 @@ opencart_sync_state = sa.Table(
     # the change feed's cursor (oc_connector/sync/feed.py): shop-local day from which the next
     # run lists changed orders; written with the data of the run that read up to it
     sa.Column("feed_day", sa.Date, nullable=True),
+    # the sweep of final orders without a feed (oc_connector/sync/sweep.py): the last id re-read,
+    # written with each batch, and the start of the run whose slice finished
+    sa.Column("sweep_order_id", sa.BigInteger, nullable=True),
+    sa.Column("sweep_at", TS, nullable=True),
 )
 
 opencart_quarantine = sa.Table(

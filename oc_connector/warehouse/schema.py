@@ -16,7 +16,7 @@ from oc_connector.warehouse.orders_schema import (
     opencart_sync_state,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bump when a table or column is added; migrate.upgrade() applies additive changes.
 
 1: orders, history, sync state, quarantine (and the ledger tables).
@@ -28,6 +28,7 @@ SCHEMA_VERSION = 7
    ``opencart_revenue_statuses`` (which statuses count as revenue, per shop).
 7: ``opencart_reverse_lock``; ledger row claims (``claimed_by``/``claimed_at``) and the voucher
    ledger's ``request`` fields.
+8: ``opencart_sync_state.sweep_order_id`` and ``sweep_at`` (the rotating re-read of final orders).
 """
 
 __all__ = [

@@ -133,3 +133,20 @@ def test_explicit_workers_and_rate_become_caps(tmp_path: Path, monkeypatch: pyte
     assert result.exit_code == 0, result.output
     assert made[0]["concurrency"].policy.max_limit == 3
     assert made[0]["rate_limit"] == RateLimit(per_second=7, burst=7)
+
+
+def test_sync_command_states_the_staleness_bound_and_takes_the_sweep_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_client_module(monkeypatch, FakeShop)
+    args = ["sync", "--gap-tolerance", "3", "--no-admin", "--lookback-days", "10", "--final-statuses", "5,7",
+            "--staleness-window-days", "3"]
+    result = CliRunner().invoke(main, args, env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (
+        "staleness: changes to final orders reach the warehouse within 3 days; "
+        "give admin credentials for the next run"
+    ) in result.output
+    bad = CliRunner().invoke(main, [*args[:-4], "--final-statuses", "five"], env=_env(tmp_path))
+    assert bad.exit_code == 2
+    assert "give order status ids separated by commas" in bad.output

@@ -80,10 +80,16 @@ def test_quiet_rerun_reads_only_open_lookback_and_probes(warehouse_engine: sa.En
     open_ids = {
         i for i, o in shop.orders.items() if int(o["order_status_id"]) not in SyncOptions().final_statuses
     }
-    result = OrderSync(shop, warehouse_engine, opts(), now=lambda: later).run()
-    assert set(shop.calls) == open_ids | set(range(61, 66))
-    assert shop.total_calls == len(open_ids) + 5 == result.api_calls
-    assert result.orders_unchanged == len(open_ids)
+    # 40 of 160 days since the first run: the sweep re-reads the first quarter of the final orders
+    result = OrderSync(
+        shop, warehouse_engine, opts(staleness_window=timedelta(days=160)), now=lambda: later
+    ).run()
+    final_ids = sorted(set(shop.orders) - open_ids)
+    swept = set(final_ids[: -(-len(final_ids) // 4)])
+    assert result.sweep_reads == len(swept)
+    assert set(shop.calls) == open_ids | swept | set(range(61, 66))
+    assert shop.total_calls == len(open_ids) + len(swept) + 5 == result.api_calls
+    assert result.orders_unchanged == len(open_ids) + len(swept)
     assert (result.orders_inserted, result.orders_updated, result.history_rows) == (0, 0, 0)
 
 

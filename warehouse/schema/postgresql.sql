@@ -256,6 +256,8 @@ CREATE TABLE opencart_sync_state (
 	lock_holder VARCHAR(200),
 	locked_at TIMESTAMP WITHOUT TIME ZONE,
 	feed_day DATE,
+	sweep_order_id BIGINT,
+	sweep_at TIMESTAMP WITHOUT TIME ZONE,
 	PRIMARY KEY (shop)
 );
 

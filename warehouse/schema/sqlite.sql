@@ -256,6 +256,8 @@ CREATE TABLE opencart_sync_state (
 	lock_holder VARCHAR(200),
 	locked_at DATETIME,
 	feed_day DATE,
+	sweep_order_id BIGINT,
+	sweep_at DATETIME,
 	PRIMARY KEY (shop)
 );
 
