@@ -134,7 +134,8 @@ def iter_orders(
                     (order_id, step, int(rng.random() < 0.3), "" if step == 1 else "auto", _stamp(when))
                 )
                 when += timedelta(hours=rng.randrange(1, 72))
-        modified = when - timedelta(hours=1) if history else added
+        # a real shop stamps NOW(): never before the order was added, never after the present
+        modified = max(added, min(when - timedelta(hours=1) if history else added, end))
         total = f"{rng.randrange(500, 50000) / 100:.4f}"
         row: dict[str, Any] = {
             "order_id": order_id,

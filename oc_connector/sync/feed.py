@@ -23,6 +23,11 @@ The catalog API cannot list changes; the admin list (``sale/order``, spec 10.7) 
 * The cursor is written in the transaction of the last re-read batch (or alone when nothing
   changed): a crash before that leaves the old cursor, and the rerun reads the same days again.
 
+New orders: page 1 of the list sorted by ``o.order_id`` DESC names the shop's newest id (one
+request, instead of probing ``gap_tolerance`` ids past the mark); with the ids the status-0
+listing shows, that is the top of the ids the run reads as new. Ids between the mark and it that
+answer not-found are recorded as absent, as the probe records its gaps.
+
 Deletions do not touch ``date_modified``: a deleted order just leaves the list. The feed compares
 the shop's order count (both listings' totals) with the warehouse's live orders; on a mismatch
 it lists every order id (sorted by ``o.order_id``) and re-reads the loaded ids missing from the
@@ -81,6 +86,8 @@ class FeedPlan:
     shop_total: int = 0
     #: loaded live ids the shop no longer lists (only when the counts disagreed)
     missing: list[int] = field(default_factory=list)
+    #: the highest order id the shop lists (0 for an empty shop)
+    newest: int = 0
 
 
 def read_feed_day(conn: sa.Connection, *, shop: str) -> date | None:
@@ -217,11 +224,14 @@ def plan_feed(
         )
         live = live_count(conn, shop=shop, hwm=hwm)
     above = sum(1 for oid in {r.order_id for r in rows} if oid > hwm)
+    top = admin.order_list(1, sort="o.order_id", order="DESC")
+    counter[0] += 1
     plan = FeedPlan(
         changed=changed,
         next_day=shop_day(started_utc, timezone),
         rows_listed=len(rows),
         shop_total=total,
+        newest=max([r.order_id for r in (*top.rows, *rows)] or [0]),
     )
     # orders above the mark are new (the probe reads them); the rest must match the live count
     if total - above < live:

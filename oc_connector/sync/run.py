@@ -384,7 +384,7 @@ class OrderSync:
             set_feed_day(conn, shop=shop, day=plan.next_day)
 
         self._process(ids, tally, phase="feed", hwm=hwm, loaded=loaded, total=len(ids), finish=cursor)
-        return self._probe(tally, hwm)
+        return self._probe(tally, hwm, last=plan.newest)
 
     def _admin_requests(self) -> int:
         """Requests the admin client has sent so far (0 without one, or without transport stats)."""
@@ -469,8 +469,10 @@ class OrderSync:
                 finish(conn)
                 tally.lock.heartbeat(conn, now=self._now())
 
-    def _probe(self, tally: _Tally, hwm: int) -> int:
+    def _probe(self, tally: _Tally, hwm: int, *, last: int | None = None) -> int:
         """Read ids above the mark until ``gap_tolerance`` consecutive not-found; return new mark.
+
+        With ``last`` (the newest id the admin list shows), read exactly the ids up to it instead.
 
         An unreadable id counts as found (the shop answered with an error, not "not found"): the
         probe looks beyond it and, once it is quarantined, the mark passes it.
@@ -486,6 +488,8 @@ class OrderSync:
                 fetch_until_gap(
                     self._fetch, first=hwm + 1, gap=self._opt.gap_tolerance, pool=pool, window=self._window()
                 )
+                if last is None
+                else fetch_in_order(self._fetch, range(hwm + 1, last + 1), pool=pool, window=self._window())
             ) as fetches,
         ):
             for fetched in fetches:

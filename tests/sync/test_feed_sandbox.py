@@ -121,7 +121,7 @@ def _predicted(sb: Sandbox, engine: sa.Engine, now: datetime) -> tuple[int, int]
             future = w is not None and w.date_modified > now + timedelta(hours=1)
             if changed or (not future and str(shop_day(w._last_synced_at, "UTC")) <= day):
                 reads += 1
-    return pages, reads + held + GAP
+    return pages + 1, reads + held  # + page 1 by o.order_id DESC: the newest id, no probe
 
 
 def test_an_old_final_order_changed_between_runs_is_caught_at_the_predicted_cost(
@@ -168,6 +168,59 @@ class _FailingAdmin:
 
     def order_history(self, order_id: int) -> Any:
         return self._admin.order_history(order_id)
+
+
+class _Counted(_Run):
+    """A feed run without the admin details: the shop requests are the feed's and the reads'."""
+
+    def run(self) -> Any:
+        clients = _Clients(self.sb)
+        opts = SyncOptions(shop="sb", workers=2, gap_tolerance=GAP, batch_size=50, admin_details=False)
+        try:
+            return OrderSync(clients.api, self.engine, opts, admin=clients.admin, now=lambda: self.now).run()
+        finally:
+            clients.close()
+
+
+def _routes(sb: Sandbox, since: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for route, _, _ in list(sb.request_log)[since:]:
+        out[route] = out.get(route, 0) + 1
+    return out
+
+
+def test_a_no_change_run_costs_four_requests_and_one_percent_changed_adds_its_reads(
+    sb: Sandbox, warehouse_engine: sa.Engine
+) -> None:
+    now = sb.clock.now() + timedelta(minutes=5)
+    _Counted(sb, warehouse_engine, now).run()
+    # the day after: the orders modified on the first run's day are read once more (the list
+    # shows days only: a change later that day would look the same), then the feed is quiet
+    sb.clock.advance(86400)
+    now += timedelta(days=1)
+    _Counted(sb, warehouse_engine, now).run()
+    sb.clock.advance(3600)
+    now += timedelta(hours=1)
+    mark = len(sb.request_log)
+    result = _Counted(sb, warehouse_engine, now).run()
+    # one admin login, the two listings by date_modified, page 1 by order_id; no catalog login
+    assert _routes(sb, mark) == {"common/login": 1, LIST: 3}
+    assert (result.api_calls, result.list_requests, result.admin_requests) == (0, 3, 4)
+    changed = [int(r["order_id"]) for r in sb.query(
+        "SELECT order_id FROM oc_order WHERE order_status_id > 0 ORDER BY order_id LIMIT 3"
+    )]  # 1 % of the 300
+    for oid in changed:
+        sb.set_order_status(oid, 2, comment="processing")
+    sb.clock.advance(3600)
+    now += timedelta(hours=1)
+    mark = len(sb.request_log)
+    result = _Counted(sb, warehouse_engine, now).run()
+    # + one catalog login, each changed order's info and its admin history
+    assert _routes(sb, mark) == {
+        "common/login": 1, LIST: 3, "api/login": 1, INFO: 3, "sale/order/history": 3,
+    }
+    assert all(_status(warehouse_engine, oid) == 2 for oid in changed)
+    assert result.orders_updated == 3
 
 
 def test_a_crash_between_feed_pages_loses_nothing(

@@ -91,10 +91,9 @@ def test_an_old_final_order_changed_between_runs_is_caught_within_the_window(
     assert _state(warehouse_engine)[1] == now
     final = _swept(warehouse_engine, now + timedelta(days=1))
     # the Complete order the sweep reaches last: caught only in the window's last run
-    old = max(
-        i for i in final
-        if sb.query("SELECT order_status_id FROM oc_order WHERE order_id = ?", (i,))[0]["order_status_id"] == 5
-    )
+    rows = sb.query("SELECT order_id FROM oc_order WHERE order_status_id = 5")
+    complete = {int(r["order_id"]) for r in rows}
+    old = max(i for i in final if i in complete)
     sb.set_order_status(old, 11, comment="refund")
     seen: set[int] = set()
     position: int | None = None
