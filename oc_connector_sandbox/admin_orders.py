@@ -59,6 +59,9 @@ def money_text(value: Decimal, rate: Decimal, left: str, right: str, places: int
 
 
 def _day(stamp: object) -> str:
+    """``date('d/m/Y', strtotime($stamp))``: a zero date is the day before 0001-01-01 to PHP."""
+    if str(stamp).startswith("0000-00-00"):
+        return "30/11/-0001"
     return datetime.fromisoformat(str(stamp)).strftime("%d/%m/%Y")
 
 

@@ -64,6 +64,13 @@ def page_int(text: str, *, page: str, field: str) -> int:
 
 # -- list ----------------------------------------------------------------------------------
 
+ZERO_DAY = "30/11/-0001"
+"""How PHP's ``date('d/m/Y')`` shows a ``0000-00-00`` date (the day before 0001-01-01, year -1)."""
+
+
+def _list_day(text: str, *, field: str) -> date | None:
+    return None if text.strip() == ZERO_DAY else page_date(text, page=LIST, field=field)
+
 
 def _list_row(cells: list[Tag]) -> OrderListRow:
     if len(cells) < 8:
@@ -80,8 +87,8 @@ def _list_row(cells: list[Tag]) -> OrderListRow:
         status=_text(cells[3]),
         total_text=total_text,
         total=parse_money(total_text, page=LIST, field=f"{where} total"),
-        date_added=page_date(_text(cells[5]), page=LIST, field=f"{where} date_added"),
-        date_modified=page_date(_text(cells[6]), page=LIST, field=f"{where} date_modified"),
+        date_added=_list_day(_text(cells[5]), field=f"{where} date_added"),
+        date_modified=_list_day(_text(cells[6]), field=f"{where} date_modified"),
         shipping_code=str(shipping.get("value", "")) if isinstance(shipping, Tag) else "",
     )
 

@@ -241,3 +241,25 @@ def test_a_crash_between_feed_pages_loses_nothing(
     result = _sync(sb, warehouse_engine, now).run()
     assert _status(warehouse_engine, old) == 13
     assert result.orders_updated >= 1
+
+
+def test_a_deleted_order_is_soft_deleted_by_the_feed(sb: Sandbox, warehouse_engine: sa.Engine) -> None:
+    zero = sb.query("SELECT order_id FROM oc_order WHERE date_modified LIKE '0000%'")
+    assert zero  # the id listing renders those rows (as the shop does: 30/11/-0001)
+    now = sb.clock.now() + timedelta(minutes=5)
+    _Counted(sb, warehouse_engine, now).run()
+    gone = _old_final(sb)
+    sb.delete_order(gone)
+    sb.clock.advance(3600)
+    now += timedelta(hours=1)
+    mark = len(sb.request_log)
+    result = _Counted(sb, warehouse_engine, now).run()
+    assert result.orders_deleted == 1
+    t = opencart_orders
+    with warehouse_engine.connect() as conn:
+        deleted = conn.execute(sa.select(t.c.order_id).where(t.c._deleted_at.is_not(None))).scalars().all()
+    assert deleted == [gone]
+    # the shop's count fell: every id was listed (15 pages of 20, 1 of status 0) and the gone one read
+    listed = sb.query("SELECT count(*) AS n FROM oc_order WHERE order_status_id > 0")[0]["n"]
+    assert _routes(sb, mark)[INFO] >= 1
+    assert result.list_requests >= 3 + -(-listed // 20)
