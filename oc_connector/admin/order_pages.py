@@ -68,8 +68,9 @@ ZERO_DAY = "30/11/-0001"
 """How PHP's ``date('d/m/Y')`` shows a ``0000-00-00`` date (the day before 0001-01-01, year -1)."""
 
 
-def _list_day(text: str, *, field: str) -> date | None:
-    return None if text.strip() == ZERO_DAY else page_date(text, page=LIST, field=field)
+def _list_day(text: str, *, field: str) -> date:
+    """A list date; a zero date as ``date.min``, which sorts where the shop sorts it (first)."""
+    return date.min if text.strip() == ZERO_DAY else page_date(text, page=LIST, field=field)
 
 
 def _list_row(cells: list[Tag]) -> OrderListRow:

@@ -35,9 +35,9 @@ class OrderListRow:
         status: The status name (``Missing Orders`` for status 0 or a status without a name).
         total_text: The total as shown, in the order's currency (``788.52€``).
         total: ``total_text`` as a number, in the order's currency.
-        date_added: Day the order was added (the page shows no time); None for a zero date
-            (``0000-00-00``, which PHP shows as ``30/11/-0001``).
-        date_modified: Day it was last modified (None for a zero date).
+        date_added: Day the order was added (the page shows no time); ``date.min`` for a zero
+            date (``0000-00-00``, which PHP shows as ``30/11/-0001``): before every real day.
+        date_modified: Day it was last modified (``date.min`` for a zero date).
         shipping_code: The hidden ``shipping_code[]`` next to the checkbox (empty without shipping).
     """
 
@@ -46,8 +46,8 @@ class OrderListRow:
     status: str
     total_text: str
     total: Decimal
-    date_added: date | None
-    date_modified: date | None
+    date_added: date
+    date_modified: date
     shipping_code: str = ""
 
 
