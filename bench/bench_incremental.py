@@ -12,7 +12,8 @@ figures are the feed's and the order reads'). The shop is then an in-process san
 can move: first sync; a day later one run re-reads the orders modified on the first run's day (the
 list shows days only); an hour later the no-change run; then 1 % of the orders set to Processing
 and, an hour later, the 1 %-changed run. Requests are counted from the shop's request log, logins
-included; the expected no-change cost is 1 admin login + 2 list pages by ``date_modified``
+included (plus 1 request for the settings page the sync reads the revenue statuses from, since
+that read landed); the expected no-change cost is 1 admin login + 2 list pages by ``date_modified``
 (statuses > 0 and status 0) + 1 page by ``o.order_id``, and the 1 %-changed cost adds one
 ``order/info`` per changed order, the catalog login and the list pages that hold them.
 
