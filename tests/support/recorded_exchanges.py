@@ -1,4 +1,5 @@
-"""Load the real exchanges recorded from an OpenCart 3.0.5.0 shop (tests/recorded/, see INDEX.md)."""
+"""Load the real exchanges recorded from real shops: OpenCart 3.0.5.0 (tests/recorded/) and 4.0.2.3
+(tests/recorded40/); each directory's INDEX.md says how they were made."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 RECORDED_DIR = Path(__file__).resolve().parents[1] / "recorded"
+RECORDED40_DIR = Path(__file__).resolve().parents[1] / "recorded40"
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,9 @@ class Exchange:
 
 
 @cache
-def load(file: str) -> tuple[Exchange, ...]:
-    """All exchanges of one recording file (``api_login.json``)."""
-    data = json.loads((RECORDED_DIR / file).read_text(encoding="utf-8"))
+def load(file: str, *, version: str = "3.0") -> tuple[Exchange, ...]:
+    """All exchanges of one recording file (``api_login.json``) of the 3.0 or the 4.0 shop."""
+    data = json.loads((_dir(version) / file).read_text(encoding="utf-8"))
     out = []
     for i, raw in enumerate(data):
         known = {"case", "method", "route", "query", "form", "status", "content_type", "body"}
@@ -60,6 +62,33 @@ def load(file: str) -> tuple[Exchange, ...]:
             )
         )
     return tuple(out)
+
+
+def _dir(version: str) -> Path:
+    if version not in ("3.0", "4.0"):
+        raise ValueError(f"no recordings of OpenCart {version!r}")
+    return RECORDED_DIR if version == "3.0" else RECORDED40_DIR
+
+
+def load40(file: str) -> tuple[Exchange, ...]:
+    """All exchanges of one recording file of the OpenCart 4.0.2.3 shop."""
+    return load(file, version="4.0")
+
+
+def api_files40() -> list[str]:
+    """The 4.0 catalog API recording files (``api_*.json`` and ``unknown_routes.json``)."""
+    return [*sorted(p.name for p in RECORDED40_DIR.glob("api_*.json")), "unknown_routes.json"]
+
+
+def admin_files40() -> list[str]:
+    """The 4.0 admin-channel recording files (not the database truth)."""
+    return sorted(p.name for p in RECORDED40_DIR.glob("admin_*.json") if p.name != "admin_pages_truth.json")
+
+
+@cache
+def truth40() -> dict[str, Any]:
+    """``admin_pages_truth.json`` of the 4.0 shop: its database rows behind the recorded pages."""
+    return dict(json.loads((RECORDED40_DIR / "admin_pages_truth.json").read_text(encoding="utf-8")))
 
 
 def api_files() -> list[str]:
