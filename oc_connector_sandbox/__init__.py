@@ -67,6 +67,7 @@ class Sandbox:
         catalogue: bool = False,
         php_workers: int | None = None,
         cpu_ms: float = 0.0,
+        version: Literal["3.0", "4.0"] = "3.0",
     ) -> Sandbox:
         """Build the shop, serve it on ``host:port`` in a background thread and return its handle.
 
@@ -86,8 +87,12 @@ class Sandbox:
             php_workers: Requests worked on at once (the rest queue, like PHP's workers); None: no bound.
             cpu_ms: CPU time each ``api/order/info`` costs in total, spent in a way that releases the
                 GIL (the real shop: ~5.9 ms of PHP + MariaDB), so the shop competes for the cores.
+            version: The OpenCart major version the shop answers as (``"4.0"``: 4.0.2.3's admin pages).
         """
+        if version not in ("3.0", "4.0"):
+            raise ValueError(f"unknown version {version!r}; use '3.0' or '4.0'")
         state = ShopState(seed=seed, db_path=db_path)
+        state.version = version
         state.php_notices = php_notices
         app = CatalogApp(state, test_mode=test_mode)
         server = SandboxServer(host, port, app, faults=faults, php_workers=php_workers, cpu_ms=cpu_ms)
@@ -95,7 +100,11 @@ class Sandbox:
         key = api_key if api_key is not None else random_key(64)
         password = secrets.token_urlsafe(12)
         load_reference_data(state, api_key=key, admin_password=password)
-        if fixtures == "recorded":
+        if fixtures == "recorded" and version == "4.0":
+            from oc_connector_sandbox.v40.admin_fixtures import load_admin_fixtures40
+
+            load_admin_fixtures40(state)
+        elif fixtures == "recorded":
             load_recorded_fixtures(state)
         elif fixtures == "demo" and catalogue:
             load_demo_catalogue(state)

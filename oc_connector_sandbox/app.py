@@ -128,6 +128,11 @@ class CatalogApp:
 
     def _admin_app(self) -> Any:
         if self._admin is None:
+            if getattr(self.state, "version", "3.0") == "4.0":
+                from oc_connector_sandbox.v40.admin import AdminApp40
+
+                self._admin = AdminApp40(self.state)
+                return self._admin
             try:
                 from oc_connector_sandbox.admin import AdminApp
             except ImportError:

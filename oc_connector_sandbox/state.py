@@ -77,6 +77,7 @@ class ShopState:
         settings: ``config_*`` values.
         base_url: The shop URL, e.g. ``http://127.0.0.1:8080/``.
         rng: Seeded random generator.
+        version: The OpenCart major version answered (``"3.0"`` or ``"4.0"``).
     """
 
     def __init__(
@@ -101,6 +102,7 @@ class ShopState:
         self.rng = random.Random(seed)
         self.seed = seed
         self.php_notices = True
+        self.version = "3.0"
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         """Return a ``config_*`` setting (``default`` when unset)."""
