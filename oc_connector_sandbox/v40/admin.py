@@ -41,8 +41,8 @@ def money(value: Any, currency: tuple[str, str, int], rate: Any) -> str:
     amount = (Decimal(str(value)) * Decimal(str(rate))).quantize(
         Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
     )
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{left}{abs(amount):,.{places}f}{right}"
+    sign = "-" if amount < 0 else ""  # after the left symbol: $-34.60, -37.66€
+    return f"{left}{sign}{abs(amount):,.{places}f}{right}"
 
 
 def results_text(total: int, page: int, limit: int) -> str:

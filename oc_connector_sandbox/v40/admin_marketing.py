@@ -111,7 +111,8 @@ def _coupon_form(page: Page) -> Answer:
     today = page.state.clock.now().date()
     end = _plus_month(today)
     c: dict[str, Any] = rows[0] if rows else {
-        "coupon_id": 0, "name": "", "code": "", "type": "", "discount": "", "total": "", "logged": 0,
+        "coupon_id": int(page.q("coupon_id") or 0), "name": "", "code": "", "type": "", "discount": "",
+        "total": "", "logged": 0,
         "shipping": 0, "date_start": today.isoformat(), "date_end": end.isoformat(), "uses_total": 1,
         "uses_customer": 1, "status": 1}
     products = page.state.query(
@@ -301,7 +302,7 @@ def _voucher_list(page: Page) -> str:
 def _voucher_form(page: Page) -> Answer:
     rows = page.state.query("SELECT * FROM oc_voucher WHERE voucher_id = ?", (int(page.q("voucher_id") or 0),))
     v: dict[str, Any] = rows[0] if rows else {
-        "voucher_id": 0, "code": "", "from_name": "", "from_email": "", "to_name": "", "to_email": "",
+        "voucher_id": int(page.q("voucher_id") or 0), "code": "", "from_name": "", "from_email": "", "to_name": "", "to_email": "",
         "voucher_theme_id": "", "message": "", "amount": "", "status": 1}
     themes = page.state.query(
         "SELECT voucher_theme_id, name FROM oc_voucher_theme_description WHERE language_id = 1 ORDER BY name")

@@ -332,7 +332,7 @@ def _address_modal(page: Page, kind: str, order: dict[str, Any] | None) -> str:
     return (
         f'<div id="modal-{kind}-address" class="modal"><form id="form-{kind}-address">\n{fields}'
         + _select("country_id", f"input-{kind}-country", [("", " --- Please Select --- "), *countries],
-                  str(order.get(f"{kind}_country_id", "")) if order else "")
+                  str(order.get(f"{kind}_country_id", "")) if order else "-")
         + f'\n<select name="zone_id" id="input-{kind}-zone" class="form-select"></select>\n</form></div>'
     )
 
@@ -408,7 +408,10 @@ def order_info(page: Page) -> Answer:
     def field(name: str) -> str:
         return str(order[name]) if order else ""
 
-    header = f"Order (#{order_id})" if order else "Add Order"
+    # an id that names no order still titles the (empty) editor with it; the date is today's
+    header = f"Order (#{order_id})" if order_id else "Add Order"
+    if not product_rows and not voucher_rows:
+        voucher_rows = ['<tr>\n<td colspan="6" class="text-center">No results!</td>\n</tr>']
     history = _history(page, order_id, 1) if order else _history(page, 0, 1)
     shipping_name = field("shipping_method")
     content = f"""<h1>Orders</h1>
@@ -417,7 +420,7 @@ def order_info(page: Page) -> Answer:
 <div class="card-body">
 <div class="lead"><strong>Invoice</strong><br/><span id="invoice-value">{invoice}</span></div>
 <div class="lead"><strong>Customer</strong><br/><div id="customer-value">{customer}</div></div>
-<div class="lead p-2"><strong>Date Added</strong><br/>{short_date(field("date_added")) if order else ""}</div>
+<div class="lead p-2"><strong>Date Added</strong><br/>{short_date(field("date_added") or page.state.clock.stamp())}</div>
 <table class="table table-bordered">
 <tbody id="order-products">
 {chr(10).join(product_rows)}
@@ -426,7 +429,7 @@ def order_info(page: Page) -> Answer:
 {chr(10).join(voucher_rows)}
 </tbody>
 </table>
-<form id="form-store">{_select("store_id", "input-store", [("0", "Your Store")], "0")}</form>
+<form id="form-store">{_select("store_id", "input-store", [("0", "Your Store")], "0" if order else "")}</form>
 <form id="form-language">{_select("language", "input-language", [("en-gb", "English")], "en-gb")}</form>
 <form id="form-currency">{_select("currency", "input-currency", currency_options, code)}</form>
 <form id="form-coupon"><input type="text" name="coupon" value="{coupon}" id="input-coupon" class="form-control"/></form>
@@ -444,11 +447,11 @@ def order_info(page: Page) -> Answer:
 </div>
 </div>
 <div id="shipping-method" class="col-md{"" if shipping_name else " d-none"}">
-{f'<span id="shipping-method-value">{shipping_name}</span>' if shipping_name else ""}
+<span id="shipping-method-value">{shipping_name}</span>
 <input type="hidden" name="shipping_code" value="{field("shipping_code")}" id="input-shipping-code"/>
 </div>
 <div id="payment-method" class="col-md">
-{f'<span id="payment-method-value">{field("payment_method")}</span>' if field("payment_method") else ""}
+<span id="payment-method-value">{field("payment_method")}</span>
 <input type="hidden" name="payment_code" value="{field("payment_code")}" id="input-payment-code"/>
 </div>
 <span id="comment-value">{nl2br(field("comment"))}</span>
@@ -465,7 +468,7 @@ def order_info(page: Page) -> Answer:
 <form id="form-history">
 {_select("order_status_id", "input-order-status", status_options, chosen_status)}
 <textarea name="comment" id="input-history" class="form-control"></textarea>
-<input type="hidden" name="order_id" value="{order_id if order else 0}" id="input-order-id"/>
+<input type="hidden" name="order_id" value="{order_id if order else ""}" id="input-order-id"/>
 </form>
 </div>
 <div id="tab-additional" class="tab-pane">
@@ -480,7 +483,7 @@ def order_info(page: Page) -> Answer:
 </div>
 </div>
 <div id="modal-customer" class="modal"><form id="form-customer">
-<input type="text" name="customer" value="{(field("firstname") + " " + field("lastname")).strip()}" id="input-customer" class="form-control"/>
+<input type="text" name="customer" value="{field("firstname") + " " + field("lastname")}" id="input-customer" class="form-control"/>
 <input type="hidden" name="customer_id" value="{field("customer_id") or 0}" id="input-customer-id"/>
 {_select("customer_group_id", "input-customer-group", [("1", "Default")], field("customer_group_id") or "1")}
 <input type="text" name="firstname" value="{field("firstname")}" id="input-firstname" class="form-control"/>
@@ -572,8 +575,9 @@ def _document(page: Page, title: str, *, shipping: bool) -> Answer:
                 f'<td class="text-end">{fmt(t["value"])}</td>\n</tr>'
                 for t in totals
             ]
-        comment = (f'<table class="table table-bordered"><tbody><tr><td>{nl2br(str(order["comment"]))}</td></tr>'
-                   "</tbody></table>" if order["comment"] else "")
+        if order["comment"]:
+            addresses.append(_card("Comment", nl2br(str(order["comment"]))))
+        comment = ""
         blocks.append(
             f'<div style="page-break-after: always;">\n<h1>{title} #{order_id}</h1>\n'
             f'<div class="row">\n{"".join(cards)}\n</div>\n<div class="row">\n{"".join(addresses)}\n</div>\n'

@@ -45,6 +45,8 @@ FORMATS = (
     "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{postcode} {city}\n{country}",
 )
 DEFAULT_FORMAT = "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city} {postcode}\n{zone}\n{country}"
+REGISTERED = {"Rita Reward": 1, "Carl Customer": 2}
+"""The fixture customers whose names identify them in a list row (the list shows no customer id)."""
 ORDER_COLUMNS = (
     "order_id", "order_status_id", "customer_id", "customer_group_id", "firstname", "lastname", "email",
     "telephone", "comment", "currency_code", "currency_value", "total", "invoice_prefix", "invoice_no",
@@ -234,7 +236,8 @@ def _list_only_order(order_id: int, cells: list[str]) -> dict[str, Any]:
     code, stored = _stored_total(total)
     clock = f"{order_id // 3600:02d}:{order_id // 60 % 60:02d}:{order_id % 60:02d}"
     return {
-        "order_id": order_id, "order_status_id": STATUS_IDS[status], "customer_id": 0, "customer_group_id": 1,
+        "order_id": order_id, "order_status_id": STATUS_IDS[status],
+        "customer_id": REGISTERED.get(customer, 0), "customer_group_id": 1,
         "firstname": first, "lastname": last, "email": "", "telephone": "", "comment": "",
         "currency_code": code, "currency_value": str(_currency_values()[code][2]), "total": stored,
         "invoice_prefix": "INV-2026-00", "invoice_no": 0, "date_added": _day(added, clock),
@@ -390,6 +393,18 @@ def _uploads() -> list[dict[str, str]]:
         for code, name in re.findall(r"tool/upload\.download&amp;user_token=[^&]*&amp;code=([0-9a-f]+)\">([^<]*)</a>",
                                      exchange.body):
             found[code] = name
+    # invoices print the upload's name only: pair them, in order, with the order's file options
+    orders = truth_orders()
+    for exchange in load40("admin_order_invoice.json"):
+        for block in _soup(exchange.body).select("div.container > div"):
+            h1 = block.find("h1")
+            if h1 is None or int(h1.get_text().split("#")[1]) not in orders:
+                continue
+            files = [o for o in orders[int(h1.get_text().split("#")[1])]["options"] if o["type"] == "file"]
+            for option in files:
+                shown = re.findall(rf"<small> - {re.escape(option['name'])}: ([^<]*)</small>", str(block))
+                if len(shown) == len(files):
+                    found.setdefault(option["value"], shown[files.index(option)])
     return [{"code": code, "name": name} for code, name in sorted(found.items())]
 
 
