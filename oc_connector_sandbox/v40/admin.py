@@ -19,10 +19,10 @@ from oc_connector_sandbox.admin import _Request, password_hash
 from oc_connector_sandbox.admin_rules import LOGIN_MESSAGE
 from oc_connector_sandbox.state import ShopState
 
-__all__ = ["Answer", "AdminApp40", "Page", "money", "pagination", "results_text", "short_date"]
+__all__ = ["AdminApp40", "Answer", "Page", "money", "pagination", "results_text", "short_date"]
 
 Answer = tuple[str, list[tuple[str, str]], str]
-TOKEN_MESSAGE = "Invalid token session. Please login again."
+TOKEN_MESSAGE = "Invalid token session. Please login again."  # noqa: S105 (a message)
 _HTML = "text/html; charset=utf-8"
 
 
@@ -99,7 +99,7 @@ def pagination(total: int, page: int, limit: int, url: str) -> str:
 def _page_shell(title: str, content: str, base: str) -> str:
     return (
         '<!DOCTYPE html>\n<html dir="ltr" lang="en">\n<head>\n  <meta charset="UTF-8"/>\n'
-        f"  <title>{title}</title>\n  <base href=\"{base.removesuffix('index.php')}\"/>\n</head>\n<body>\n"
+        f'  <title>{title}</title>\n  <base href="{base.removesuffix("index.php")}"/>\n</head>\n<body>\n'
         f'<div id="container">\n  <div id="alert" class="toast-container position-fixed top-0 end-0 p-3"></div>\n'
         f"{content}\n</div>\n</body></html>\n"
     )
@@ -159,9 +159,7 @@ class AdminApp40:
             session_id = secrets.token_hex(13)
         session = self._sessions.setdefault(session_id, {})
         status, headers, body = self._dispatch(request, session)
-        headers.append(
-            ("Set-Cookie", f"OCSESSID={session_id}; Max-Age=86400; path=/admin/; SameSite=Strict")
-        )
+        headers.append(("Set-Cookie", f"OCSESSID={session_id}; Max-Age=86400; path=/admin/; SameSite=Strict"))
         start_response(status, headers)
         return [body.encode("utf-8")]
 
@@ -175,8 +173,14 @@ class AdminApp40:
             return self._login_page(page, route)
         if route == "common/logout":
             session.clear()
-            return "302 Found", [("Content-Type", "text/html; charset=UTF-8"),
-                                 ("Location", f"{request.base}?route=common/login")], ""
+            return (
+                "302 Found",
+                [
+                    ("Content-Type", "text/html; charset=UTF-8"),
+                    ("Location", f"{request.base}?route=common/login"),
+                ],
+                "",
+            )
         logged = "user_id" in session
         token = request.query.get("user_token")
         if not logged or token is None or token != session.get("user_token"):
@@ -197,9 +201,17 @@ class AdminApp40:
             and query.get("user_token") is not None
             and query.get("user_token") == session.get("user_token")
         ):
-            return "302 Found", [("Content-Type", "text/html; charset=UTF-8"), (
-                "Location", f"{page.request.base}?route=common/dashboard&user_token={session['user_token']}"
-            )], ""
+            return (
+                "302 Found",
+                [
+                    ("Content-Type", "text/html; charset=UTF-8"),
+                    (
+                        "Location",
+                        f"{page.request.base}?route=common/dashboard&user_token={session['user_token']}",
+                    ),
+                ],
+                "",
+            )
         if "user_token" in query and query.get("user_token") != session.get("user_token"):
             error = TOKEN_MESSAGE
         else:
@@ -215,12 +227,13 @@ class AdminApp40:
         alert = (
             '<div class="alert alert-danger alert-dismissible"><i class="Dfa-circle-exclamation"></i> '
             f'{error} <button type="button" class="btn-close" data-bs-dismiss="alert"></button></div>'
-            if error else ""
+            if error
+            else ""
         )
         hidden = f'<input type="hidden" name="redirect" value="{redirect}"/>' if redirect else ""
         form = (
             '<div class="card"><div class="card-header"><i class="fa-solid fa-lock"></i> '
-            "Please enter your login details.</div>\n<div class=\"card-body\">\n"
+            'Please enter your login details.</div>\n<div class="card-body">\n'
             f'<form id="form-login" action="{action}" method="post" data-oc-toggle="ajax">\n{alert}\n'
             '<div class="mb-3"><label for="input-username" class="form-label">Username</label>'
             '<input type="text" name="username" value="" placeholder="Username" id="input-username"'
@@ -244,7 +257,9 @@ class AdminApp40:
         if login_token is None or "login_token" not in session or login_token != session["login_token"]:
             session["error"] = LOGIN_MESSAGE
             answer["redirect"] = f"{request.base}?route=common/login"
-        user_id = None if answer else self._check_password(posted.get("username", ""), posted.get("password", ""))
+        user_id = (
+            None if answer else self._check_password(posted.get("username", ""), posted.get("password", ""))
+        )
         if not answer and user_id is None:
             answer["error"] = LOGIN_MESSAGE
         if not answer:
@@ -256,7 +271,9 @@ class AdminApp40:
             if target and target.startswith(request.base.removesuffix("index.php")):
                 answer["redirect"] = (target + "&user_token=" + session["user_token"]).replace("&amp;", "&")
             else:
-                answer["redirect"] = f"{request.base}?route=common/dashboard&user_token={session['user_token']}"
+                answer["redirect"] = (
+                    f"{request.base}?route=common/dashboard&user_token={session['user_token']}"
+                )
         return page.json(answer)
 
     def _check_password(self, username: str, password: str) -> int | None:

@@ -22,8 +22,15 @@ from oc_connector_sandbox.state import ShopState
 __all__ = ["FIXTURE", "load_admin_fixtures40"]
 
 FIXTURE = "recorded40_admin.json"
-_INT_COLUMNS = {"order_id", "order_status_id", "customer_id", "customer_group_id", "invoice_no",
-                "payment_country_id", "shipping_country_id"}
+_INT_COLUMNS = {
+    "order_id",
+    "order_status_id",
+    "customer_id",
+    "customer_group_id",
+    "invoice_no",
+    "payment_country_id",
+    "shipping_country_id",
+}
 _SKIP = {"products", "options", "totals", "vouchers", "history", "filler", "seen_only_in_lists"}
 
 
@@ -41,11 +48,21 @@ def load_admin_fixtures40(state: ShopState) -> None:
         state.db.execute("BEGIN")
         state.db.execute("DELETE FROM oc_currency")
         for c in data["currencies"]:
-            _insert(state, "oc_currency", {
-                "currency_id": int(c["currency_id"]), "title": c["title"], "code": c["code"],
-                "symbol_left": c["symbol_left"], "symbol_right": c["symbol_right"],
-                "decimal_place": c["decimal_place"], "value": c["value"], "status": int(c["status"]),
-                "date_modified": "2026-04-16 10:00:00"})
+            _insert(
+                state,
+                "oc_currency",
+                {
+                    "currency_id": int(c["currency_id"]),
+                    "title": c["title"],
+                    "code": c["code"],
+                    "symbol_left": c["symbol_left"],
+                    "symbol_right": c["symbol_right"],
+                    "decimal_place": c["decimal_place"],
+                    "value": c["value"],
+                    "status": int(c["status"]),
+                    "date_modified": "2026-04-16 10:00:00",
+                },
+            )
         for order in data["orders"]:
             row = {k: (int(v) if k in _INT_COLUMNS else v) for k, v in order.items() if k not in _SKIP}
             row.setdefault("store_name", "Your Store")
@@ -54,31 +71,79 @@ def load_admin_fixtures40(state: ShopState) -> None:
             _insert(state, "oc_order", row)
             order_id = row["order_id"]
             for p in order.get("products", ()):
-                _insert(state, "oc_order_product", {
-                    "order_product_id": int(p["order_product_id"]), "order_id": order_id,
-                    "product_id": int(p["product_id"]), "name": p["name"], "model": p["model"],
-                    "quantity": int(p["quantity"]), "price": p["price"], "total": p["total"], "tax": p["tax"],
-                    "reward": int(p["reward"])})
+                _insert(
+                    state,
+                    "oc_order_product",
+                    {
+                        "order_product_id": int(p["order_product_id"]),
+                        "order_id": order_id,
+                        "product_id": int(p["product_id"]),
+                        "name": p["name"],
+                        "model": p["model"],
+                        "quantity": int(p["quantity"]),
+                        "price": p["price"],
+                        "total": p["total"],
+                        "tax": p["tax"],
+                        "reward": int(p["reward"]),
+                    },
+                )
             for o in order.get("options", ()):
-                _insert(state, "oc_order_option", {
-                    "order_id": order_id, "order_product_id": int(o["order_product_id"]),
-                    "product_option_id": int(o["product_option_id"]),
-                    "product_option_value_id": int(o["product_option_value_id"]), "name": o["name"],
-                    "value": o["value"], "type": o["type"]})
+                _insert(
+                    state,
+                    "oc_order_option",
+                    {
+                        "order_id": order_id,
+                        "order_product_id": int(o["order_product_id"]),
+                        "product_option_id": int(o["product_option_id"]),
+                        "product_option_value_id": int(o["product_option_value_id"]),
+                        "name": o["name"],
+                        "value": o["value"],
+                        "type": o["type"],
+                    },
+                )
             for t in order.get("totals", ()):
-                _insert(state, "oc_order_total", {
-                    "order_id": order_id, "code": t["code"], "title": t["title"], "value": t["value"],
-                    "sort_order": int(t["sort_order"])})
+                _insert(
+                    state,
+                    "oc_order_total",
+                    {
+                        "order_id": order_id,
+                        "code": t["code"],
+                        "title": t["title"],
+                        "value": t["value"],
+                        "sort_order": int(t["sort_order"]),
+                    },
+                )
             for v in order.get("vouchers", ()):
-                _insert(state, "oc_order_voucher", {
-                    "order_id": order_id, "voucher_id": int(v["voucher_id"]), "description": v["description"],
-                    "code": v["code"], "from_name": v["from_name"], "from_email": "", "to_name": v["to_name"],
-                    "to_email": "", "voucher_theme_id": 0, "message": "", "amount": v["amount"]})
+                _insert(
+                    state,
+                    "oc_order_voucher",
+                    {
+                        "order_id": order_id,
+                        "voucher_id": int(v["voucher_id"]),
+                        "description": v["description"],
+                        "code": v["code"],
+                        "from_name": v["from_name"],
+                        "from_email": "",
+                        "to_name": v["to_name"],
+                        "to_email": "",
+                        "voucher_theme_id": 0,
+                        "message": "",
+                        "amount": v["amount"],
+                    },
+                )
             for h in order.get("history", ()):
-                _insert(state, "oc_order_history", {
-                    "order_history_id": int(h["order_history_id"]), "order_id": order_id,
-                    "order_status_id": int(h["order_status_id"]), "notify": int(h["notify"]),
-                    "comment": h["comment"], "date_added": h["date_added"]})
+                _insert(
+                    state,
+                    "oc_order_history",
+                    {
+                        "order_history_id": int(h["order_history_id"]),
+                        "order_id": order_id,
+                        "order_status_id": int(h["order_status_id"]),
+                        "notify": int(h["notify"]),
+                        "comment": h["comment"],
+                        "date_added": h["date_added"],
+                    },
+                )
         state.db.execute(
             "CREATE TABLE IF NOT EXISTS oc_upload (upload_id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
             " filename TEXT NOT NULL DEFAULT '', code TEXT NOT NULL, date_added TEXT NOT NULL DEFAULT '')"

@@ -17,11 +17,30 @@ from oc_connector_sandbox.v40.admin import Answer, Page, money, pagination, resu
 
 __all__ = ["collate", "order_handlers"]
 
-SORTS = ("o.order_id", "o.store_name", "customer", "order_status", "o.date_added", "o.date_modified", "o.total")
-FILTERS = ("filter_order_id", "filter_customer_id", "filter_customer", "filter_store_id", "filter_order_status",
-           "filter_order_status_id", "filter_total", "filter_date_from", "filter_date_to")
+SORTS = (
+    "o.order_id",
+    "o.store_name",
+    "customer",
+    "order_status",
+    "o.date_added",
+    "o.date_modified",
+    "o.total",
+)
+FILTERS = (
+    "filter_order_id",
+    "filter_customer_id",
+    "filter_customer",
+    "filter_store_id",
+    "filter_order_status",
+    "filter_order_status_id",
+    "filter_total",
+    "filter_date_from",
+    "filter_date_to",
+)
 HISTORY_LIMIT = 10
-DEFAULT_FORMAT = "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city} {postcode}\n{zone}\n{country}"
+DEFAULT_FORMAT = (
+    "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city} {postcode}\n{zone}\n{country}"
+)
 
 
 def collate(text: str) -> str:
@@ -97,7 +116,9 @@ def _matching_orders(page: Page) -> list[dict[str, Any]]:
         store = page.q("filter_store_id")
         if store not in (None, "") and int(row["store_id"]) != _int(store):
             continue
-        if _int(page.q("filter_customer_id")) and int(row["customer_id"]) != _int(page.q("filter_customer_id")):
+        if _int(page.q("filter_customer_id")) and int(row["customer_id"]) != _int(
+            page.q("filter_customer_id")
+        ):
             continue
         name = page.q("filter_customer")
         if name and collate(name) not in collate(row["customer"]):
@@ -143,7 +164,7 @@ def _order_list(page: Page) -> str:
     rows.sort(key=_sort_key(sort if sort in SORTS else "o.order_id"), reverse=direction == "DESC")
     total = len(rows)
     start = max((number - 1) * limit, 0)
-    shown = rows[start:start + limit]
+    shown = rows[start : start + limit]
     currencies = _currencies(page)
     filters = _filter_url(page)
     keep = filters + (f"&amp;sort={sort}" if page.q("sort") is not None else "")
@@ -162,7 +183,7 @@ def _order_list(page: Page) -> str:
             f'<td class="text-start">{r["customer"]}</td>\n'
             f'<td class="text-start"><label>{r["order_status"] or "Missing Orders"}</label></td>\n'
             f'<td class="text-end d-none d-lg-table-cell">'
-            f'{money(r["total"], currencies[r["currency_code"]], r["currency_value"])}</td>\n'
+            f"{money(r['total'], currencies[r['currency_code']], r['currency_value'])}</td>\n"
             f'<td class="text-start d-none d-lg-table-cell">{short_date(str(r["date_added"]))}</td>\n'
             f'<td class="text-start d-none d-xl-table-cell">{short_date(str(r["date_modified"]))}</td>\n'
             f'<td class="text-end"><a href="{page.link("sale/order.info", "&amp;order_id=" + str(r["order_id"]) + keep_page)}"'
@@ -174,8 +195,10 @@ def _order_list(page: Page) -> str:
     flip = "ASC" if direction == "DESC" else "DESC"
     heads = []
     for key, title, cls in (
-        ("o.order_id", "Order ID", "text-end"), ("o.store_name", "Store", "text-start"),
-        ("customer", "Customer", "text-start"), ("order_status", "Status", "text-start"),
+        ("o.order_id", "Order ID", "text-end"),
+        ("o.store_name", "Store", "text-start"),
+        ("customer", "Customer", "text-start"),
+        ("order_status", "Status", "text-start"),
         ("o.total", "Total", "text-end d-none d-lg-table-cell"),
         ("o.date_added", "Date Added", "text-start d-none d-lg-table-cell"),
         ("o.date_modified", "Date Modified", "text-start d-none d-xl-table-cell"),
@@ -214,7 +237,9 @@ def order_page(page: Page) -> Answer:
         '<input type="date" name="filter_date_to" id="input-date-to" class="form-control"/>'
         "</div></div>"
     )
-    return page.html(page.shell("Orders", f'<h1>Orders</h1>\n{panel}\n<div id="order">{_order_list(page)}</div>'))
+    return page.html(
+        page.shell("Orders", f'<h1>Orders</h1>\n{panel}\n<div id="order">{_order_list(page)}</div>')
+    )
 
 
 def order_list(page: Page) -> Answer:
@@ -227,8 +252,9 @@ def order_list(page: Page) -> Answer:
 
 def _history(page: Page, order_id: int, number: int) -> str:
     statuses = _statuses(page)
-    total = int(page.state.query(
-        "SELECT COUNT(*) AS n FROM oc_order_history WHERE order_id = ?", (order_id,))[0]["n"])
+    total = int(
+        page.state.query("SELECT COUNT(*) AS n FROM oc_order_history WHERE order_id = ?", (order_id,))[0]["n"]
+    )
     rows = page.state.query(
         "SELECT order_status_id, comment, notify, date_added FROM oc_order_history WHERE order_id = ?"
         " ORDER BY date_added DESC, order_history_id ASC LIMIT ? OFFSET ?",
@@ -271,19 +297,24 @@ def _order(page: Page, order_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def _lines(page: Page, order: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
-                                                          list[dict[str, Any]]]:
+def _lines(
+    page: Page, order: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     order_id = order["order_id"]
     products = page.state.query(
-        "SELECT * FROM oc_order_product WHERE order_id = ? ORDER BY order_product_id", (order_id,))
+        "SELECT * FROM oc_order_product WHERE order_id = ? ORDER BY order_product_id", (order_id,)
+    )
     for p in products:
         p["options"] = page.state.query(
             "SELECT * FROM oc_order_option WHERE order_id = ? AND order_product_id = ? ORDER BY order_option_id",
-            (order_id, p["order_product_id"]))
+            (order_id, p["order_product_id"]),
+        )
     vouchers = page.state.query(
-        "SELECT * FROM oc_order_voucher WHERE order_id = ? ORDER BY order_voucher_id", (order_id,))
+        "SELECT * FROM oc_order_voucher WHERE order_id = ? ORDER BY order_voucher_id", (order_id,)
+    )
     totals = page.state.query(
-        "SELECT * FROM oc_order_total WHERE order_id = ? ORDER BY sort_order, order_total_id", (order_id,))
+        "SELECT * FROM oc_order_total WHERE order_id = ? ORDER BY sort_order, order_total_id", (order_id,)
+    )
     return products, vouchers, totals
 
 
@@ -323,16 +354,22 @@ def _address_modal(page: Page, kind: str, order: dict[str, Any] | None) -> str:
     def v(field: str) -> str:
         return str(order.get(f"{kind}_{field}", "")) if order else ""
 
-    countries = [(str(r["country_id"]), str(r["name"])) for r in page.state.query(
-        "SELECT country_id, name FROM oc_country WHERE status = 1 ORDER BY name")]
+    countries = [
+        (str(r["country_id"]), str(r["name"]))
+        for r in page.state.query("SELECT country_id, name FROM oc_country WHERE status = 1 ORDER BY name")
+    ]
     fields = "".join(
         f'<input type="text" name="{f}" value="{v(f)}" id="input-{kind}-{f.replace("_", "-")}" class="form-control"/>\n'
         for f in ("firstname", "lastname", "company", "address_1", "address_2", "city", "postcode")
     )
     return (
         f'<div id="modal-{kind}-address" class="modal"><form id="form-{kind}-address">\n{fields}'
-        + _select("country_id", f"input-{kind}-country", [("", " --- Please Select --- "), *countries],
-                  str(order.get(f"{kind}_country_id", "")) if order else "-")
+        + _select(
+            "country_id",
+            f"input-{kind}-country",
+            [("", " --- Please Select --- "), *countries],
+            str(order.get(f"{kind}_country_id", "")) if order else "-",
+        )
         + f'\n<select name="zone_id" id="input-{kind}-zone" class="form-select"></select>\n</form></div>'
     )
 
@@ -388,22 +425,29 @@ def order_info(page: Page) -> Answer:
     for t in totals:
         title = str(t["title"])
         if t["code"] == "coupon" and "(" in title and ")" in title:
-            coupon = title[title.index("(") + 1:title.rindex(")")]
+            coupon = title[title.index("(") + 1 : title.rindex(")")]
     if order is None:
         customer = ""
     elif int(order["customer_id"]):
         href = f"index.php?route=customer/customer.form&user_token={page.token}&customer_id={order['customer_id']}"
         customer = f'<a href="{href}" target="_blank">{order["firstname"]} {order["lastname"]}</a>'
     else:
-        customer = f'{order["firstname"]} {order["lastname"]}'
+        customer = f"{order['firstname']} {order['lastname']}"
     statuses = _statuses(page)
     status_options = [(str(s), n) for s, n in sorted(statuses.items(), key=lambda s: s[1])]
-    chosen_status = str(order["order_status_id"]) if order else str(page.state.get_setting("config_order_status_id", 1))
-    currency_options = [(str(r["code"]), str(r["title"])) for r in page.state.query(
-        "SELECT code, title FROM oc_currency ORDER BY title")]
+    chosen_status = (
+        str(order["order_status_id"]) if order else str(page.state.get_setting("config_order_status_id", 1))
+    )
+    currency_options = [
+        (str(r["code"]), str(r["title"]))
+        for r in page.state.query("SELECT code, title FROM oc_currency ORDER BY title")
+    ]
     reward = sum(int(p["reward"]) for p in products)
-    invoice = (f"{order['invoice_prefix']}{order['invoice_no'] or 0}" if order and int(order["invoice_no"])
-               else (f"{order['invoice_prefix']}0" if order else ""))
+    invoice = (
+        f"{order['invoice_prefix']}{order['invoice_no'] or 0}"
+        if order and int(order["invoice_no"])
+        else (f"{order['invoice_prefix']}0" if order else "")
+    )
 
     def field(name: str) -> str:
         return str(order[name]) if order else ""
@@ -505,7 +549,17 @@ def order_info(page: Page) -> Answer:
 def _format_address(order: dict[str, Any], kind: str) -> str:
     fmt = str(order.get(f"{kind}_address_format") or "") or DEFAULT_FORMAT
     text = fmt.replace("\r\n", "\n")
-    for key in ("firstname", "lastname", "company", "address_1", "address_2", "city", "postcode", "zone", "country"):
+    for key in (
+        "firstname",
+        "lastname",
+        "company",
+        "address_1",
+        "address_2",
+        "city",
+        "postcode",
+        "zone",
+        "country",
+    ):
         text = text.replace("{" + key + "}", str(order.get(f"{kind}_{key}", "")))
     return "<br/>".join(line.strip() for line in text.strip().split("\n") if line.strip())
 
@@ -541,10 +595,15 @@ def _document(page: Page, title: str, *, shipping: bool) -> Answer:
 
         products, vouchers, totals = _lines(page, order)
         invoice = f"{order['invoice_prefix']}{order['invoice_no']}" if int(order["invoice_no"]) else "&nbsp;"
-        cards = [_card("Invoice", invoice), _card("Order ID", str(order_id)),
-                 _card("Date Added", short_date(str(order["date_added"]))),
-                 _card("Store", str(order["store_name"])), _card("Store Address", "Address 1"),
-                 _card("Store Telephone", "123456789"), _card("Store E-Mail", "admin@example.com")]
+        cards = [
+            _card("Invoice", invoice),
+            _card("Order ID", str(order_id)),
+            _card("Date Added", short_date(str(order["date_added"]))),
+            _card("Store", str(order["store_name"])),
+            _card("Store Address", "Address 1"),
+            _card("Store Telephone", "123456789"),
+            _card("Store E-Mail", "admin@example.com"),
+        ]
         if not shipping:
             cards.append(_card("Payment Method", str(order["payment_method"])))
         if order["shipping_method"]:
@@ -559,9 +618,13 @@ def _document(page: Page, title: str, *, shipping: bool) -> Answer:
             unit = float(p["price"]) + float(p["tax"])
             rows.append(
                 f"<tr>\n<td>{p['name']}{_options_html(page, p['options'], links=False)}\n</td>\n"
-                f"<td>{p['model']}</td>\n<td class=\"text-end\">{p['quantity']}</td>\n"
-                + ("" if shipping else f'<td class="text-end">{fmt(unit)}</td>\n'
-                   f'<td class="text-end">{fmt(unit * int(p["quantity"]))}</td>\n')
+                f'<td>{p["model"]}</td>\n<td class="text-end">{p["quantity"]}</td>\n'
+                + (
+                    ""
+                    if shipping
+                    else f'<td class="text-end">{fmt(unit)}</td>\n'
+                    f'<td class="text-end">{fmt(unit * int(p["quantity"]))}</td>\n'
+                )
                 + "</tr>"
             )
         if not shipping:
@@ -586,7 +649,7 @@ def _document(page: Page, title: str, *, shipping: bool) -> Answer:
     base = page.request.base.removesuffix("index.php")
     body = (
         '<!DOCTYPE html>\n<html dir="ltr" lang="en">\n<head>\n  <meta charset="UTF-8"/>\n'
-        f"  <title>{title}</title>\n  <base href=\"{base}\"/>\n</head>\n<body>\n"
+        f'  <title>{title}</title>\n  <base href="{base}"/>\n</head>\n<body>\n'
         f'<div class="container">\n{"".join(blocks)}\n</div>\n</body>\n</html>\n'
     )
     return page.html(body)

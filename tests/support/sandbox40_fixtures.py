@@ -33,27 +33,64 @@ OUTPUT = Path(__file__).resolve().parents[2] / "oc_connector_sandbox" / "data" /
 DELETED = (99, 146, 147, 148, 163, 171, 190, 271, 282, 300, 314)
 MAX_ID = 313
 STATUS_IDS = {
-    "Pending": 1, "Processing": 2, "Shipped": 3, "Complete": 5, "Canceled": 7, "Denied": 8,
-    "Canceled Reversal": 9, "Failed": 10, "Refunded": 11, "Reversed": 12, "Chargeback": 13,
-    "Expired": 14, "Processed": 15, "Voided": 16,
+    "Pending": 1,
+    "Processing": 2,
+    "Shipped": 3,
+    "Complete": 5,
+    "Canceled": 7,
+    "Denied": 8,
+    "Canceled Reversal": 9,
+    "Failed": 10,
+    "Refunded": 11,
+    "Reversed": 12,
+    "Chargeback": 13,
+    "Expired": 14,
+    "Processed": 15,
+    "Voided": 16,
 }
-US_FORMAT = "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city}, {zone} {postcode}\n{country}"
+US_FORMAT = (
+    "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city}, {zone} {postcode}\n{country}"
+)
 FORMATS = (
     "",
     US_FORMAT,
     "{company}\n{firstname} {lastname}\n{address_1}\n{address_2}\n{postcode} {city}\n{country}",
     "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{postcode} {city}\n{country}",
 )
-DEFAULT_FORMAT = "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city} {postcode}\n{zone}\n{country}"
+DEFAULT_FORMAT = (
+    "{firstname} {lastname}\n{company}\n{address_1}\n{address_2}\n{city} {postcode}\n{zone}\n{country}"
+)
 REGISTERED = {"Rita Reward": 1, "Carl Customer": 2}
 """The fixture customers whose names identify them in a list row (the list shows no customer id)."""
 ORDER_COLUMNS = (
-    "order_id", "order_status_id", "customer_id", "customer_group_id", "firstname", "lastname", "email",
-    "telephone", "comment", "currency_code", "currency_value", "total", "invoice_prefix", "invoice_no",
-    "date_added", "date_modified",
+    "order_id",
+    "order_status_id",
+    "customer_id",
+    "customer_group_id",
+    "firstname",
+    "lastname",
+    "email",
+    "telephone",
+    "comment",
+    "currency_code",
+    "currency_value",
+    "total",
+    "invoice_prefix",
+    "invoice_no",
+    "date_added",
+    "date_modified",
 )
-ADDRESS_FIELDS = ("firstname", "lastname", "company", "address_1", "address_2", "city", "postcode", "zone",
-                  "country")
+ADDRESS_FIELDS = (
+    "firstname",
+    "lastname",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "postcode",
+    "zone",
+    "country",
+)
 
 
 def _soup(body: str) -> BeautifulSoup:
@@ -61,7 +98,7 @@ def _soup(body: str) -> BeautifulSoup:
 
 
 def _render_address(fields: dict[str, str], fmt: str) -> list[str]:
-    text = (fmt or DEFAULT_FORMAT)
+    text = fmt or DEFAULT_FORMAT
     for key in ADDRESS_FIELDS:
         text = text.replace("{" + key + "}", fields.get(key, ""))
     return [line.strip() for line in text.strip().split("\n") if line.strip()]
@@ -103,7 +140,9 @@ def _editor_fields() -> dict[int, dict[str, str]]:
         for kind in ("payment", "shipping"):
             for field in ("company", "address-2"):
                 # the raw attribute: the page prints the stored value unescaped
-                m = re.search(rf'value="([^"]*)" placeholder="[^"]*" id="input-{kind}-{field}"', exchange.body)
+                m = re.search(
+                    rf'value="([^"]*)" placeholder="[^"]*" id="input-{kind}-{field}"', exchange.body
+                )
                 if m:
                     row[f"{kind}_{field.replace('-', '_')}"] = m.group(1)
             country = soup.find("select", id=f"input-{kind}-country")
@@ -124,15 +163,21 @@ def _fit_address(kind: str, order: dict[str, Any], lines: list[str], known: dict
     base = {f: str(order.get(f"{kind}_{f}", "") or "") for f in ADDRESS_FIELDS}
     companies = [known.get(f"{kind}_company")] if f"{kind}_company" in known else ["", *lines]
     seconds = [known.get(f"{kind}_address_2")] if f"{kind}_address_2" in known else ["", *lines]
-    zones = [base["zone"]] if base["zone"] else ["", *[p for line in lines for p in _zone_guesses(line, base)]]
+    zones = (
+        [base["zone"]] if base["zone"] else ["", *[p for line in lines for p in _zone_guesses(line, base)]]
+    )
     for fmt in FORMATS:
         for company in companies:
             for second in seconds:
                 for zone in zones:
                     trial = {**base, "company": company or "", "address_2": second or "", "zone": zone}
                     if _render_address(trial, fmt) == lines:
-                        return {"company": trial["company"], "address_2": trial["address_2"],
-                                "zone": zone, "address_format": fmt}
+                        return {
+                            "company": trial["company"],
+                            "address_2": trial["address_2"],
+                            "zone": zone,
+                            "address_format": fmt,
+                        }
     raise ValueError(f"order {order['order_id']}: no address format renders {kind} {lines}")
 
 
@@ -141,7 +186,7 @@ def _zone_guesses(line: str, base: dict[str, str]) -> list[str]:
     head, tail = f"{base['city']}, ", f" {base['postcode']}"
     guesses = [line]
     if line.startswith(head) and line.endswith(tail):
-        guesses.append(line[len(head):len(line) - len(tail)])
+        guesses.append(line[len(head) : len(line) - len(tail)])
     return guesses
 
 
@@ -236,13 +281,26 @@ def _list_only_order(order_id: int, cells: list[str]) -> dict[str, Any]:
     code, stored = _stored_total(total)
     clock = f"{order_id // 3600:02d}:{order_id // 60 % 60:02d}:{order_id % 60:02d}"
     return {
-        "order_id": order_id, "order_status_id": STATUS_IDS[status],
-        "customer_id": REGISTERED.get(customer, 0), "customer_group_id": 1,
-        "firstname": first, "lastname": last, "email": "", "telephone": "", "comment": "",
-        "currency_code": code, "currency_value": str(_currency_values()[code][2]), "total": stored,
-        "invoice_prefix": "INV-2026-00", "invoice_no": 0, "date_added": _day(added, clock),
-        "date_modified": _day(modified, clock), "shipping_method": "Flat Shipping Rate" if shipping else "",
-        "shipping_code": "flat.flat" if shipping else "", "store_name": store, "seen_only_in_lists": True,
+        "order_id": order_id,
+        "order_status_id": STATUS_IDS[status],
+        "customer_id": REGISTERED.get(customer, 0),
+        "customer_group_id": 1,
+        "firstname": first,
+        "lastname": last,
+        "email": "",
+        "telephone": "",
+        "comment": "",
+        "currency_code": code,
+        "currency_value": str(_currency_values()[code][2]),
+        "total": stored,
+        "invoice_prefix": "INV-2026-00",
+        "invoice_no": 0,
+        "date_added": _day(added, clock),
+        "date_modified": _day(modified, clock),
+        "shipping_method": "Flat Shipping Rate" if shipping else "",
+        "shipping_code": "flat.flat" if shipping else "",
+        "store_name": store,
+        "seen_only_in_lists": True,
     }
 
 
@@ -267,7 +325,8 @@ def _add_fillers(by_id: dict[int, dict[str, Any]]) -> None:
     ceilings = {1: 273, 2: 273, 5: 274}
     for order_id in sorted(missing, reverse=True):
         status = next(
-            s for s, n in sorted(counts.items(), key=lambda kv: -kv[1])
+            s
+            for s, n in sorted(counts.items(), key=lambda kv: -kv[1])
             if n > 0 and order_id < ceilings.get(s, MAX_ID + 1)
         )
         counts[status] -= 1
@@ -277,13 +336,26 @@ def _add_fillers(by_id: dict[int, dict[str, Any]]) -> None:
         rita = rita_left > 0 and order_id < 191
         rita_left -= int(rita)
         by_id[order_id] = {
-            "order_id": order_id, "order_status_id": status, "customer_id": 1 if rita else 0,
-            "customer_group_id": 1, "firstname": "Rita" if rita else "Kim",
-            "lastname": "Reward" if rita else "Unrecorded", "email": "", "telephone": "", "comment": "",
-            "currency_code": "USD", "currency_value": "1.00000000", "total": "300.0000",
-            "invoice_prefix": "INV-2026-00", "invoice_no": 0, "date_added": f"{day} {clock}",
-            "date_modified": f"{day} {clock}", "shipping_method": "Flat Shipping Rate",
-            "shipping_code": "flat.flat", "store_name": "Your Store", "filler": True,
+            "order_id": order_id,
+            "order_status_id": status,
+            "customer_id": 1 if rita else 0,
+            "customer_group_id": 1,
+            "firstname": "Rita" if rita else "Kim",
+            "lastname": "Reward" if rita else "Unrecorded",
+            "email": "",
+            "telephone": "",
+            "comment": "",
+            "currency_code": "USD",
+            "currency_value": "1.00000000",
+            "total": "300.0000",
+            "invoice_prefix": "INV-2026-00",
+            "invoice_no": 0,
+            "date_added": f"{day} {clock}",
+            "date_modified": f"{day} {clock}",
+            "shipping_method": "Flat Shipping Rate",
+            "shipping_code": "flat.flat",
+            "store_name": "Your Store",
+            "filler": True,
         }
     assert not any(counts.values()), counts
     assert rita_left == 0, rita_left
@@ -291,17 +363,54 @@ def _add_fillers(by_id: dict[int, dict[str, Any]]) -> None:
 
 def _coupons() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     demo = {  # the installer's demo coupons (disabled by the shop's setup)
-        "2222": {"type": "P", "logged": 0, "shipping": 0, "total": "0.0000", "uses_total": 10, "uses_customer": "10"},
-        "3333": {"type": "P", "logged": 0, "shipping": 1, "total": "100.0000", "uses_total": 10,
-                 "uses_customer": "10"},
-        "1111": {"type": "F", "logged": 0, "shipping": 0, "total": "10.0000", "uses_total": 10,
-                 "uses_customer": "10"},
-        "BIGSPEND25": {"type": "F", "logged": 0, "shipping": 0, "total": "500.0000", "uses_total": 100000,
-                       "uses_customer": "1000"},
-        "LOGGEDONLY": {"type": "P", "logged": 1, "shipping": 0, "total": "0.0000", "uses_total": 100000,
-                       "uses_customer": "1000"},
-        "DISABLED5": {"type": "P", "logged": 0, "shipping": 0, "total": "0.0000", "uses_total": 100000,
-                      "uses_customer": "1000"},
+        "2222": {
+            "type": "P",
+            "logged": 0,
+            "shipping": 0,
+            "total": "0.0000",
+            "uses_total": 10,
+            "uses_customer": "10",
+        },
+        "3333": {
+            "type": "P",
+            "logged": 0,
+            "shipping": 1,
+            "total": "100.0000",
+            "uses_total": 10,
+            "uses_customer": "10",
+        },
+        "1111": {
+            "type": "F",
+            "logged": 0,
+            "shipping": 0,
+            "total": "10.0000",
+            "uses_total": 10,
+            "uses_customer": "10",
+        },
+        "BIGSPEND25": {
+            "type": "F",
+            "logged": 0,
+            "shipping": 0,
+            "total": "500.0000",
+            "uses_total": 100000,
+            "uses_customer": "1000",
+        },
+        "LOGGEDONLY": {
+            "type": "P",
+            "logged": 1,
+            "shipping": 0,
+            "total": "0.0000",
+            "uses_total": 100000,
+            "uses_customer": "1000",
+        },
+        "DISABLED5": {
+            "type": "P",
+            "logged": 0,
+            "shipping": 0,
+            "total": "0.0000",
+            "uses_total": 100000,
+            "uses_customer": "1000",
+        },
     }
     coupon = load40("admin_coupon.json")
     coupons = []
@@ -311,10 +420,19 @@ def _coupons() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         assert isinstance(box, Tag)
         name, _, status = cells[1].rpartition(" ")
         start, end = (_day(c, "")[:10] for c in cells[4:6])
-        coupons.append({"coupon_id": int(str(box["value"])), "name": name, "code": cells[2],
-                        "discount": cells[3], "date_start": start, "date_end": end,
-                        "status": int(status == "Enabled"), "date_added": "2026-04-16 10:00:00",
-                        **demo.get(cells[2], {})})
+        coupons.append(
+            {
+                "coupon_id": int(str(box["value"])),
+                "name": name,
+                "code": cells[2],
+                "discount": cells[3],
+                "date_start": start,
+                "date_end": end,
+                "status": int(status == "Enabled"),
+                "date_added": "2026-04-16 10:00:00",
+                **demo.get(cells[2], {}),
+            }
+        )
     form = _soup(coupon[3].body)
     edited = next(c for c in coupons if c["coupon_id"] == 7)
     for field in ("type",):
@@ -334,20 +452,36 @@ def _coupons() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     history = []
     for tr in _soup(coupon[11].body).select("tbody tr"):
         cells = [td.get_text(strip=True) for td in tr.find_all("td")]
-        history.append({"coupon_id": 7, "order_id": int(cells[0]), "customer_id": 0, "amount": cells[2],
-                        "date_added": _day(cells[3], "12:00:00")})
+        history.append(
+            {
+                "coupon_id": 7,
+                "order_id": int(cells[0]),
+                "customer_id": 0,
+                "amount": cells[2],
+                "date_added": _day(cells[3], "12:00:00"),
+            }
+        )
     # the eleventh use, on the history's second page: order 312 (flow B) with APITEST10
     flow_b = truth_orders()[312]
     amount = next(t["value"] for t in flow_b["totals"] if t["code"] == "coupon")
-    history.append({"coupon_id": 7, "order_id": 312, "customer_id": 0, "amount": amount,
-                    "date_added": flow_b["date_added"]})
+    history.append(
+        {
+            "coupon_id": 7,
+            "order_id": 312,
+            "customer_id": 0,
+            "amount": amount,
+            "date_added": flow_b["date_added"],
+        }
+    )
     return coupons, history
 
 
 def _vouchers() -> list[dict[str, Any]]:
     voucher = load40("admin_voucher.json")
     themes = {"Christmas": 6, "Birthday": 7, "General": 8}
-    sold = {int(v["voucher_id"]): (int(o["order_id"]), v) for o in truth_orders().values() for v in o["vouchers"]}
+    sold = {
+        int(v["voucher_id"]): (int(o["order_id"]), v) for o in truth_orders().values() for v in o["vouchers"]
+    }
     out = []
     for tr in _soup(voucher[0].body).select("#form-voucher tbody tr"):
         cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
@@ -358,11 +492,20 @@ def _vouchers() -> list[dict[str, Any]]:
         order_id = int(re.search(r"order_id=(\d+)", links[0]).group(1)) if len(links) > 1 else 0  # type: ignore[union-attr]
         code, _, status = cells[1].rpartition(" ")
         _, amount = _parse_money(cells[4])
-        row = {"voucher_id": voucher_id, "order_id": order_id, "code": code, "from_name": cells[2],
-               "from_email": f"voucher{voucher_id}.from@example.com", "to_name": cells[3],
-               "to_email": f"voucher{voucher_id}.to@example.com", "voucher_theme_id": themes[cells[5]],
-               "message": "", "amount": f"{amount:.4f}", "status": int(status == "Enabled"),
-               "date_added": _day(cells[6], "12:00:00")}
+        row = {
+            "voucher_id": voucher_id,
+            "order_id": order_id,
+            "code": code,
+            "from_name": cells[2],
+            "from_email": f"voucher{voucher_id}.from@example.com",
+            "to_name": cells[3],
+            "to_email": f"voucher{voucher_id}.to@example.com",
+            "voucher_theme_id": themes[cells[5]],
+            "message": "",
+            "amount": f"{amount:.4f}",
+            "status": int(status == "Enabled"),
+            "date_added": _day(cells[6], "12:00:00"),
+        }
         if voucher_id in sold:
             row["amount"] = sold[voucher_id][1]["amount"]
         out.append(row)
@@ -390,8 +533,9 @@ def _uploads() -> list[dict[str, str]]:
     """The uploaded files the recorded editors name (file options store only the upload code)."""
     found: dict[str, str] = {}
     for exchange in load40("admin_order_info.json"):
-        for code, name in re.findall(r"tool/upload\.download&amp;user_token=[^&]*&amp;code=([0-9a-f]+)\">([^<]*)</a>",
-                                     exchange.body):
+        for code, name in re.findall(
+            r"tool/upload\.download&amp;user_token=[^&]*&amp;code=([0-9a-f]+)\">([^<]*)</a>", exchange.body
+        ):
             found[code] = name
     # invoices print the upload's name only: pair them, in order, with the order's file options
     orders = truth_orders()

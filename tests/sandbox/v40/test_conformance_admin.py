@@ -28,10 +28,19 @@ RECORDED_BASE = "http://127.0.0.1:8081/"
 
 # (file, index) -> why the sandbox's answer differs from the recording in what is compared.
 KNOWN_GAPS: dict[tuple[str, int], str] = {
-    ("admin_order_list.json", 8): "sort=o.total ASC: 66.69€ and $85.00 are the same stored 85.0000; which of the"
+    (
+        "admin_order_list.json",
+        8,
+    ): "sort=o.total ASC: 66.69€ and $85.00 are the same stored 85.0000; which of the"
     " tied orders MySQL lists first is its own order, and the shown totals do not tell ties apart",
-    ("admin_order_list.json", 34): "sort=o.total DESC page 2: same tie of equal stored totals in two currencies",
-    ("admin_order_invoice.json", 5): "dispatch note: the real one lists each line's SKU, UPC, weight and the store"
+    (
+        "admin_order_list.json",
+        34,
+    ): "sort=o.total DESC page 2: same tie of equal stored totals in two currencies",
+    (
+        "admin_order_invoice.json",
+        5,
+    ): "dispatch note: the real one lists each line's SKU, UPC, weight and the store"
     " web site and customer contact; the sandbox's 4.0 shop has no catalogue rows for weight or SKU",
 }
 
@@ -43,7 +52,9 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 
 def _norm(text: str, base: str, token: str | None) -> str:
     text = text.replace(base, "BASE/").replace(RECORDED_BASE, "BASE/")
-    text = text.replace("http:\\/\\/127.0.0.1:8081\\/", "BASE\\/").replace(base.replace("/", "\\/"), "BASE\\/")
+    text = text.replace("http:\\/\\/127.0.0.1:8081\\/", "BASE\\/").replace(
+        base.replace("/", "\\/"), "BASE\\/"
+    )
     if token:
         text = text.replace(token, "<USER_TOKEN>")
     return text
@@ -61,8 +72,13 @@ def _pagination(scope: Tag) -> list[tuple[str, str | None, bool]]:
     out = []
     for li in scope.select("ul.pagination li"):
         a = li.find("a")
-        out.append((_text(li), _params(a.get("href")).get("page") if isinstance(a, Tag) else None,
-                    "active" in (li.get("class") or [])))
+        out.append(
+            (
+                _text(li),
+                _params(a.get("href")).get("page") if isinstance(a, Tag) else None,
+                "active" in (li.get("class") or []),
+            )
+        )
     return out
 
 
@@ -74,7 +90,10 @@ def _showing(scope: Tag) -> str:
 def _table_rows(tbody: Any) -> list[list[str]]:
     if not isinstance(tbody, Tag):
         return []
-    return [[_text(td) for td in tr.find_all("td", recursive=False)] for tr in tbody.find_all("tr", recursive=False)]
+    return [
+        [_text(td) for td in tr.find_all("td", recursive=False)]
+        for tr in tbody.find_all("tr", recursive=False)
+    ]
 
 
 def _fields(form: Tag) -> list[tuple[Any, ...]]:
@@ -86,8 +105,16 @@ def _fields(form: Tag) -> list[tuple[Any, ...]]:
         elif el.name == "textarea":
             out.append(("textarea", el.get("name"), el.get("id"), el.get_text()))
         else:
-            out.append(("input", el.get("type"), el.get("name"), el.get("id"), el.get("value"),
-                        el.has_attr("checked")))
+            out.append(
+                (
+                    "input",
+                    el.get("type"),
+                    el.get("name"),
+                    el.get("id"),
+                    el.get("value"),
+                    el.has_attr("checked"),
+                )
+            )
     return out
 
 
@@ -100,10 +127,23 @@ def _list(scope: Tag, form_id: str) -> dict[str, Any]:
         box = tr.find("input", attrs={"name": "selected[]"})
         hidden = tr.find("input", attrs={"name": "shipping_method[]"})
         links = sorted(tuple(sorted(_params(a.get("href")).items())) for a in tr.find_all("a"))
-        rows.append((cells, box.get("value") if isinstance(box, Tag) else None,
-                     hidden.get("value") if isinstance(hidden, Tag) else None, links))
-    heads = [(_text(a), _params(a.get("href")).get("sort"), _params(a.get("href")).get("order"),
-              tuple(a.get("class") or ())) for a in form.select("thead a")]
+        rows.append(
+            (
+                cells,
+                box.get("value") if isinstance(box, Tag) else None,
+                hidden.get("value") if isinstance(hidden, Tag) else None,
+                links,
+            )
+        )
+    heads = [
+        (
+            _text(a),
+            _params(a.get("href")).get("sort"),
+            _params(a.get("href")).get("order"),
+            tuple(a.get("class") or ()),
+        )
+        for a in form.select("thead a")
+    ]
     return {"rows": rows, "heads": heads, "showing": _showing(form), "pagination": _pagination(form)}
 
 
@@ -123,23 +163,55 @@ def _editor(soup: BeautifulSoup) -> dict[str, Any]:
     for tr in body.find_all("tr", recursive=False) if isinstance(body, Tag) else []:
         tds = tr.find_all("td", recursive=False)
         a = tds[0].find("a")
-        products.append((a.get("href") if isinstance(a, Tag) else None, _text(tds[0]), *[_text(td) for td in tds[1:5]]))
+        products.append(
+            (a.get("href") if isinstance(a, Tag) else None, _text(tds[0]), *[_text(td) for td in tds[1:5]])
+        )
     header = next((_text(h) for h in soup.select("div.card-header") if "Order" in _text(h)), "")
-    date_added = next((_text(d).removeprefix("Date Added").strip() for d in soup.select("div.lead")
-                       if _text(d).startswith("Date Added")), "")
+    date_added = next(
+        (
+            _text(d).removeprefix("Date Added").strip()
+            for d in soup.select("div.lead")
+            if _text(d).startswith("Date Added")
+        ),
+        "",
+    )
     customer = soup.find(id="customer-value")
     link = customer.find("a") if isinstance(customer, Tag) else None
-    ids = ["invoice-value", "customer-value", "payment-address-value", "shipping-address-value",
-           "shipping-method-value", "payment-method-value", "input-shipping-code", "input-payment-code",
-           "comment-value", "input-store", "input-language", "input-currency", "input-coupon", "reward-value",
-           "input-order-status", "input-order-id", "input-customer", "input-customer-id", "input-customer-group",
-           "input-firstname", "input-lastname", "input-email", "input-telephone"]
-    ids += [f"input-{k}-{f}" for k in ("payment", "shipping")
-            for f in ("firstname", "lastname", "company", "address-1", "address-2", "city", "postcode", "country")]
+    ids = [
+        "invoice-value",
+        "customer-value",
+        "payment-address-value",
+        "shipping-address-value",
+        "shipping-method-value",
+        "payment-method-value",
+        "input-shipping-code",
+        "input-payment-code",
+        "comment-value",
+        "input-store",
+        "input-language",
+        "input-currency",
+        "input-coupon",
+        "reward-value",
+        "input-order-status",
+        "input-order-id",
+        "input-customer",
+        "input-customer-id",
+        "input-customer-group",
+        "input-firstname",
+        "input-lastname",
+        "input-email",
+        "input-telephone",
+    ]
+    ids += [
+        f"input-{k}-{f}"
+        for k in ("payment", "shipping")
+        for f in ("firstname", "lastname", "company", "address-1", "address-2", "city", "postcode", "country")
+    ]
     history = soup.find(id="history")
     additional = soup.find(id="tab-additional")
     return {
-        "header": header, "date_added": date_added,
+        "header": header,
+        "date_added": date_added,
         "customer_link": link.get("href") if isinstance(link, Tag) else None,
         "products": products,
         "vouchers": _table_rows(soup.find("tbody", id="order-vouchers")),
@@ -151,7 +223,11 @@ def _editor(soup: BeautifulSoup) -> dict[str, Any]:
 
 
 def _history(scope: Tag) -> dict[str, Any]:
-    return {"rows": _table_rows(scope.find("tbody")), "showing": _showing(scope), "pagination": _pagination(scope)}
+    return {
+        "rows": _table_rows(scope.find("tbody")),
+        "showing": _showing(scope),
+        "pagination": _pagination(scope),
+    }
 
 
 def _invoice(soup: BeautifulSoup) -> list[dict[str, Any]]:
@@ -180,8 +256,12 @@ def extract(route: str, body: str) -> Any:
         params = _params(action)
         alert = soup.find(class_="alert")
         redirect = login.find("input", attrs={"name": "redirect"})
-        return {"login": params.get("route"), "login_token": bool(re.fullmatch(r"[0-9a-f]{32}|<LOGIN_TOKEN>", params.get("login_token", ""))),
-                "alert": _text(alert), "redirect": redirect.get("value") if isinstance(redirect, Tag) else None}
+        return {
+            "login": params.get("route"),
+            "login_token": bool(re.fullmatch(r"[0-9a-f]{32}|<LOGIN_TOKEN>", params.get("login_token", ""))),
+            "alert": _text(alert),
+            "redirect": redirect.get("value") if isinstance(redirect, Tag) else None,
+        }
     if route in ("sale/order", "sale/order.list"):
         return _list(soup, "form-order")
     if route in ("marketing/coupon", "marketing/coupon.list"):
@@ -256,8 +336,10 @@ class Client:
         if isinstance(form, dict):
             form = list(form.items())
         if form is not None:
-            form = [(k, self.sb.admin_password if v == "<PASSWORD>" else v.replace(RECORDED_BASE, self.sb.url))
-                    for k, v in form]
+            form = [
+                (k, self.sb.admin_password if v == "<PASSWORD>" else v.replace(RECORDED_BASE, self.sb.url))
+                for k, v in form
+            ]
         answer = self.http.request(exchange.method, self.base, params=query, data=form, allow_redirects=False)
         self._learn(answer)
         return answer
@@ -272,11 +354,16 @@ class Client:
 
     def login(self) -> None:
         self.http.get(self.base, params={"route": "common/login"})
-        m = re.search(r"login_token=([0-9a-f]{32})", self.http.get(self.base, params={"route": "common/login"}).text)
+        m = re.search(
+            r"login_token=([0-9a-f]{32})", self.http.get(self.base, params={"route": "common/login"}).text
+        )
         assert m
         self.login_token = m.group(1)
-        answer = self.http.post(self.base, params={"route": "common/login.login", "login_token": self.login_token},
-                                data={"username": "admin", "password": self.sb.admin_password, "redirect": ""})
+        answer = self.http.post(
+            self.base,
+            params={"route": "common/login.login", "login_token": self.login_token},
+            data={"username": "admin", "password": self.sb.admin_password, "redirect": ""},
+        )
         self._learn(answer)
         assert self.user_token
 
@@ -302,7 +389,8 @@ def _replay_file(name: str) -> Iterator[tuple[Exchange, requests.Response, Clien
                     second.http.get(second.base, params={"route": "common/login"})
                     second.login_token = re.search(  # type: ignore[union-attr]
                         r"login_token=([0-9a-f]{32})",
-                        second.http.get(second.base, params={"route": "common/login"}).text).group(1)
+                        second.http.get(second.base, params={"route": "common/login"}).text,
+                    ).group(1)
                 yield exchange, second.send(exchange), second
                 continue
             yield exchange, main.send(exchange), main
@@ -332,7 +420,10 @@ def _compare(exchange: Exchange, answer: requests.Response, client: Client) -> l
     mine = extract(route, _norm(answer.text, base, token))
     real = extract(route, _norm(exchange.body, base, None))
     if isinstance(mine, dict) and "rows" in mine and route in ("sale/order", "sale/order.list"):
-        mine, real = _tie_aware(mine, exchange.query.get("sort")), _tie_aware(real, exchange.query.get("sort"))
+        mine, real = (
+            _tie_aware(mine, exchange.query.get("sort")),
+            _tie_aware(real, exchange.query.get("sort")),
+        )
     if mine != real:
         problems.append(f"page differs:\n  sandbox  {mine}\n  recorded {real}")
     return problems
@@ -370,19 +461,43 @@ def test_fixture_orders_equal_the_truth() -> None:
         for order_id in (2, 9, 312, 313):
             t = truth[order_id]
             row = sb.query("SELECT * FROM oc_order WHERE order_id = ?", (order_id,))[0]
-            for col in ("firstname", "lastname", "email", "payment_firstname", "payment_company",
-                        "payment_address_1", "total", "currency_code", "date_added", "date_modified"):
+            for col in (
+                "firstname",
+                "lastname",
+                "email",
+                "payment_firstname",
+                "payment_company",
+                "payment_address_1",
+                "total",
+                "currency_code",
+                "date_added",
+                "date_modified",
+            ):
                 assert str(row[col]) == t[col], (order_id, col)
             assert row["payment_method"] == json.loads(t["payment_method"])["name"]
             assert row["payment_code"] == json.loads(t["payment_method"])["code"]
-            lines = sb.query("SELECT product_id, quantity, price, total, tax, reward FROM oc_order_product"
-                             " WHERE order_id = ? ORDER BY order_product_id", (order_id,))
-            assert [(str(r["product_id"]), str(r["quantity"]), r["price"], r["total"], r["tax"], str(r["reward"]))
-                    for r in lines] == [(p["product_id"], p["quantity"], p["price"], p["total"], p["tax"],
-                                         p["reward"]) for p in t["products"]]
-            history = sb.query("SELECT order_history_id, order_status_id, comment, date_added FROM oc_order_history"
-                               " WHERE order_id = ? ORDER BY order_history_id", (order_id,))
-            assert [(str(h["order_history_id"]), str(h["order_status_id"]), h["comment"], h["date_added"])
-                    for h in history] == [(h["order_history_id"], h["order_status_id"], h["comment"],
-                                           h["date_added"]) for h in t["history"]]
+            lines = sb.query(
+                "SELECT product_id, quantity, price, total, tax, reward FROM oc_order_product"
+                " WHERE order_id = ? ORDER BY order_product_id",
+                (order_id,),
+            )
+            assert [
+                (str(r["product_id"]), str(r["quantity"]), r["price"], r["total"], r["tax"], str(r["reward"]))
+                for r in lines
+            ] == [
+                (p["product_id"], p["quantity"], p["price"], p["total"], p["tax"], p["reward"])
+                for p in t["products"]
+            ]
+            history = sb.query(
+                "SELECT order_history_id, order_status_id, comment, date_added FROM oc_order_history"
+                " WHERE order_id = ? ORDER BY order_history_id",
+                (order_id,),
+            )
+            assert [
+                (str(h["order_history_id"]), str(h["order_status_id"]), h["comment"], h["date_added"])
+                for h in history
+            ] == [
+                (h["order_history_id"], h["order_status_id"], h["comment"], h["date_added"])
+                for h in t["history"]
+            ]
         assert sb.query("SELECT COUNT(*) AS n FROM oc_order")[0]["n"] == 303
