@@ -85,9 +85,19 @@ def product_options(app: CatalogApp, product_id: int) -> list[dict[str, Any]]:
 
 
 def add_item(
-    app: CatalogApp, session: dict[str, Any], token: str, product_id: int, quantity: int, option: Any
+    app: CatalogApp,
+    session: dict[str, Any],
+    token: str,
+    product_id: int,
+    quantity: int,
+    option: Any,
+    *,
+    override_price: float | None = None,
 ) -> None:
-    """``cart->add``: merge into the row with the same product and option JSON, else insert."""
+    """``cart->add``: merge into the row with the same product and option JSON, else insert.
+
+    ``override_price`` (4.0 only, see ``v40.schema``) makes a new row keep that unit price.
+    """
     api_id, customer_id, sid = _key(session, token)
     encoded = option_json(option)
     st = app.state
@@ -97,7 +107,13 @@ def add_item(
             "AND product_id = ? AND recurring_id = 0 AND option = ?",
             (api_id, customer_id, sid, product_id, encoded),
         ).fetchone()
-        if row is None:
+        if row is None and override_price is not None:
+            st.db.execute(
+                "INSERT INTO oc_cart (api_id, customer_id, session_id, product_id, recurring_id, option, "
+                "quantity, date_added, override, price) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 1, ?)",
+                (api_id, customer_id, sid, product_id, encoded, quantity, st.clock.stamp(), override_price),
+            )
+        elif row is None:
             st.db.execute(
                 "INSERT INTO oc_cart (api_id, customer_id, session_id, product_id, recurring_id, option, "
                 "quantity, date_added) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
@@ -255,9 +271,11 @@ def cart_lines(app: CatalogApp, session: dict[str, Any], token: str | None) -> l
             (r["product_id"], group),
         )
         reward = int(reward_rows[0]["points"]) if reward_rows else 0
-        price = _base_price(
-            app, product, group, sum(int(x["quantity"]) for x in rows if x["product_id"] == r["product_id"])
-        )
+        if r.get("override"):  # 4.0 only (v40.schema): an order line put back by order.load
+            price = float(r["price"])
+        else:
+            same = sum(int(x["quantity"]) for x in rows if x["product_id"] == r["product_id"])
+            price = _base_price(app, product, group, same)
         price += opt_price
         lines.append(
             CartLine(

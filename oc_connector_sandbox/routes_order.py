@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from oc_connector_sandbox import cart
@@ -22,7 +23,7 @@ from oc_connector_sandbox.totals import (
     session_vouchers,
 )
 
-__all__ = ["check_order", "new_voucher_code"]
+__all__ = ["check_order", "new_voucher_code", "write_content"]
 
 _CODE_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits
 STOCK_ERROR = "Warning: Products marked with *** are not available in the desired quantity or not in stock!"
@@ -129,14 +130,20 @@ def _order_fields(app: CatalogApp, session: dict[str, Any], req: Request, total:
     return fields
 
 
-def _write_content(
+def write_content(
     app: CatalogApp,
     session: dict[str, Any],
     tax_session: dict[str, Any],
     order_id: int,
     lines: list[CartLine],
     totals: list[Any],
+    new_code: Callable[[CatalogApp], str] = new_voucher_code,
 ) -> None:
+    """Insert an order's lines, options, sold gift vouchers (codes from ``new_code``) and totals.
+
+    Shared by both dialects (4.0 passes its own voucher code generator); the caller holds the lock
+    and the transaction.
+    """
     db = app.state.db
     now = app.state.clock.stamp()
     for line in lines:
@@ -172,7 +179,7 @@ def _write_content(
                 ),
             )
     for v in session_vouchers(session):
-        code = new_voucher_code(app)
+        code = new_code(app)
         vals = (
             str(v.get("from_name", "")),
             str(v.get("from_email", "")),
@@ -281,7 +288,7 @@ def api_order_add(app: CatalogApp, req: Request, session: dict[str, Any]) -> Any
                 tuple(fields.values()),
             )
             order_id = int(cur.lastrowid or 0)
-            _write_content(app, session, tax_session, order_id, lines, result.totals)
+            write_content(app, session, tax_session, order_id, lines, result.totals)
             st.db.execute("COMMIT")
         except BaseException:
             st.db.execute("ROLLBACK")
@@ -319,7 +326,7 @@ def api_order_edit(app: CatalogApp, req: Request, session: dict[str, Any]) -> An
             for table in ("oc_order_product", "oc_order_option", "oc_order_voucher", "oc_order_total"):
                 st.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
             st.db.execute("UPDATE oc_voucher SET status = 0 WHERE order_id = ?", (order_id,))
-            _write_content(app, session, tax_session, order_id, lines, result.totals)
+            write_content(app, session, tax_session, order_id, lines, result.totals)
             st.db.execute("COMMIT")
         except BaseException:
             st.db.execute("ROLLBACK")
