@@ -4,6 +4,9 @@ Usage::
 
     with Sandbox.start(orders=100) as sb:
         requests.post(sb.url + "index.php?route=api/login", data={"key": sb.api_key})
+
+``Sandbox.start(version="4.0")`` starts an OpenCart 4.0.2.3 shop instead (``oc_connector_sandbox.v40``):
+the same database, spoken the 4.0 way.
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ class Sandbox:
             php_workers: Requests worked on at once (the rest queue, like PHP's workers); None: no bound.
             cpu_ms: CPU time each ``api/order/info`` costs in total, spent in a way that releases the
                 GIL (the real shop: ~5.9 ms of PHP + MariaDB), so the shop competes for the cores.
-            version: The OpenCart major version the shop answers as (``"4.0"``: 4.0.2.3's admin pages).
+            version: The OpenCart major version to speak, ``"3.0"`` (3.0.5.0) or ``"4.0"`` (4.0.2.3's
+                catalog API and admin pages); kept as ``state.version``.
         """
         if version not in ("3.0", "4.0"):
             raise ValueError(f"unknown version {version!r}; use '3.0' or '4.0'")
@@ -100,10 +104,12 @@ class Sandbox:
         key = api_key if api_key is not None else random_key(64)
         password = secrets.token_urlsafe(12)
         load_reference_data(state, api_key=key, admin_password=password)
-        if fixtures == "recorded" and version == "4.0":
-            from oc_connector_sandbox.v40.admin_fixtures import load_admin_fixtures40
+        if version == "4.0":
+            from oc_connector_sandbox.v40.fixtures import load_recorded_fixtures40, load_reference_data40
 
-            load_admin_fixtures40(state)
+            load_reference_data40(state)
+        if fixtures == "recorded" and version == "4.0":
+            load_recorded_fixtures40(state)
         elif fixtures == "recorded":
             load_recorded_fixtures(state)
         elif fixtures == "demo" and catalogue:

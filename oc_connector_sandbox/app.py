@@ -141,7 +141,11 @@ class CatalogApp:
         return self._admin
 
     def handle(self, environ: dict[str, Any]) -> Response:
-        """Answer one catalog request."""
+        """Answer one catalog request (a 4.0 shop's in ``oc_connector_sandbox.v40.catalog``)."""
+        if self.state.version == "4.0":
+            from oc_connector_sandbox.v40.catalog import handle as handle40
+
+            return handle40(self, environ)
         req = Request(environ, trust_addr_header=self.test_mode)
         handler = ROUTES.get(req.route)
         if handler is None or req.route.rsplit("/", 1)[-1].startswith("__"):

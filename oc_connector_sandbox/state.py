@@ -77,7 +77,8 @@ class ShopState:
         settings: ``config_*`` values.
         base_url: The shop URL, e.g. ``http://127.0.0.1:8080/``.
         rng: Seeded random generator.
-        version: The OpenCart major version answered (``"3.0"`` or ``"4.0"``).
+        version: The OpenCart major version the shop speaks, ``"3.0"`` (default) or ``"4.0"``
+            (``oc_connector.dialect.ShopVersion`` values); the catalog and admin apps dispatch on it.
     """
 
     def __init__(

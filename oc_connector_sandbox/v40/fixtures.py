@@ -1,0 +1,137 @@
+"""What a 4.0 sandbox shop starts with beyond the 3.0 reference data, and the recorded 4.0 shop.
+
+:func:`load_reference_data40` runs for every 4.0 shop (after the 3.0 ``load_reference_data``): the 4.0
+schema additions, the installer's five disabled currencies, ``::1`` on the ``Default`` API user's IP
+list and the 4.0 settings. :func:`load_recorded_fixtures40` then builds the shop
+``tests/recorded40`` was recorded from, as far as its catalog API exchanges need it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oc_connector_sandbox.fixtures import _insert_rows, _load_catalogue, read_data
+from oc_connector_sandbox.state import ShopState
+from oc_connector_sandbox.v40.schema import extend_schema
+
+__all__ = ["RECORDED_VOUCHER_ID", "SETTINGS40", "load_recorded_fixtures40", "load_reference_data40"]
+
+# (currency_id, title, code, left, right, decimals, value): the 4.0 installer's disabled currencies.
+_DISABLED_CURRENCIES = [
+    (4, "Hong Kong Dollar", "HKD", "HK$", "", "2", "7.82224000"),
+    (5, "Indian Rupee", "INR", "₹", "", "2", "64.40000000"),
+    (6, "Russian Ruble", "RUB", "", "₽", "2", "56.40360000"),
+    (7, "Chinese Yuan Renminbi", "CNY", "¥", "", "2", "6.34510000"),
+    (8, "Australian Dollar", "AUD", "$", "", "2", "1.26544000"),
+]
+SETTINGS40: dict[str, Any] = {
+    "config_session_expire": 86400,
+    "config_checkout_payment_address": 1,  # the recorded shop's setup; the installer leaves it at 0
+    "config_telephone_required": 0,
+    "config_stock_checkout": 0,
+    "config_stock_warning": 0,
+    "config_pagination_admin": 10,
+    "payment_free_checkout_status": 1,
+    "payment_free_checkout_sort_order": 1,
+    "payment_bank_transfer_status": 1,
+    "payment_bank_transfer_sort_order": 2,
+    "payment_cod_status": 1,
+    "payment_cod_sort_order": 5,
+    "shipping_flat_status": 1,
+    "shipping_flat_cost": "5.00",
+    "shipping_flat_tax_class_id": 9,
+    "shipping_flat_sort_order": 1,
+}
+"""Settings every 4.0 sandbox shop has (4.0.2.3 installer values unless noted)."""
+RECORDED_VOUCHER_ID = 10
+"""``voucher_id`` of ``GIFTADM400`` in the recorded shop (made through the admin before the API recording)."""
+
+
+def load_reference_data40(state: ShopState) -> None:
+    """Turn a 3.0 reference shop into a 4.0 one (schema, currencies, API user IPs, settings)."""
+    now = state.clock.stamp()
+    with state.lock:
+        extend_schema(state.db)
+        state.db.executemany(
+            "INSERT INTO oc_currency VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            [(*c, now) for c in _DISABLED_CURRENCIES],
+        )
+        state.db.execute("INSERT INTO oc_api_ip (api_id, ip) VALUES (1, '::1')")
+    state.settings.update(SETTINGS40)
+
+
+_CUSTOMERS = [
+    {
+        "customer_id": 1,
+        "customer_group_id": 1,
+        "firstname": "Rita",
+        "lastname": "Reward",
+        "email": "rita.reward@example.com",
+        "telephone": "+1 881 4041568",
+        "custom_field": "",
+        "status": 1,
+        "date_added": "2026-05-16 09:00:00",
+    },
+    {
+        "customer_id": 2,
+        "customer_group_id": 1,
+        "firstname": "Carl",
+        "lastname": "Customer",
+        "email": "carl.customer@example.com",
+        "telephone": "+44 845 2494341",
+        "custom_field": "",
+        "status": 1,
+        "date_added": "2026-05-16 09:00:00",
+    },
+]
+_GIFTADM400 = {
+    "voucher_id": RECORDED_VOUCHER_ID,
+    "order_id": 0,
+    "code": "GIFTADM400",
+    "from_name": "Shop Admin",
+    "from_email": "admin@example.com",
+    "to_name": "Lucky Customer",
+    "to_email": "lucky@example.com",
+    "voucher_theme_id": 8,
+    "message": "Thank you for shopping with us!\nEnjoy.",
+    "amount": "400.0000",
+    "status": 1,
+    "date_added": "2026-12-02 06:50:00",
+}
+
+
+def load_recorded_fixtures40(state: ShopState) -> None:
+    """The recorded 4.0.2.3 shop (tests/recorded40/INDEX.md) before its API recording.
+
+    The demo catalogue (products 28-49; 28-48 with 100000 in stock, 49 with none, 42 with minimum 2),
+    the 3.0 recording's coupons (``APITEST10``, ``BIGSPEND25``, ``DISABLED5``, ``LOGGEDONLY`` and the
+    disabled demo ones), customers 1 *Rita Reward* (1000 reward points) and 2 *Carl Customer*, the
+    admin gift voucher ``GIFTADM400`` (400.00) and the shop's settings. Orders are not part of it:
+    ``oc_order`` starts empty. Call after :func:`load_reference_data40`.
+    """
+    shop = read_data("recorded_shop.json")
+    with state.lock:
+        state.db.execute("BEGIN")
+        _load_catalogue(state)
+        state.db.execute("UPDATE oc_product SET quantity = 100000 WHERE product_id BETWEEN 28 AND 48")
+        state.db.execute("UPDATE oc_product SET quantity = 0 WHERE product_id = 49")
+        state.db.execute("UPDATE oc_product SET minimum = 2 WHERE product_id = 42")
+        _insert_rows(state, "oc_coupon", shop["coupons"])
+        _insert_rows(state, "oc_customer", _CUSTOMERS)
+        _insert_rows(
+            state,
+            "oc_customer_reward",
+            [
+                {
+                    "customer_id": 1,
+                    "order_id": 0,
+                    "description": "fixture",
+                    "points": 1000,
+                    "date_added": "2026-05-16 09:00:00",
+                }
+            ],
+        )
+        _insert_rows(state, "oc_voucher", [_GIFTADM400])
+        state.db.execute("COMMIT")
+    state.settings.update({**shop["settings"], **SETTINGS40})
+    state.settings["config_url"] = "http://127.0.0.1:8081/"
