@@ -58,8 +58,22 @@ def guest_view(session: dict[str, Any]) -> dict[str, Any]:
 
 
 def lines(call: Call) -> list[CartLine]:
-    """``cart->getProducts()`` of the call's session."""
-    return cart.cart_lines(call.app, guest_view(call.session), call.token)
+    """``cart->getProducts()`` of the call's session, in the order MariaDB returns the rows.
+
+    4.0's query has no ``ORDER BY``: when ``oc_cart`` holds rows of other sessions too, MariaDB reads
+    them through the ``(api_id, customer_id, session_id, product_id, ...)`` index, so they come by
+    product id; when every row is this session's, it scans the table, in insertion order. The
+    recordings show both.
+    """
+    view = guest_view(call.session)
+    items = cart.cart_lines(call.app, view, call.token)
+    others = call.state.query(
+        "SELECT 1 FROM oc_cart WHERE NOT (api_id = ? AND customer_id = 0 AND session_id = ?) LIMIT 1",
+        (int(view.get("api_id") or 0), call.token),
+    )
+    if others:
+        items.sort(key=lambda line: (line.product_id, line.cart_id))
+    return items
 
 
 def totals(call: Call) -> TotalsResult:
