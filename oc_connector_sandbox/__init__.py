@@ -119,7 +119,11 @@ class Sandbox:
             state.db.close()
             raise ValueError(f"unknown fixtures {fixtures!r}; use 'demo' or 'recorded'")
         if orders:
-            insert_orders(state, orders, seed=seed)
+            made = insert_orders(state, orders, seed=seed)
+            if version == "4.0":
+                from oc_connector_sandbox.v40.fixtures import store_generated_as_v40
+
+                store_generated_as_v40(state, made)
         sb = cls(state=state, app=app, server=server, api_key=key, admin_password=password)
         server.invalidate_token = sb._invalidate_token
         sb._thread = threading.Thread(target=server.serve_forever, name="oc-sandbox", daemon=True)
@@ -184,7 +188,12 @@ class Sandbox:
 
     def add_orders(self, n: int) -> list[int]:
         """Generate ``n`` more orders (after the highest id); returns their ids."""
-        return insert_orders(self.state, n, seed=self.state.rng.randrange(2**31))
+        made = insert_orders(self.state, n, seed=self.state.rng.randrange(2**31))
+        if self.state.version == "4.0":
+            from oc_connector_sandbox.v40.fixtures import store_generated_as_v40
+
+            store_generated_as_v40(self.state, made)
+        return made
 
     def set_order_status(
         self, order_id: int, status_id: int, comment: str = "", notify: bool = False
@@ -195,7 +204,15 @@ class Sandbox:
         add_order_history(self.state, order_id=order_id, status_id=status_id, comment=comment, notify=notify)
 
     def delete_order(self, order_id: int) -> None:
-        """Delete an order like ``api/order/delete`` (history, totals, ... gone; its vouchers disabled)."""
+        """Delete an order like ``api/order/delete`` (history, totals, ... gone; its vouchers disabled).
+
+        On a 4.0 shop like ``api/sale/order.delete``: its vouchers are deleted too.
+        """
+        if self.state.version == "4.0":
+            from oc_connector_sandbox.v40.orders import delete_order as delete_order40
+
+            delete_order40(self.state, order_id)
+            return
         from oc_connector_sandbox.history import delete_order
 
         delete_order(self.state, order_id)

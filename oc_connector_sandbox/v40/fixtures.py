@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from oc_connector_sandbox.app import php_json
 from oc_connector_sandbox.fixtures import _insert_rows, _load_catalogue, read_data
 from oc_connector_sandbox.state import ShopState
 from oc_connector_sandbox.v40.schema import extend_schema
 
-__all__ = ["RECORDED_VOUCHER_ID", "SETTINGS40", "load_recorded_fixtures40", "load_reference_data40"]
+__all__ = [
+    "RECORDED_VOUCHER_ID",
+    "SETTINGS40",
+    "load_recorded_fixtures40",
+    "load_reference_data40",
+    "store_generated_as_v40",
+]
 
 # (currency_id, title, code, left, right, decimals, value): the 4.0 installer's disabled currencies.
 _DISABLED_CURRENCIES = [
@@ -135,3 +142,45 @@ def load_recorded_fixtures40(state: ShopState) -> None:
         state.db.execute("COMMIT")
     state.settings.update({**shop["settings"], **SETTINGS40})
     state.settings["config_url"] = "http://127.0.0.1:8081/"
+
+
+def store_generated_as_v40(state: ShopState, order_ids: list[int]) -> None:
+    """Rewrite generated orders (``generate.insert_orders`` writes 3.0 rows) the way 4.0 stores them.
+
+    ``payment_method`` / ``shipping_method`` become 4.0's JSON (``{"code":"cod.cod","name":...}``, the
+    flat quote with its cost, tax class and text incl. the generator's 1.00 shipping tax in the order
+    currency) and ``payment_code`` the ``ext.option`` code, as ``v40.orders`` stores API orders.
+    """
+    if not order_ids:
+        return
+    currencies = {r["code"]: r for r in state.query("SELECT * FROM oc_currency")}
+    with state.lock:
+        marks = ", ".join("?" for _ in order_ids)
+        rows = state.db.execute(
+            "SELECT order_id, payment_method, payment_code, shipping_method, shipping_code, currency_code,"
+            f" currency_value FROM oc_order WHERE order_id IN ({marks})",
+            order_ids,
+        ).fetchall()
+        state.db.execute("BEGIN")
+        for order_id, pay_name, pay_code, ship_name, ship_code, code, value in rows:
+            option = f"{pay_code}.{pay_code}" if pay_code and "." not in pay_code else str(pay_code or "")
+            payment = php_json({"code": option, "name": pay_name}).decode() if pay_name else ""
+            shipping = ""
+            if ship_name:
+                cur = currencies.get(code) or {"symbol_left": "$", "symbol_right": "", "decimal_place": "2"}
+                places = int(cur["decimal_place"] or 2)
+                text = f"{cur['symbol_left']}{6.0 * float(value or 1):,.{places}f}{cur['symbol_right']}"
+                quote = {
+                    "code": ship_code,
+                    "name": ship_name,
+                    "cost": "5.00",
+                    "tax_class_id": "9",
+                    "text": text,
+                }
+                shipping = php_json(quote).decode()
+            state.db.execute(
+                "UPDATE oc_order SET payment_method = ?, payment_code = ?, shipping_method = ? "
+                "WHERE order_id = ?",
+                (payment, option, shipping, order_id),
+            )
+        state.db.execute("COMMIT")

@@ -25,6 +25,7 @@ from oc_connector_sandbox.app import _int, php_json
 from oc_connector_sandbox.history import add_order_history
 from oc_connector_sandbox.routes_order import write_content
 from oc_connector_sandbox.schema import ORDER_ADDRESS_COLS
+from oc_connector_sandbox.state import ShopState
 from oc_connector_sandbox.totals import CartLine, Total, session_currency
 from oc_connector_sandbox.v40 import shop
 from oc_connector_sandbox.v40.catalog import Call
@@ -215,11 +216,15 @@ def add_history(call: Call, order_id: int, status_id: int, comment: str = "", no
     )
 
 
-def delete_order(call: Call, order_id: int) -> None:
-    """``deleteOrder``: unconfirm (status 0), then delete the order, its rows and its gift vouchers."""
-    if not add_history(call, order_id, 0):
-        return
-    with call.state.lock:
+def delete_order(state: ShopState, order_id: int) -> bool:
+    """``deleteOrder``: unconfirm (status 0), then delete the order, its rows and its gift vouchers.
+
+    Returns:
+        False if the order does not exist.
+    """
+    if not add_order_history(state, order_id=order_id, status_id=0):
+        return False
+    with state.lock:
         for table in (
             "oc_order",
             "oc_order_product",
@@ -230,7 +235,8 @@ def delete_order(call: Call, order_id: int) -> None:
             "oc_customer_transaction",
             "oc_voucher",
         ):
-            call.state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
+            state.db.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))
+    return True
 
 
 def _stored_address(call: Call, order: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -126,5 +126,5 @@ def delete(call: Call) -> Any:
     if call.get("order_id") is not None:
         ids.append(_int(call.get("order_id") or "0"))
     for order_id in ids:
-        orders.delete_order(call, order_id)
+        orders.delete_order(call.state, order_id)
     return {"success": MODIFIED}
