@@ -3,20 +3,18 @@
 :func:`load_reference_data40` runs for every 4.0 shop (after the 3.0 ``load_reference_data``): the 4.0
 schema additions, the installer's five disabled currencies, ``::1`` on the ``Default`` API user's IP
 list and the 4.0 settings. :func:`load_recorded_fixtures40` then builds the shop
-``tests/recorded40`` was recorded from, as far as its catalog API exchanges need it.
+``tests/recorded40`` was recorded from, as far as its catalog API and admin exchanges need it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from oc_connector_sandbox.app import php_json
 from oc_connector_sandbox.fixtures import _insert_rows, _load_catalogue, read_data
 from oc_connector_sandbox.state import ShopState
 from oc_connector_sandbox.v40.schema import extend_schema
 
 __all__ = [
-    "RECORDED_VOUCHER_ID",
     "SETTINGS40",
     "load_recorded_fixtures40",
     "load_reference_data40",
@@ -50,8 +48,6 @@ SETTINGS40: dict[str, Any] = {
     "shipping_flat_sort_order": 1,
 }
 """Settings every 4.0 sandbox shop has (4.0.2.3 installer values unless noted)."""
-RECORDED_VOUCHER_ID = 10
-"""``voucher_id`` of ``GIFTADM400`` in the recorded shop (made through the admin before the API recording)."""
 
 
 def load_reference_data40(state: ShopState) -> None:
@@ -68,54 +64,28 @@ def load_reference_data40(state: ShopState) -> None:
 
 
 _CUSTOMERS = [
-    {
-        "customer_id": 1,
-        "customer_group_id": 1,
-        "firstname": "Rita",
-        "lastname": "Reward",
-        "email": "rita.reward@example.com",
-        "telephone": "+1 881 4041568",
-        "custom_field": "",
-        "status": 1,
-        "date_added": "2026-05-16 09:00:00",
-    },
-    {
-        "customer_id": 2,
-        "customer_group_id": 1,
-        "firstname": "Carl",
-        "lastname": "Customer",
-        "email": "carl.customer@example.com",
-        "telephone": "+44 845 2494341",
-        "custom_field": "",
-        "status": 1,
-        "date_added": "2026-05-16 09:00:00",
-    },
-]
-_GIFTADM400 = {
-    "voucher_id": RECORDED_VOUCHER_ID,
-    "order_id": 0,
-    "code": "GIFTADM400",
-    "from_name": "Shop Admin",
-    "from_email": "admin@example.com",
-    "to_name": "Lucky Customer",
-    "to_email": "lucky@example.com",
-    "voucher_theme_id": 8,
-    "message": "Thank you for shopping with us!\nEnjoy.",
-    "amount": "400.0000",
-    "status": 1,
-    "date_added": "2026-12-02 06:50:00",
-}
+    {"customer_id": 1, "customer_group_id": 1, "firstname": "Rita", "lastname": "Reward",
+     "email": "rita.reward@example.com", "telephone": "+1 881 4041568", "custom_field": "", "status": 1,
+     "date_added": "2026-05-16 09:00:00"},
+    {"customer_id": 2, "customer_group_id": 1, "firstname": "Carl", "lastname": "Customer",
+     "email": "carl.customer@example.com", "telephone": "+44 845 2494341", "custom_field": "", "status": 1,
+     "date_added": "2026-05-16 09:00:00"},
+]  # fmt: skip
 
 
 def load_recorded_fixtures40(state: ShopState) -> None:
-    """The recorded 4.0.2.3 shop (tests/recorded40/INDEX.md) before its API recording.
+    """The recorded 4.0.2.3 shop (tests/recorded40/INDEX.md), for its catalog API and its admin.
 
-    The demo catalogue (products 28-49; 28-48 with 100000 in stock, 49 with none, 42 with minimum 2),
-    the 3.0 recording's coupons (``APITEST10``, ``BIGSPEND25``, ``DISABLED5``, ``LOGGEDONLY`` and the
-    disabled demo ones), customers 1 *Rita Reward* (1000 reward points) and 2 *Carl Customer*, the
-    admin gift voucher ``GIFTADM400`` (400.00) and the shop's settings. Orders are not part of it:
-    ``oc_order`` starts empty. Call after :func:`load_reference_data40`.
+    The admin's recorded shop (``v40.admin_fixtures``: the 303 orders 1-313 as the admin pages show
+    them after the recording, the coupons ``APITEST10``, ``BIGSPEND25``, ``DISABLED5``,
+    ``LOGGEDONLY`` and the disabled demo ones, the 9 gift vouchers sold in orders, uploads,
+    currencies), plus what the API needs: the demo catalogue (products 28-49; 28-48 with 100000 in
+    stock, 49 with none, 42 with minimum 2) and customers 1 *Rita Reward* (1000 reward points) and
+    2 *Carl Customer*. The admin gift voucher ``GIFTADM400`` is not in it: the admin recording
+    creates it (``sale/voucher.save``). Call after :func:`load_reference_data40`.
     """
+    from oc_connector_sandbox.v40.admin_fixtures import load_admin_fixtures40
+
     shop = read_data("recorded_shop.json")
     with state.lock:
         state.db.execute("BEGIN")
@@ -123,64 +93,30 @@ def load_recorded_fixtures40(state: ShopState) -> None:
         state.db.execute("UPDATE oc_product SET quantity = 100000 WHERE product_id BETWEEN 28 AND 48")
         state.db.execute("UPDATE oc_product SET quantity = 0 WHERE product_id = 49")
         state.db.execute("UPDATE oc_product SET minimum = 2 WHERE product_id = 42")
-        _insert_rows(state, "oc_coupon", shop["coupons"])
         _insert_rows(state, "oc_customer", _CUSTOMERS)
         _insert_rows(
             state,
             "oc_customer_reward",
-            [
-                {
-                    "customer_id": 1,
-                    "order_id": 0,
-                    "description": "fixture",
-                    "points": 1000,
-                    "date_added": "2026-05-16 09:00:00",
-                }
-            ],
-        )
-        _insert_rows(state, "oc_voucher", [_GIFTADM400])
+            [{"customer_id": 1, "order_id": 0, "description": "fixture", "points": 1000,
+              "date_added": "2026-05-16 09:00:00"}],
+        )  # fmt: skip
         state.db.execute("COMMIT")
+    load_admin_fixtures40(state)
     state.settings.update({**shop["settings"], **SETTINGS40})
     state.settings["config_url"] = "http://127.0.0.1:8081/"
 
 
 def store_generated_as_v40(state: ShopState, order_ids: list[int]) -> None:
-    """Rewrite generated orders (``generate.insert_orders`` writes 3.0 rows) the way 4.0 stores them.
+    """Give generated orders (``generate.insert_orders`` writes 3.0 rows) 4.0's payment codes.
 
-    ``payment_method`` / ``shipping_method`` become 4.0's JSON (``{"code":"cod.cod","name":...}``, the
-    flat quote with its cost, tax class and text incl. the generator's 1.00 shipping tax in the order
-    currency) and ``payment_code`` the ``ext.option`` code, as ``v40.orders`` stores API orders.
+    4.0 names a payment method by ``ext.option`` (``cod.cod``); names and the shipping code
+    (``flat.flat``) are the same in both (see ``v40.orders`` for how 4.0 orders sit in the columns).
     """
     if not order_ids:
         return
-    currencies = {r["code"]: r for r in state.query("SELECT * FROM oc_currency")}
     with state.lock:
-        marks = ", ".join("?" for _ in order_ids)
-        rows = state.db.execute(
-            "SELECT order_id, payment_method, payment_code, shipping_method, shipping_code, currency_code,"
-            f" currency_value FROM oc_order WHERE order_id IN ({marks})",
-            order_ids,
-        ).fetchall()
-        state.db.execute("BEGIN")
-        for order_id, pay_name, pay_code, ship_name, ship_code, code, value in rows:
-            option = f"{pay_code}.{pay_code}" if pay_code and "." not in pay_code else str(pay_code or "")
-            payment = php_json({"code": option, "name": pay_name}).decode() if pay_name else ""
-            shipping = ""
-            if ship_name:
-                cur = currencies.get(code) or {"symbol_left": "$", "symbol_right": "", "decimal_place": "2"}
-                places = int(cur["decimal_place"] or 2)
-                text = f"{cur['symbol_left']}{6.0 * float(value or 1):,.{places}f}{cur['symbol_right']}"
-                quote = {
-                    "code": ship_code,
-                    "name": ship_name,
-                    "cost": "5.00",
-                    "tax_class_id": "9",
-                    "text": text,
-                }
-                shipping = php_json(quote).decode()
-            state.db.execute(
-                "UPDATE oc_order SET payment_method = ?, payment_code = ?, shipping_method = ? "
-                "WHERE order_id = ?",
-                (payment, option, shipping, order_id),
-            )
-        state.db.execute("COMMIT")
+        state.db.executemany(
+            "UPDATE oc_order SET payment_code = payment_code || '.' || payment_code "
+            "WHERE order_id = ? AND payment_code != '' AND instr(payment_code, '.') = 0",
+            [(order_id,) for order_id in order_ids],
+        )

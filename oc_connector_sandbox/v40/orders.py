@@ -1,11 +1,12 @@
 """4.0 order writes over the shared ``oc_order*`` tables: add, edit, delete, load, history.
 
-Where a 4.0 order keeps what 3.0 kept elsewhere (the sandbox's 3.0 columns, 4.0 meanings):
+How a 4.0 order sits in the sandbox's 3.0 columns (as ``v40.admin_fixtures`` stores the recorded ones):
 
-* ``payment_method`` / ``shipping_method``: JSON text as 4.0 stores it, ``{"code":"cod.cod",
-  "name":"Cash On Delivery"}`` and the whole chosen quote (``code``, ``name``, ``cost``,
-  ``tax_class_id``, ``text`` in the order currency); ``''`` for an order without shipping.
-  ``payment_code`` / ``shipping_code`` (columns 4.0 does not have) repeat the JSON's ``code``.
+* 4.0's JSON ``payment_method`` (``{"code":"cod.cod","name":"Cash On Delivery"}``) is kept as its
+  ``name`` in ``payment_method`` and its ``ext.option`` ``code`` in ``payment_code``; the shipping
+  quote likewise in ``shipping_method`` / ``shipping_code`` (both ``''`` without shipping). The
+  quote's ``cost``, ``tax_class_id`` and ``text`` are not kept: ``order.load`` takes them from the
+  flat rate's current settings (the same unless the rate changed since the confirm).
 * ``payment_firstname`` is always ``''`` (4.0.2.3 never copies it; the first confirm prints the PHP
   warning), ``custom_field`` and the address ``*_custom_field`` are JSON (``[]`` when empty).
 * Gift vouchers sold get 10 lowercase hex codes; an edit deletes the order's vouchers (4.0 does not
@@ -100,9 +101,10 @@ def order_fields(call: Call, total: float, ships: bool) -> dict[str, Any]:
     fields["payment_country_id"] = _int(str((pay or {}).get("country_id") or "0"))
     fields["payment_zone_id"] = _int(str((pay or {}).get("zone_id") or "0"))
     fields["payment_custom_field"] = _json((pay or {}).get("custom_field"))
-    method = session.get("payment_method") or {}
-    fields["payment_method"] = php_json(method).decode() if method else ""
-    fields["payment_code"] = str(method.get("code", "")) if isinstance(method, dict) else ""
+    method = session.get("payment_method")
+    method = method if isinstance(method, dict) else {}
+    fields["payment_method"] = str(method.get("name", ""))
+    fields["payment_code"] = str(method.get("code", ""))
     ship = session.get("shipping_address") if ships else None
     for col in ORDER_ADDRESS_COLS:
         fields[f"shipping_{col}"] = str((ship or {}).get(col, ""))
@@ -110,8 +112,9 @@ def order_fields(call: Call, total: float, ships: bool) -> dict[str, Any]:
     fields["shipping_zone_id"] = _int(str((ship or {}).get("zone_id") or "0"))
     fields["shipping_custom_field"] = _json((ship or {}).get("custom_field"))
     quote = session.get("shipping_method") if ships else None
-    fields["shipping_method"] = php_json(quote).decode() if quote else ""
-    fields["shipping_code"] = str(quote.get("code", "")) if isinstance(quote, dict) else ""
+    quote = quote if isinstance(quote, dict) else {}
+    fields["shipping_method"] = str(quote.get("name", ""))
+    fields["shipping_code"] = str(quote.get("code", ""))
     return fields
 
 
@@ -272,6 +275,14 @@ def _stored_address(call: Call, order: dict[str, Any], kind: str) -> dict[str, A
     }
 
 
+def _stored_quote(call: Call, order: dict[str, Any]) -> dict[str, Any]:
+    """The order's shipping quote as 4.0's JSON held it (cost and tax class from the flat rate)."""
+    from oc_connector_sandbox.v40.routes_checkout import shipping_methods
+
+    quote = dict((shipping_methods(call).get("flat") or {}).get("quote", {}).get("flat") or {})
+    return {**quote, "code": order["shipping_code"], "name": order["shipping_method"]}
+
+
 def _decode(text: Any) -> Any:
     try:
         return json.loads(text) if text else None
@@ -307,14 +318,16 @@ def load_order(call: Call, order_id: int) -> bool:
         session["payment_address"] = _stored_address(call, order, "payment")
     else:
         session.pop("payment_address", None)
-    session["payment_method"] = _decode(order["payment_method"])
-    if _decode(order["shipping_method"]):
-        session["shipping_address"] = _stored_address(call, order, "shipping")
-        session["shipping_method"] = _decode(order["shipping_method"])
-    if order["comment"]:
-        session["comment"] = order["comment"]
+    session["payment_method"] = (
+        {"code": order["payment_code"], "name": order["payment_method"]} if order["payment_method"] else None
+    )
     if order["currency_code"]:
         session["currency"] = order["currency_code"]
+    if order["shipping_method"]:
+        session["shipping_address"] = _stored_address(call, order, "shipping")
+        session["shipping_method"] = _stored_quote(call, order)
+    if order["comment"]:
+        session["comment"] = order["comment"]
     view = shop.guest_view(session)
     for product in st.query(
         "SELECT * FROM oc_order_product WHERE order_id = ? ORDER BY order_product_id", (order_id,)

@@ -8,7 +8,8 @@ behaviour cannot do without:
   are added on top once more, a 4.0.2.3 defect the recordings show);
 * ``oc_upload``: files sent to ``tool/upload``; a cart's file option shows the upload's name.
 
-Everything else 4.0 stores differently lives in existing columns (see ``v40.orders``).
+Everything else 4.0 stores differently lives in existing columns (see ``v40.orders``). The admin's
+recorded fixture (``v40.admin_fixtures``) creates the same ``oc_upload``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _CART_COLUMNS = {
 }
 _UPLOAD_DDL = (
     "CREATE TABLE IF NOT EXISTS oc_upload (upload_id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-    " filename TEXT NOT NULL, code TEXT NOT NULL, date_added TEXT NOT NULL)"
+    " filename TEXT NOT NULL DEFAULT '', code TEXT NOT NULL, date_added TEXT NOT NULL DEFAULT '')"
 )
 
 
