@@ -115,22 +115,23 @@ def order_list_params(
     if order not in ("ASC", "DESC"):
         raise ConfigurationError(f"order must be ASC or DESC, not {order!r}")
     mapped: dict[str, FilterValue] = {}
+    day: FilterValue = None
     for key, value in filters.items():
         name = key.removeprefix("filter_")
         if name in _REFUSED_FILTERS:
             raise ConfigurationError(f"filter_{name}: {_REFUSED_FILTERS[name]}")
         if name == "date_added":
-            if value is None:
-                continue
-            if "date_from" in mapped or "date_to" in mapped:
-                raise ConfigurationError("give filter_date_added or filter_date_from/_to, not both")
-            mapped["date_from"] = mapped["date_to"] = value
-            continue
-        if name not in ORDER_FILTERS:
+            day = value
+        elif name not in ORDER_FILTERS:
             raise ConfigurationError(f"the OpenCart 4.0 order list has no filter_{name}; it has {_FILTERS}")
-        if name in mapped and mapped[name] != value:
+        elif name in mapped and mapped[name] != value:
             raise ConfigurationError(f"filter_{name} given twice")
-        mapped[name] = value
+        else:
+            mapped[name] = value
+    if day is not None:
+        if mapped.get("date_from") is not None or mapped.get("date_to") is not None:
+            raise ConfigurationError("give filter_date_added or filter_date_from/_to, not both")
+        mapped["date_from"] = mapped["date_to"] = day
     return list_params(sort, order, mapped, page)
 
 
