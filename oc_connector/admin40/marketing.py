@@ -19,12 +19,11 @@ from dataclasses import replace
 from bs4 import Tag
 
 from oc_connector.admin.html import (
-    _body_rows,
     _checked,
     _day,
     _decimal,
     _form,
-    _paging,
+    _list_page,
     _query_int,
     _row_id,
     _text,
@@ -37,8 +36,6 @@ from oc_connector.errors import AdminError, AdminFormError
 from oc_connector.secret import redact
 from oc_connector.wire.decode import excerpt, json_document
 
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-
 __all__ = [
     "parse_coupon_form40",
     "parse_coupon_list40",
@@ -46,6 +43,8 @@ __all__ = [
     "parse_voucher_form40",
     "parse_voucher_list40",
 ]
+
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
 def _head_and_status(cell: Tag) -> tuple[str, bool]:
@@ -98,10 +97,7 @@ def parse_coupon_list40(html: str) -> ListPage[CouponRow]:
     Raises:
         AdminError: The page is not a coupon list.
     """
-    soup = soup_of(html)
-    rows = tuple(_coupon_row(cells) for cells in _body_rows(soup, "#form-coupon table"))
-    page, pages, total, first, last = _paging(soup)
-    return ListPage(rows=rows, page=page, pages=pages, total=total, first=first, last=last)
+    return _list_page(html, "#form-coupon table", _coupon_row)
 
 
 def parse_voucher_list40(html: str) -> ListPage[VoucherRow]:
@@ -110,10 +106,7 @@ def parse_voucher_list40(html: str) -> ListPage[VoucherRow]:
     Raises:
         AdminError: The page is not a voucher list.
     """
-    soup = soup_of(html)
-    rows = tuple(_voucher_row(cells) for cells in _body_rows(soup, "#form-voucher table"))
-    page, pages, total, first, last = _paging(soup)
-    return ListPage(rows=rows, page=page, pages=pages, total=total, first=first, last=last)
+    return _list_page(html, "#form-voucher table", _voucher_row)
 
 
 def parse_coupon_form40(html: str) -> CouponForm:

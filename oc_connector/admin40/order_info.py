@@ -43,6 +43,7 @@ from oc_connector.admin.order_records import AdminOrder, OrderLine, OrderTotalLi
 from oc_connector.admin.records import AdminHistoryRow, ListPage
 from oc_connector.admin40.pages import (
     input_value,
+    line_amounts,
     line_options,
     lines_of,
     selected_option,
@@ -144,9 +145,7 @@ def _lines(root: Tag, where: str) -> tuple[list[OrderLine], list[OrderVoucherLin
                 name=_text(anchor),
                 model=_text(cells[1]),
                 options=options,
-                quantity=page_int(_text(cells[2]), page=INFO, field=f"{field} quantity"),
-                price=parse_money(_text(cells[3]), page=INFO, field=f"{field} price"),
-                total=parse_money(_text(cells[4]), page=INFO, field=f"{field} total"),
+                **line_amounts(cells, page=INFO, field=field),
             )
         )
     vouchers: list[OrderVoucherLine] = []

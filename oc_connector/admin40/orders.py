@@ -61,13 +61,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oc_connector.admin.order_records import AdminOrder, OrderListRow
 from oc_connector.admin.records import AdminHistoryRow
 from oc_connector.admin40.client import Admin40Client
 from oc_connector.admin40.records import OrderAddress, OrderHeader, OrderInfo
 from oc_connector.errors import AdminError, AdminNotFoundError, NotFoundError
+
+if TYPE_CHECKING:
+    from oc_connector.reverse.admin_stores import AdminLike
+    from oc_connector.sync.feed import OrderListReader
+    from oc_connector.sync.options import AdminHistoryReader, OrderReader
 
 __all__ = ["AdminOrderReader", "stored_text"]
 
@@ -288,3 +293,11 @@ class AdminOrderReader:
             "date_added": f"{h.date_added.isoformat()} 00:00:00",
             "date_modified": modified,
         }
+
+
+if TYPE_CHECKING:  # the 4.0 client and reader fit where the sync, the feed and the reverse ETL take 3.0's
+
+    def _conforms(
+        admin: Admin40Client, reader: AdminOrderReader
+    ) -> tuple[AdminLike, OrderListReader, AdminHistoryReader, OrderReader, AdminHistoryReader]:
+        return admin, admin, admin, reader, reader

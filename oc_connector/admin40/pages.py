@@ -31,10 +31,11 @@ What 4.0.2.3 shows differently, and what the parsers make of it:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from oc_connector.admin.html import _body_rows, _paging, _text
+from oc_connector.admin.html import _list_page, _text
 from oc_connector.admin.money import parse_money
 from oc_connector.admin.order_pages import _list_day, page_date, page_int
 from oc_connector.admin.order_records import (
@@ -96,6 +97,15 @@ def line_options(cell: Tag) -> tuple[tuple[tuple[str, str], ...], int]:
     return tuple(options), 0
 
 
+def line_amounts(cells: list[Tag], *, page: str, field: str) -> dict[str, Any]:
+    """Quantity, unit price and total of a product row (cells 3 to 5), as record fields."""
+    return {
+        "quantity": page_int(_text(cells[2]), page=page, field=f"{field} quantity"),
+        "price": parse_money(_text(cells[3]), page=page, field=f"{field} price"),
+        "total": parse_money(_text(cells[4]), page=page, field=f"{field} total"),
+    }
+
+
 def total_line(cells: list[Tag], *, page: str, where: str) -> OrderTotalLine:
     """A totals row: its title (first cell) and its amount (last cell)."""
     title = _text(cells[0])
@@ -135,10 +145,7 @@ def parse_order_list(html: str) -> ListPage[OrderListRow]:
         AdminPageError: A row's total or date cannot be read.
         AdminError: The page is not an order list.
     """
-    soup = soup_of(html)
-    rows = tuple(_list_row(cells) for cells in _body_rows(soup, "#form-order table"))
-    page, pages, total, first, last = _paging(soup)
-    return ListPage(rows=rows, page=page, pages=pages, total=total, first=first, last=last)
+    return _list_page(html, "#form-order table", _list_row)
 
 
 # -- invoice -------------------------------------------------------------------------------
@@ -188,9 +195,7 @@ def _invoice_block(block: Tag) -> InvoiceOrder:
                 name=next((s.strip() for s in cells[0].strings if s.strip()), ""),
                 model=model,
                 options=options,
-                quantity=page_int(_text(cells[2]), page=INVOICE, field=f"{field} quantity"),
-                price=parse_money(_text(cells[3]), page=INVOICE, field=f"{field} price"),
-                total=parse_money(_text(cells[4]), page=INVOICE, field=f"{field} total"),
+                **line_amounts(cells, page=INVOICE, field=field),
             )
         )
     payment, shipping = cards.get("Payment Address"), cards.get("Shipping Address")
