@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from bs4 import Tag
 
@@ -30,6 +31,7 @@ from oc_connector.admin.html import (
     parse_coupon_form,
     parse_voucher_form,
 )
+from oc_connector.admin.order_pages import ZERO_DAY
 from oc_connector.admin.records import CouponForm, CouponRow, ListPage, VoucherForm, VoucherRow
 from oc_connector.admin40.pages import soup_of
 from oc_connector.errors import AdminError, AdminFormError
@@ -45,6 +47,16 @@ __all__ = [
 ]
 
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def _list_day(cell: Tag) -> date:
+    """A coupon's start or end day; ``date.min`` for a zero date.
+
+    A date posted empty is stored as ``0000-00-00`` (the shop's ``NO_ZERO_IN_DATE`` session mode),
+    which PHP shows as ``30/11/-0001``.
+    """
+    text = _text(cell)
+    return date.min if text == ZERO_DAY else _day(text)
 
 
 def _head_and_status(cell: Tag) -> tuple[str, bool]:
@@ -63,8 +75,8 @@ def _coupon_row(cells: list[Tag]) -> CouponRow:
         name=name,
         code=_text(cells[2]),
         discount=_decimal(_text(cells[3])),
-        date_start=_day(_text(cells[4])),
-        date_end=_day(_text(cells[5])),
+        date_start=_list_day(cells[4]),
+        date_end=_list_day(cells[5]),
         status=status,
     )
 

@@ -231,3 +231,9 @@ def test_a_missing_access_permission_is_named() -> None:
     shop = _permission_shop(set())
     shop.overrides[("GET", "sale/voucher.list")] = lambda _s: Answer(200, real("<h1>Permission Denied!</h1>"))
     assert client_for(shop).missing_permissions() == {"vouchers": ["access sale/voucher"]}
+
+
+def test_a_zero_coupon_date_is_the_earliest_day() -> None:
+    body = COUPON[1].body.replace("<td class=\"text-start d-none d-lg-table-cell\">16/04/2026</td>",
+                                  "<td class=\"text-start d-none d-lg-table-cell\">30/11/-0001</td>", 1)
+    assert parse_coupon_list40(body).rows[0].date_start == date.min
