@@ -33,7 +33,7 @@ from oc_connector.errors import (
 )
 from oc_connector.secret import redact
 
-__all__ = ["EMPTY_IS_NOOP", "decode_body", "excerpt", "status_error"]
+__all__ = ["EMPTY_IS_NOOP", "decode_body", "excerpt", "json_document", "status_error"]
 
 # routes that answer ``[]`` when there was nothing to do (spec section 3)
 EMPTY_IS_NOOP = frozenset({"api/cart/add", "api/cart/remove", "api/shipping/address", "api/shipping/method"})
@@ -180,3 +180,12 @@ def decode_body(*, route: str, status: int, body: str) -> Any:
     if not isinstance(data, (dict, list)):
         raise UnexpectedResponseError("unexpected JSON value", route=route, status=status, excerpt=_cut(body))
     return data
+
+
+def json_document(text: str) -> Any:
+    """The JSON document of a body: a UTF-8 BOM and PHP warnings printed before it are skipped.
+
+    Raises:
+        ValueError: the body holds no JSON document.
+    """
+    return _parse_json(text)
