@@ -89,7 +89,7 @@ class OpenCartClient:
         api_key: the API user's key (Admin > System > Users > API).
         api_username: the API user's name.
         credentials_in: send username/key in the login POST body, an ``Authorization: Basic``
-            header, or both.
+            header, or both (OpenCart itself reads the body only; 4.0 needs the username too).
         timeout, verify, ca_bundle, allow_insecure_http, proxies, rate_limit, max_concurrency, retry:
             passed to :class:`~oc_connector.wire.transport.Transport`.
         store_id: the store whose catalog API is called.
