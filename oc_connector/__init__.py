@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         TLSError,
         TransportError,
         UnexpectedResponseError,
+        UnsupportedOnVersion,
         ValidationError,
         WarehouseError,
     )
@@ -113,6 +114,7 @@ _EXPORTS = {
     "TLSError": "oc_connector.errors",
     "TransportError": "oc_connector.errors",
     "UnexpectedResponseError": "oc_connector.errors",
+    "UnsupportedOnVersion": "oc_connector.errors",
     "ValidationError": "oc_connector.errors",
     "Secret": "oc_connector.secret",
     "Timeout": "oc_connector.wire.transport",
@@ -214,6 +216,7 @@ __all__ = [
     "Timeout",
     "TransportError",
     "UnexpectedResponseError",
+    "UnsupportedOnVersion",
     "ValidationError",
     "VoucherDraft",
     "VoucherLedger",

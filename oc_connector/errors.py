@@ -31,11 +31,14 @@
     │   ├── AdminNotFoundError            "Page Not Found!" for an object id (order deleted or never made)
     │   └── AdminPageError                a page field the connector cannot read (``page``, ``field``):
     │                                     unparsable or ambiguous money, date or count
-    └── SyncLockedError                another sync of the shop (or a backfill of overlapping ids) holds
-                                       the warehouse lock, or took it over mid-run: run again later
+    ├── SyncLockedError                another sync of the shop (or a backfill of overlapping ids) holds
+    │                                  the warehouse lock, or took it over mid-run: run again later
+    └── UnsupportedOnVersion           the shop's OpenCart version has no way to do this (``version``):
+                                       nothing was sent for it; the message says what to use instead
 
 ``SyncLockedError`` sits directly under the root: it is not retriable by the client, only by
-running the sync again once the holder has finished. ``WarehouseError`` is raised only when
+running the sync again once the holder has finished. ``UnsupportedOnVersion`` too: no retry or
+setting makes the shop's version grow the missing route. ``WarehouseError`` is raised only when
 connecting; a database that fails later raises SQLAlchemy's own errors, which are not wrapped.
 
 Every error carries the ``route`` it concerns and a cleaned, secret-free ``excerpt`` of the body.
@@ -71,6 +74,7 @@ __all__ = [
     "TLSError",
     "TransportError",
     "UnexpectedResponseError",
+    "UnsupportedOnVersion",
     "ValidationError",
     "WarehouseError",
 ]
@@ -309,3 +313,18 @@ class SyncLockedError(OpenCartError):
     inside a batch transaction, which is rolled back, when this run's lock expired and another run
     took it over. Either way nothing inconsistent was committed: run the sync again later.
     """
+
+
+class UnsupportedOnVersion(OpenCartError):
+    """The shop's OpenCart version cannot do this through the channel asked; nothing was sent for it.
+
+    OpenCart 4.0 has no catalog API route that reads an order, and its order writes cannot be made
+    exactly once through the API; the message names the way that works (e.g. the admin pages).
+
+    Attributes:
+        version: the shop's major version (``"4.0"``).
+    """
+
+    def __init__(self, message: str, *, version: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.version = version

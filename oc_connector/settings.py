@@ -16,6 +16,8 @@ Variables (the README's "Configuration" section lists the same):
     OPENCART_ALLOW_INSECURE_HTTP  ``1/true/yes/on`` allow plain http to a non-loopback host;
                                   ``0/false/no/off`` or empty: refuse (the default)
     OPENCART_CA_BUNDLE            path to a CA bundle for the shop's TLS certificate
+    OPENCART_VERSION              the shop's OpenCart major version: ``auto`` (the default: detected at
+                                  the first login), ``3.0`` or ``4.0`` (detection skipped)
     HTTPS_PROXY / HTTP_PROXY      proxy for the shop (either case), unless NO_PROXY lists its host
     WAREHOUSE_URL                 SQLAlchemy URL of the warehouse (default ``sqlite:///oc_warehouse.db``)
     OPENCART_PARTITION_SIZE       Dagster backfill: order ids per partition (default 10000; the
@@ -61,6 +63,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from oc_connector.api.version import parse_version
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import ConfigurationError
 from oc_connector.secret import Secret
 from oc_connector.wire.ratelimit import RateLimit
@@ -165,6 +169,18 @@ def _flag(name: str) -> BeforeValidator:
     return BeforeValidator(parse)
 
 
+def _version(name: str) -> BeforeValidator:
+    def parse(value: Any) -> Any:
+        if isinstance(value, str | ShopVersion) or value is None:
+            try:
+                return parse_version(value, name=name)
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    return BeforeValidator(parse)
+
+
 SecretValue = Annotated[Secret, BeforeValidator(_secret)]
 
 
@@ -203,6 +219,8 @@ class ShopSettings(_MappingSettings):
         admin_password: admin password (``OPENCART_ADMIN_PASSWORD``), or None.
         allow_insecure_http: plain http allowed off loopback (``OPENCART_ALLOW_INSECURE_HTTP``).
         ca_bundle: CA bundle path (``OPENCART_CA_BUNDLE``), or None.
+        version: the shop's OpenCart major version (``OPENCART_VERSION``: ``3.0``, ``4.0``), or None
+            for ``auto`` (detected at the first login).
         proxies: scheme -> proxy for this shop (``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY``).
         rate_per_second: requests per second towards the shop, both channels (burst = rate).
         max_concurrency: catalog requests in flight at most.
@@ -218,6 +236,9 @@ class ShopSettings(_MappingSettings):
         default=False, validation_alias="OPENCART_ALLOW_INSECURE_HTTP"
     )
     ca_bundle: str | None = Field(default=None, validation_alias="OPENCART_CA_BUNDLE")
+    version: Annotated[ShopVersion | None, _version("OPENCART_VERSION")] = Field(
+        default=None, validation_alias="OPENCART_VERSION"
+    )
     proxies: dict[str, str] = Field(default_factory=dict)
     rate_per_second: float = Field(default=DEFAULT_RATE_LIMIT.per_second, gt=0)
     max_concurrency: int = Field(default=8, ge=1)
@@ -402,7 +423,7 @@ def build_client(settings: ShopSettings, **options: Any) -> OpenCartClient:
         api_key=settings.api_key,
         api_username=settings.api_username,
         max_concurrency=settings.max_concurrency,
-        **(_transport_options(settings) | options),
+        **(_transport_options(settings) | {"version": settings.version} | options),
     )
     return client
 
@@ -457,6 +478,8 @@ class ShopConfig(BaseModel):
         admin_password_env: the variable holding the admin password.
         allow_insecure_http: plain http allowed off loopback.
         ca_bundle: CA bundle path for the shop's certificate.
+        version: the shop's OpenCart major version (``"3.0"``, ``"4.0"``), or None for ``"auto"``
+            (the default: detected at the first login).
         timezone: the shop's PHP timezone (IANA name).
         rate_per_second: requests per second to the shop, both channels.
         max_concurrency: catalog requests in flight at most.
@@ -479,6 +502,7 @@ class ShopConfig(BaseModel):
     admin_password_env: str | None = Field(default=None, pattern=_ENV_NAME)
     allow_insecure_http: Annotated[bool, _flag("allow_insecure_http")] = False
     ca_bundle: str | None = None
+    version: Annotated[ShopVersion | None, _version("version")] = None
     timezone: str = "UTC"
     rate_per_second: float = Field(default=5.0, gt=0)
     max_concurrency: int = Field(default=8, ge=1)
@@ -617,7 +641,8 @@ def _single_shop(env: Mapping[str, str]) -> FleetSettings:
     """The one shop of the ``OPENCART_*`` variables (URL and secrets stay variables)."""
     app = dagster_settings(env)
     present = _present(env, ("OPENCART_ADMIN_USERNAME", "OPENCART_ADMIN_PASSWORD", "OPENCART_CA_BUNDLE",
-                             "OPENCART_API_USERNAME"))
+                             "OPENCART_API_USERNAME", "OPENCART_VERSION"))
+    version = parse_version(present.get("OPENCART_VERSION"))
     if "OPENCART_ADMIN_PASSWORD" in present and "OPENCART_ADMIN_USERNAME" not in present:
         raise ConfigurationError(
             "OPENCART_ADMIN_USERNAME is not set: the admin channel needs both user name and password"
@@ -632,6 +657,7 @@ def _single_shop(env: Mapping[str, str]) -> FleetSettings:
         allow_insecure_http=parse_flag(env.get("OPENCART_ALLOW_INSECURE_HTTP", ""),
                                        name="OPENCART_ALLOW_INSECURE_HTTP"),
         ca_bundle=present.get("OPENCART_CA_BUNDLE"),
+        version=version,
         partition_size=app.partition_size,
         freshness_hours=app.freshness_hours,
     )

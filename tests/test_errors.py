@@ -40,6 +40,7 @@ ENGINE = sa.create_engine("sqlite://")  # never connected to: the settings are r
         (E.AdminNotFoundError, E.AdminError, False),
         (E.AdminPageError, E.AdminError, False),
         (E.SyncLockedError, E.OpenCartError, False),
+        (E.UnsupportedOnVersion, E.OpenCartError, False),
     ],
 )
 def test_tree_and_retriability(cls: type[E.OpenCartError], parent: type[Exception], retriable: bool) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import ConfigurationError
 from oc_connector.secret import redact
 from oc_connector.settings import (
@@ -144,3 +145,35 @@ def test_both_clients_get_every_option_from_one_settings_object(tmp_path: Path) 
         api.close()
         admin.close()
     assert build_admin_client(shop_settings(BASE)) is None
+
+
+SHOP = {"OPENCART_URL": "https://s/", "OPENCART_API_KEY": "k"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None), ("auto", None), ("AUTO", None), ("  ", None),
+        ("3.0", ShopVersion.V3_0), ("3", ShopVersion.V3_0), ("3.0.3.8", ShopVersion.V3_0),
+        ("4.0", ShopVersion.V4_0), (" 4.0.2.3 ", ShopVersion.V4_0),
+    ],
+)
+def test_opencart_version_is_auto_by_default_or_a_major_version(
+    value: str | None, expected: ShopVersion | None
+) -> None:
+    env = SHOP if value is None else {**SHOP, "OPENCART_VERSION": value}
+    settings = shop_settings(env)
+    assert settings.version is expected
+    client = build_client(settings)
+    assert client.version is expected  # passed to the client: a configured version skips detection
+    info = client.version_info
+    assert (info.source if info else None) == ("configured" if expected else None)
+    client.close()
+
+
+@pytest.mark.parametrize("value", ["4.1", "5", "2.3.0.2", "latest", "v4"])
+def test_a_bad_opencart_version_is_a_configuration_error_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        shop_settings({**SHOP, "OPENCART_VERSION": value})
+    assert str(err.value).startswith("OPENCART_VERSION must be auto, 3.0 or 4.0")
+    assert repr(value) in str(err.value)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import ConfigurationError
 from oc_connector.settings import fleet_settings
 
@@ -26,6 +27,7 @@ api_key_env = "BERLIN_API_KEY"
 admin_username = "sync"
 admin_password_env = "BERLIN_ADMIN_PASSWORD"
 timezone = "Europe/Berlin"
+version = "4.0"
 workers = 2
 partition_size = 5000
 freshness_hours = 6
@@ -55,6 +57,7 @@ def test_reads_shops_defaults_and_the_warehouse(tmp_path: Path) -> None:
     assert berlin.admin_password_env == "BERLIN_ADMIN_PASSWORD" and paris.url_env == "PARIS_URL"
     assert fleet.warehouse_url_env == "WAREHOUSE_URL"
     assert fleet.reverse_shop == berlin
+    assert berlin.version is ShopVersion.V4_0 and paris.version is None  # paris: auto, detected at login
 
 
 def test_the_default_file_in_the_working_directory_then_the_variables(tmp_path: Path) -> None:
@@ -83,6 +86,7 @@ def test_the_single_shop_of_the_variables_keeps_its_secrets_in_them() -> None:
         (('admin_username = "sync"', ''), "admin_username and admin_password_env go together"),
         (('reverse_etl_shop = "berlin"', 'reverse_etl_shop = "rome"'), "reverse_etl_shop 'rome'"),
         (('[[shops]]', '[[shops'), "not valid TOML"),
+        (('version = "4.0"', 'version = "4.1"'), "shops.0.version: version must be auto, 3.0 or 4.0"),
     ],
 )
 def test_a_bad_file_names_the_file_and_the_field(
@@ -98,3 +102,10 @@ def test_a_bad_file_names_the_file_and_the_field(
 def test_a_named_file_that_is_missing_is_an_error() -> None:
     with pytest.raises(ConfigurationError, match=r"OC_CONNECTOR_CONFIG=nowhere\.toml: no such file"):
         fleet_settings({"OC_CONNECTOR_CONFIG": "nowhere.toml"})
+
+
+def test_the_single_shop_of_the_variables_takes_opencart_version() -> None:
+    (shop,) = fleet_settings({"OPENCART_VERSION": "3.0"}, cwd=Path("/nonexistent")).shops
+    assert shop.version is ShopVersion.V3_0
+    with pytest.raises(ConfigurationError, match="OPENCART_VERSION must be auto"):
+        fleet_settings({"OPENCART_VERSION": "four"}, cwd=Path("/nonexistent"))

@@ -15,6 +15,14 @@ Two bounds keep a shop that never keeps its sessions from causing a login loop:
 A revoked IP or a disabled API user shows at the renewal: the login itself fails
 (``IPNotAllowedError`` / ``AuthenticationError``), which is raised as it is, never retried. A cart
 session (``stateful``) never re-logs in silently: its cart lives on its token.
+
+The shop's OpenCart version (:attr:`OpenCartClient.version`, :mod:`oc_connector.api.version`) is
+configured or detected at the first login, at most one extra request: ``api/login`` first (a 3.0
+shop answers it, even to refuse a wrong key), then, only when that is the shop's 404 page,
+``api/account/login`` (4.0). On 4.0 the token lifecycle is the same, fed by the 4.0 dialect of
+:mod:`oc_connector.wire.decode` (a refused token is a 500 fatal or a 404 page there), the order
+writes use the ``api/sale/order.*`` routes, and what 4.0 cannot do through the API (read an order,
+a cart session) raises :class:`~oc_connector.errors.UnsupportedOnVersion` before anything is sent.
 """
 
 from __future__ import annotations
@@ -30,7 +38,15 @@ import requests
 
 from oc_connector.api.cart import CartSession
 from oc_connector.api.records import Order
-from oc_connector.errors import APIError, PermissionDenied, UnexpectedResponseError
+from oc_connector.api.version import CART_REFUSED_40, ORDER_READ_REFUSED_40, VersionInfo, parse_version
+from oc_connector.dialect import ShopVersion
+from oc_connector.errors import (
+    APIError,
+    PermissionDenied,
+    RouteNotFoundError,
+    UnexpectedResponseError,
+    UnsupportedOnVersion,
+)
 from oc_connector.secret import Secret, register_secret
 from oc_connector.wire.concurrency import AdaptiveConcurrency
 from oc_connector.wire.decode import decode_body
@@ -56,6 +72,15 @@ class ClientStats(TypedDict):
     errors: int
 
 
+class _VersionSlot:
+    """The version found, shared by a client and the cart sessions made from it."""
+
+    __slots__ = ("info",)
+
+    def __init__(self, info: VersionInfo | None) -> None:
+        self.info = info
+
+
 class OpenCartClient:
     """Client of one shop's catalog API.
 
@@ -64,7 +89,7 @@ class OpenCartClient:
         api_key: the API user's key (Admin > System > Users > API).
         api_username: the API user's name.
         credentials_in: send username/key in the login POST body, an ``Authorization: Basic``
-            header, or both.
+            header, or both (OpenCart itself reads the body only; 4.0 needs the username too).
         timeout, verify, ca_bundle, allow_insecure_http, proxies, rate_limit, max_concurrency, retry:
             passed to :class:`~oc_connector.wire.transport.Transport`.
         store_id: the store whose catalog API is called.
@@ -74,6 +99,8 @@ class OpenCartClient:
         clock: monotonic clock (injectable for tests).
         transport: a ready transport (tests); the URL/TLS settings above are then ignored.
         concurrency: an adaptive in-flight limit for the transport (replaces ``max_concurrency``).
+        version: the shop's OpenCart major version (a :class:`~oc_connector.dialect.ShopVersion`,
+            or ``"3.0"`` / ``"4.0"``); None (``"auto"``) detects it at the first login.
     """
 
     def __init__(
@@ -98,7 +125,12 @@ class OpenCartClient:
         clock: Callable[[], float] = time.monotonic,
         transport: Transport | None = None,
         concurrency: AdaptiveConcurrency | None = None,
+        version: ShopVersion | str | None = None,
     ) -> None:
+        configured = parse_version(version, name="version")
+        self._found = _VersionSlot(
+            None if configured is None else VersionInfo(configured, "configured", "set in the configuration")
+        )
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         self.api_username = api_username
         self.credentials_in = credentials_in
@@ -152,9 +184,77 @@ class OpenCartClient:
         """The transport's adaptive in-flight limit, if it has one."""
         return self.transport.concurrency
 
+    @property
+    def version(self) -> ShopVersion | None:
+        """The shop's OpenCart major version: configured, or detected at the first login; None before."""
+        info = self._found.info
+        return None if info is None else info.version
+
+    @property
+    def version_info(self) -> VersionInfo | None:
+        """The version and how it was found (``.describe()``: ``OpenCart 4.0 (detected: ...)``)."""
+        return self._found.info
+
+    def detect_version(self) -> ShopVersion:
+        """The shop's version, logging in first if it is not known yet (no request when it is).
+
+        Raises:
+            AuthenticationError, IPNotAllowedError: the login was refused; the version is known
+                anyway when the refusal came from a login route (:attr:`version`).
+            RouteNotFoundError: neither login route exists at the URL.
+        """
+        info = self._found.info
+        if info is None:
+            self._current_token()
+            info = self._found.info
+        assert info is not None  # noqa: S101 - a login that returns has found the version
+        return info.version
+
     # -- token ---------------------------------------------------------------------------------
 
     def _login_request(self) -> str:
+        """Log in on the known version's route, or detect the version with the login (module docstring)."""
+        info = self._found.info
+        if info is not None:
+            try:
+                return self._login_on(info.version, detecting=False)
+            except RouteNotFoundError as exc:
+                if info.source != "configured":
+                    raise
+                other = ShopVersion.V4_0 if info.version is ShopVersion.V3_0 else ShopVersion.V3_0
+                raise RouteNotFoundError(
+                    f"{info.version.login_route} answered a 404 page, but the configuration says "
+                    f"OpenCart {info.version.value}: is the shop on OpenCart {other.value}? (set "
+                    "OPENCART_VERSION=auto to detect it)",
+                    route=exc.route,
+                    status=exc.status,
+                    excerpt=exc.excerpt,
+                ) from None
+        try:
+            return self._login_on(ShopVersion.V3_0, detecting=True)
+        except RouteNotFoundError:
+            pass  # a 4.0 shop answers api/login with its 404 page
+        try:
+            return self._login_on(ShopVersion.V4_0, detecting=True)
+        except RouteNotFoundError as exc:
+            raise RouteNotFoundError(
+                "neither api/login (OpenCart 3.0) nor api/account/login (OpenCart 4.0) exists at this URL "
+                "(both answered a 404 page): is it an OpenCart shop, and the URL its root?",
+                route=exc.route,
+                status=exc.status,
+                excerpt=exc.excerpt,
+            ) from None
+
+    def _found_by(self, version: ShopVersion) -> None:
+        """Record the version a login route answered for (detection)."""
+        evidence = f"{version.login_route} answered"
+        if version is ShopVersion.V4_0:
+            evidence += f", {ShopVersion.V3_0.login_route} is a 404 page"
+        self._found.info = VersionInfo(version, "detected", evidence)
+        log.info("%s runs OpenCart %s", self.base_url, version.value)
+
+    def _login_on(self, version: ShopVersion, *, detecting: bool) -> str:
+        route = version.login_route
         form: dict[str, str] = {}
         headers: dict[str, str] = {}
         if self.credentials_in in ("body", "both"):
@@ -165,17 +265,27 @@ class OpenCartClient:
         resp = self.transport.send(
             "POST",
             "index.php",
-            route="api/login",
-            params={"route": "api/login"},
+            route=route,
+            params={"route": route},
             data=form,
             headers=headers,
             safe=True,
+            version=version,
         )
-        data = decode_body(route="api/login", status=resp.status_code, body=resp.text)
+        try:
+            data = decode_body(route=route, status=resp.status_code, body=resp.text, version=version)
+        except APIError:
+            if detecting:  # a refusal from the route itself: this is the shop's version
+                self._found_by(version)
+            raise
+        if detecting:
+            self._found_by(version)
         token = data.get("api_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
-            raise UnexpectedResponseError("login answered without an api_token", route="api/login")
+            raise UnexpectedResponseError("login answered without an api_token", route=route)
         register_secret(token)
+        if self._stateful and version is ShopVersion.V4_0:
+            raise UnsupportedOnVersion(CART_REFUSED_40, version=version.value, route=route)
         self.logins += 1
         log.info("logged in to %s as %s", self.base_url, self.api_username)
         return token
@@ -259,12 +369,14 @@ class OpenCartClient:
         params.update(query or {})
         decoded: list[Any] = []
 
+        version = self.version or ShopVersion.V3_0  # known: the token came from a login
+
         def validate(resp: requests.Response) -> None:
-            decoded[:] = [decode_body(route=route, status=resp.status_code, body=resp.text)]
+            decoded[:] = [decode_body(route=route, status=resp.status_code, body=resp.text, version=version)]
 
         self.transport.send(
             method, "index.php", route=route, params=params, data=form, safe=safe, validate=validate,
-            stateless=True,
+            stateless=True, version=version,
         )
         return decoded[0]
 
@@ -321,7 +433,11 @@ class OpenCartClient:
 
         Raises:
             NotFoundError: "Order could not be found!".
+            UnsupportedOnVersion: the shop runs OpenCart 4.0, which has no API route that reads an
+                order (nothing is sent but the login that finds the version).
         """
+        if self.detect_version() is ShopVersion.V4_0:
+            raise UnsupportedOnVersion(ORDER_READ_REFUSED_40, version="4.0", route="api/order/info")
         data = self.call("api/order/info", query={"order_id": int(order_id)}, method="GET", safe=True)
         order = data.get("order") if isinstance(data, dict) else None
         if not isinstance(order, dict):
@@ -329,7 +445,7 @@ class OpenCartClient:
         return order
 
     def order_info(self, order_id: int) -> Order:
-        """The order as a typed :class:`~oc_connector.api.records.Order`."""
+        """The order as a typed :class:`~oc_connector.api.records.Order` (3.0 only, see order_info_raw)."""
         return Order.from_api(self.order_info_raw(order_id))
 
     def add_order_history(
@@ -341,21 +457,47 @@ class OpenCartClient:
         notify: bool = False,
         override: bool = False,
     ) -> None:
-        """Add a history entry (and set the status). Never retried: OutcomeUnknown on failure."""
+        """Add a history entry (and set the status). Never retried: OutcomeUnknown on failure.
+
+        3.0: ``api/order/history`` with ``order_id`` in the query. 4.0: ``api/sale/order.addHistory``
+        with ``order_id`` in the POST body (the only place it reads it) and, as always here,
+        ``order_status_id`` (4.0 sets status 0 when it is missing).
+
+        Raises:
+            NotFoundError: "Order could not be found!".
+        """
         form = {
             "order_status_id": str(int(order_status_id)),
             "comment": comment,
             "notify": "1" if notify else "0",
             "override": "1" if override else "0",
         }
+        if self.detect_version() is ShopVersion.V4_0:
+            self.call("api/sale/order.addHistory", form={"order_id": str(int(order_id)), **form}, safe=False)
+            return
         self.call("api/order/history", query={"order_id": int(order_id)}, form=form, safe=False)
 
     def delete_order(self, order_id: int) -> None:
-        """Delete an order. Never retried: OutcomeUnknown on failure."""
-        self.call("api/order/delete", query={"order_id": int(order_id)}, safe=False)
+        """Delete an order. Never retried: OutcomeUnknown on failure.
+
+        3.0: ``api/order/delete``; "Order could not be found!" is a :class:`NotFoundError`.
+        4.0: ``api/sale/order.delete`` (``order_id`` in the query), which answers success for any
+        id, unknown or already deleted ones included: success does not prove an order was deleted
+        (look in the admin order list).
+        """
+        route = "api/sale/order.delete" if self.detect_version() is ShopVersion.V4_0 else "api/order/delete"
+        self.call(route, query={"order_id": int(order_id)}, safe=False)
 
     def session(self) -> CartSession:
-        """A new cart/checkout session with its own login and token (same transport)."""
+        """A new cart/checkout session with its own login and token (same transport).
+
+        Raises:
+            UnsupportedOnVersion: the shop runs OpenCart 4.0 (the reason is in the message: its
+                order writes cannot be made exactly once through the API). When the version is not
+                known yet, the session's first call finds it at its login and raises this.
+        """
+        if self.version is ShopVersion.V4_0:
+            raise UnsupportedOnVersion(CART_REFUSED_40, version="4.0")
         other = OpenCartClient.__new__(OpenCartClient)
         other.__dict__.update(self.__dict__)
         other._lock = threading.Lock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
@@ -12,10 +13,14 @@ import sqlalchemy as sa
 from oc_connector.admin.client import NEEDED_PERMISSIONS
 from oc_connector.cli.environment import shop_from_environment, warehouse_from_environment
 from oc_connector.cli.errors import CommandError, explain
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import NotFoundError, OpenCartError
 from oc_connector.settings import ShopSettings, build_admin_client, build_client
 from oc_connector.warehouse.connect import connect, schema_status
 from oc_connector.wire.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from oc_connector.api.client import OpenCartClient
 
 __all__ = ["check"]
 
@@ -81,6 +86,7 @@ def _warehouse_item() -> tuple[str, Callable[[], str]]:
     "  OPENCART_ADMIN_PASSWORD         history, coupons, vouchers; both or neither)\n"
     "  OPENCART_ALLOW_INSECURE_HTTP  1 to allow plain http:// to a non-loopback host\n"
     "  OPENCART_CA_BUNDLE            CA bundle for the shop's certificate\n"
+    "  OPENCART_VERSION              auto (default: detected at login), 3.0 or 4.0\n"
     "  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxy for the shop\n"
     "  WAREHOUSE_URL                 warehouse (default sqlite:///oc_warehouse.db)\n"
     "\b\nExit code 0 when every item is OK, 1 when any failed."
@@ -88,8 +94,9 @@ def _warehouse_item() -> tuple[str, Callable[[], str]]:
 def check() -> None:
     """Check everything a sync or a push needs, one line per item.
 
-    The API login and a token probe; with admin credentials the admin login and the admin
-    permissions each feature needs; the warehouse connection and its schema version.
+    The API login, the shop's OpenCart version (and how it was found) and a token probe; with
+    admin credentials the admin login and the admin permissions each feature needs; the
+    warehouse connection and its schema version.
     """
     settings = shop_from_environment()
     report = _Report()
@@ -103,16 +110,16 @@ def check() -> None:
             return f"{client.base_url} as API user {settings.api_username!r}"
 
         logged_in = report.item("API login", login)
+        found = client.version_info  # known after a refused login too, when a login route refused it
+        if found is not None:
+            click.echo(f"OK    OpenCart version: {found.describe()}")
+        else:
+            report.fail("OpenCart version", "not found: the login failed")
         if logged_in:
-            def token() -> str:
-                with contextlib.suppress(NotFoundError):  # NotFound: the token works, there is no order 1
-                    client.order_info_raw(1)
-                return "the token works (api/order/info answered)"
-
-            report.item("API token", token)
+            report.item("API token", lambda: _probe_token(client))
         else:
             report.fail("API token", "not tried: the login failed")
-    _admin_items(settings, report)
+    _admin_items(settings, report, version=client.version)
     try:
         _name, probe = _warehouse_item()
     except click.UsageError as exc:
@@ -123,8 +130,23 @@ def check() -> None:
         raise CommandError(f"{len(report.failed)} check(s) failed: {', '.join(report.failed)}")
 
 
-def _admin_items(settings: ShopSettings, report: _Report) -> None:
+def _probe_token(client: OpenCartClient) -> str:
+    """Use the fresh token once on a read that changes nothing."""
+    if client.version is ShopVersion.V4_0:
+        client.call("api/sale/cart", method="GET", safe=True)  # the token's own, empty cart
+        return "the token works (api/sale/cart answered)"
+    with contextlib.suppress(NotFoundError):  # NotFound: the token works, there is no order 1
+        client.order_info_raw(1)
+    return "the token works (api/order/info answered)"
+
+
+def _admin_items(settings: ShopSettings, report: _Report, *, version: ShopVersion | None) -> None:
     if not settings.has_admin:
+        if version is ShopVersion.V4_0:
+            report.fail("admin", "OPENCART_ADMIN_USERNAME/OPENCART_ADMIN_PASSWORD not set: OpenCart 4.0 "
+                                 "has no API route that reads an order, so a sync reads the admin pages "
+                                 "and needs them")
+            return
         click.echo("SKIP  admin: OPENCART_ADMIN_USERNAME/OPENCART_ADMIN_PASSWORD not set "
                    "(sync reads history from the API only; coupons push and admin-channel vouchers "
                    "need them)")

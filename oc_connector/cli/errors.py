@@ -79,10 +79,14 @@ def explain(exc: OpenCartError, url: str | None = None) -> str:
     if isinstance(exc, AdminLoginError):
         return f"{exc.message}: check OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD"
     if isinstance(exc, RouteNotFoundError):
-        return (f"{where} does not look like an OpenCart 3.0 shop (api/login answered a 404 page); "
-                "check OPENCART_URL")
+        if "OPENCART_VERSION" in exc.message:  # a configured version the shop does not speak
+            return f"{where}: {exc.message}"
+        if exc.route in (None, "api/login", "api/account/login"):
+            return (f"{where} does not look like an OpenCart 3.0 or 4.0 shop (neither api/login nor "
+                    "api/account/login exists there); check OPENCART_URL")
+        return f"{where} has no route {exc.route} ({exc.message}); check OPENCART_URL"
     if isinstance(exc, UnexpectedResponseError):
-        return (f"{where} does not look like an OpenCart 3.0 shop (it did not answer JSON); "
+        return (f"{where} does not look like an OpenCart 3.0 or 4.0 shop (it did not answer JSON); "
                 "check OPENCART_URL")
     if isinstance(exc, TLSError):
         return f"TLS problem talking to {where}: {exc.message} (check the certificate or OPENCART_CA_BUNDLE)"

@@ -31,7 +31,7 @@ def _statuses(_ctx: click.Context, _param: click.Parameter, value: str) -> froze
     return ids
 
 
-def _summary(result: SyncResult, *, timezone: str) -> str:
+def _summary(result: SyncResult, *, timezone: str, version: str | None = None) -> str:
     return (
         f"shop {result.shop}: {result.orders_inserted} new, {result.orders_updated} changed, "
         f"{result.orders_unchanged} unchanged, {result.orders_deleted} deleted, "
@@ -40,6 +40,7 @@ def _summary(result: SyncResult, *, timezone: str) -> str:
         f"{result.api_calls} API calls ({result.retries} retries, "
         f"{result.rate_limit_wait_s:.1f}s waiting for the rate limit) in {result.duration_s:.1f}s; "
         f"shop timezone {timezone}"
+        + (f"; {version}" if version else "")
         + (
             f"; concurrency {result.concurrency_limit} after {len(result.concurrency_changes)} changes"
             if result.concurrency_limit
@@ -142,7 +143,9 @@ def sync(
             if opened is not None and hasattr(opened, "close"):
                 opened.close()
         engine.dispose()
-    click.echo(_summary(result, timezone=f"{timezone} ({source})"))
+    found = getattr(client, "version_info", None)  # the shop's OpenCart version, when the client knows it
+    version = found.describe() if found is not None else None
+    click.echo(_summary(result, timezone=f"{timezone} ({source})", version=version))
 
 
 def _timezone(given: str | None, admin: object) -> tuple[str, str]:

@@ -39,6 +39,7 @@ _VARIABLES = {
     "admin_username": ("OPENCART_ADMIN_USERNAME",),
     "admin_password": ("OPENCART_ADMIN_PASSWORD",),
     "ca_bundle": ("OPENCART_CA_BUNDLE",),
+    "version": ("OPENCART_VERSION",),
     "https_proxy": ("HTTPS_PROXY", "https_proxy"),
     "http_proxy": ("HTTP_PROXY", "http_proxy"),
     "no_proxy": ("NO_PROXY", "no_proxy"),
@@ -53,7 +54,7 @@ def _env_var(env: Mapping[str, str], names: tuple[str, ...]) -> dg.EnvVar | None
 
 
 class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """An OpenCart 3.0 shop reached through its catalog API (and optionally its admin)."""
+    """An OpenCart shop (3.0 or 4.0: ``version``) reached through its catalog API (and maybe its admin)."""
 
     url: str = Field(description="Shop base URL, e.g. https://shop.example.com/ (https unless allowed).")
     api_key: str = Field(description="API key of the API user (System > Users > API). Use EnvVar.")
@@ -62,6 +63,9 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     admin_password: str | None = Field(default=None, description="Admin password. Use EnvVar.")
     allow_insecure_http: bool = Field(default=False, description="Allow plain http (loopback tests).")
     ca_bundle: str | None = Field(default=None, description="Path to a CA bundle for private TLS.")
+    version: str = Field(
+        default="auto", description="The shop's OpenCart major version: auto (detected at login), 3.0 or 4.0."
+    )
     https_proxy: str | None = Field(default=None, description="Proxy for an https shop (HTTPS_PROXY).")
     http_proxy: str | None = Field(default=None, description="Proxy for an http shop (HTTP_PROXY).")
     no_proxy: str | None = Field(default=None, description="Hosts reached without proxy (NO_PROXY).")
@@ -103,6 +107,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             "admin_password": dg.EnvVar(shop.admin_password_env) if shop.admin_password_env else None,
             "allow_insecure_http": shop.allow_insecure_http,
             "ca_bundle": shop.ca_bundle,
+            "version": shop.version.value if shop.version is not None else "auto",
             "rate_per_second": shop.rate_per_second,
             "max_concurrency": shop.max_concurrency,
             "workers": shop.workers,

@@ -8,6 +8,27 @@ channel turn a status into the same error.
 notices/warnings printed before the JSON (it parses from the first ``{`` or ``[`` that yields
 valid JSON). Maps ``{"error": ...}`` bodies to the error tree; bodies that carry data besides
 ``error`` (cart/products stock/minimum warnings) are data.
+
+Both take the shop's ``version`` (default 3.0, whose rules never change with the 4.0 ones). On an
+``api/*`` route of an OpenCart 4.0 shop other than its login, a refused token is not JSON:
+
+======================================================  ==========================================
+answer                                                  error
+======================================================  ==========================================
+HTTP 500, PHP fatal ``Session::$session_id must not be  :class:`PermissionDenied` (unknown, expired,
+accessed before initialization``                        illegal token; API user disabled; IP removed)
+HTTP 500, ``getApiByToken()`` TypeError                 :class:`PermissionDenied` (token not a string)
+HTTP 404 storefront page whose echoed request URL has   :class:`PermissionDenied` (no token reached
+no ``api_token``                                        the shop)
+HTTP 404 otherwise (the token reached the shop)         :class:`RouteNotFoundError` (no such route)
+any other 5xx                                           :class:`ServerError` (retried), as on 3.0
+======================================================  ==========================================
+
+4.0 login errors are strings: ``Warning: Incorrect API Key!`` is :class:`AuthenticationError`,
+``Warning: Your IP X is not allowed ...`` :class:`IPNotAllowedError` with ``ip`` X, and a ``key[]``
+array (a PHP TypeError printed with HTTP 200) :class:`AuthenticationError`. Other 4.0 errors are
+strings or field maps (``sale/order.confirm`` lists every failing check at once): ``Order could
+not be found`` is :class:`NotFoundError`, the rest :class:`ValidationError` with ``fields`` for a map.
 """
 
 from __future__ import annotations
@@ -19,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import (
     AuthenticationError,
     IPNotAllowedError,
@@ -40,6 +62,11 @@ EMPTY_IS_NOOP = frozenset({"api/cart/add", "api/cart/remove", "api/shipping/addr
 _PERMISSION = "You do not have permission to access the API"
 _NOT_FOUND = "Order could not be found"
 _IP_RE = re.compile(r"Your IP (\S+?) is not allowed", re.IGNORECASE)
+# OpenCart 4.0: what its api/* routes answer to a token they refuse (see the module docstring)
+_SESSION_FATAL = "Session::$session_id must not be accessed before initialization"
+_TOKEN_NOT_STRING = "getApiByToken(): Argument #1 ($token) must be of type string"  # noqa: S105 - a PHP message
+_KEY_NOT_STRING = "login(): Argument #2 ($key) must be of type string"
+_LOGIN40 = ShopVersion.V4_0.login_route
 _TAG_RE = re.compile(r"<[^>]+>")
 _decoder = json.JSONDecoder()
 
@@ -82,9 +109,20 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
-def _map_error(route: str, error: Any, status: int, body: str) -> Exception:
+def _map_error(route: str, error: Any, status: int, body: str, version: ShopVersion) -> Exception:
     text = _error_text(error)
     common: dict[str, Any] = {"route": route, "status": status, "excerpt": excerpt(body), "error": error}
+    if version is ShopVersion.V4_0 and route == _LOGIN40:
+        m = _IP_RE.search(text)
+        if m:
+            return IPNotAllowedError(
+                "the shop does not allow this IP address (Admin > System > Users > API > IP Addresses)",
+                ip=m.group(1),
+                **common,
+            )
+        return AuthenticationError(
+            "login refused: wrong API key or username, or the API user is disabled", **common
+        )
     if _PERMISSION in text:
         return PermissionDenied("the shop refused the API token (no permission)", **common)
     if isinstance(error, dict) and "ip" in error:
@@ -102,8 +140,42 @@ def _map_error(route: str, error: Any, status: int, body: str) -> Exception:
     return ValidationError(f"the shop refused the request: {redact(text)[:200]}", **common)
 
 
+def _token_reached_shop(route: str, page: str) -> bool:
+    """False when the 4.0 storefront 404 page echoes the request URL without an ``api_token``.
+
+    The page repeats the URL it was asked for (breadcrumb, currency form); a page that does not
+    (another theme, a proxy's 404) says nothing, and the token counts as having arrived.
+    """
+    echoed = re.findall(r"index\.php\?route=" + re.escape(route) + r"((?:&[^\"'\s<>]*)?)[\"'\s<>]", page)
+    return not echoed or any("api_token=" in query for query in echoed)
+
+
+def _refused_token40(status: int, route: str, page: str, common: dict[str, Any]) -> PermissionDenied | None:
+    """The token refusal a 4.0 shop's non-JSON answer on an api/* route means, or None."""
+    if status >= 500 and _SESSION_FATAL in page:
+        return PermissionDenied(
+            "the shop refused the API token (unknown or expired, API user disabled, or IP removed from "
+            "the allow-list: OpenCart 4.0 answers a PHP fatal error)",
+            **common,
+        )
+    if status >= 500 and _TOKEN_NOT_STRING in page:
+        return PermissionDenied("the shop could not read the API token (not a single string)", **common)
+    if status == 404 and not _token_reached_shop(route, page):
+        return PermissionDenied(
+            "no API token reached the shop (OpenCart 4.0 answers its 404 page to an api/* call "
+            "without one)",
+            **common,
+        )
+    return None
+
+
 def status_error(
-    status: int, *, route: str, body: Callable[[], str], retry_after: float | None = None
+    status: int,
+    *,
+    route: str,
+    body: Callable[[], str],
+    retry_after: float | None = None,
+    version: ShopVersion = ShopVersion.V3_0,
 ) -> ResponseError | None:
     """The error an HTTP status means whatever the body says, or None when the body decides.
 
@@ -120,27 +192,37 @@ def status_error(
         route: the OpenCart route, for the error.
         body: returns the body text; called only when the status is an error (for the excerpt).
         retry_after: the ``Retry-After`` seconds, if the answer had one.
+        version: the shop's major version; on 4.0 a refused token on an api/* route is a 500 or a
+            404 (module docstring), :class:`PermissionDenied` instead.
 
     Returns:
         The error to raise, or None.
     """
     if status != 429 and status != 404 and status < 500:
         return None
-    common: dict[str, Any] = {"route": route, "status": status, "excerpt": _cut(body())}
+    page = body()
+    common: dict[str, Any] = {"route": route, "status": status, "excerpt": _cut(page)}
+    if version is ShopVersion.V4_0 and route.startswith("api/") and route != _LOGIN40:
+        refused = _refused_token40(status, route, page, common)
+        if refused is not None:
+            return refused
     if status == 429:
         return RateLimitedError("HTTP 429 Too Many Requests", retry_after=retry_after, **common)
     if status >= 500:
         return ServerError(f"HTTP {status} from the shop", retry_after=retry_after, **common)
+    if version is ShopVersion.V4_0:
+        return RouteNotFoundError("route not found on this OpenCart 4.0 shop", **common)
     return RouteNotFoundError("route not found (is this an OpenCart 3.0 shop?)", **common)
 
 
-def decode_body(*, route: str, status: int, body: str) -> Any:
+def decode_body(*, route: str, status: int, body: str, version: ShopVersion = ShopVersion.V3_0) -> Any:
     """Decode one answer of an api/* route.
 
     Args:
         route: the OpenCart route (``api/order/info``).
         status: HTTP status.
         body: the body text.
+        version: the shop's major version (the dialect of its answers).
 
     Returns:
         The decoded JSON (``None`` for the ``[]`` no-op answers of the routes in EMPTY_IS_NOOP).
@@ -149,12 +231,19 @@ def decode_body(*, route: str, status: int, body: str) -> Any:
         The error of :mod:`oc_connector.errors` that the answer means (for a status, the one of
         :func:`status_error`).
     """
-    err = status_error(status, route=route, body=lambda: body)
+    err = status_error(status, route=route, body=lambda: body, version=version)
     if err is not None:
         raise err
     try:
         data = _parse_json(body)
     except ValueError:
+        if version is ShopVersion.V4_0 and route == _LOGIN40 and _KEY_NOT_STRING in body:
+            raise AuthenticationError(
+                "login refused: the shop could not read the API key (not a single string)",
+                route=route,
+                status=status,
+                excerpt=_cut(body),
+            ) from None
         raise UnexpectedResponseError(
             "the shop did not answer JSON", route=route, status=status, excerpt=_cut(body)
         ) from None
@@ -176,7 +265,7 @@ def decode_body(*, route: str, status: int, body: str) -> Any:
         only_error = set(data) <= {"error"}
         err = data["error"]
         if only_error or _PERMISSION in _error_text(err):
-            raise _map_error(route, err, status, body)
+            raise _map_error(route, err, status, body, version)
     if not isinstance(data, (dict, list)):
         raise UnexpectedResponseError("unexpected JSON value", route=route, status=status, excerpt=_cut(body))
     return data

@@ -1,7 +1,8 @@
 """HTTP transport: one pooled requests.Session, timeouts, TLS policy, rate limit, retries.
 
 Every answer goes through :func:`~oc_connector.wire.decode.status_error` first: a 429, 5xx or
-404 is the same error on the catalog API and the admin channel. Safe calls are retried per
+404 is the same error on the catalog API and the admin channel (the caller names the shop's
+version, whose table it is: on OpenCart 4.0 a refused api_token is a 500 or a 404). Safe calls are retried per
 :class:`~oc_connector.wire.retry.RetryPolicy`; unsafe calls (writes) are sent once and a transport
 failure or 5xx surfaces as :class:`~oc_connector.errors.OutcomeUnknown`.
 
@@ -33,6 +34,7 @@ from requests.models import PreparedRequest, RequestEncodingMixin
 from requests.structures import CaseInsensitiveDict
 
 from oc_connector._version import __version__
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import (
     ConfigurationError,
     ConnectError,
@@ -262,6 +264,7 @@ class Transport:
         headers: Mapping[str, str] | None,
         allow_redirects: bool,
         stateless: bool = False,
+        version: ShopVersion = ShopVersion.V3_0,
     ) -> requests.Response:
         if self._limiter is not None:
             start = time.monotonic()
@@ -271,10 +274,14 @@ class Transport:
         self.stats.add(requests=1, route=route)
         if self._concurrency is None:
             with self._slots:
-                return self._exchange(method, path, route, params, data, headers, allow_redirects, stateless)
+                return self._exchange(
+                    method, path, route, params, data, headers, allow_redirects, stateless, version
+                )
         with self._concurrency.slot() as report:
             try:
-                resp = self._exchange(method, path, route, params, data, headers, allow_redirects, stateless)
+                resp = self._exchange(
+                    method, path, route, params, data, headers, allow_redirects, stateless, version
+                )
             except RateLimitedError:
                 report("throttled")
                 raise
@@ -293,6 +300,7 @@ class Transport:
         headers: Mapping[str, str] | None,
         allow_redirects: bool,
         stateless: bool,
+        version: ShopVersion,
     ) -> requests.Response:
         """One request and its answer, mapped: a transport failure, 429 or 5xx raise."""
         try:
@@ -331,7 +339,8 @@ class Transport:
         except requests.exceptions.RequestException as exc:
             raise ConnectError(f"request failed: {redact(str(exc))[:200]}", route=route) from None
         err = status_error(
-            resp.status_code, route=route, body=lambda: resp.text, retry_after=_retry_after(resp)
+            resp.status_code, route=route, body=lambda: resp.text, retry_after=_retry_after(resp),
+            version=version,
         )
         if err is not None:
             raise err
@@ -350,6 +359,7 @@ class Transport:
         allow_redirects: bool = False,
         validate: Callable[[requests.Response], None] | None = None,
         stateless: bool = False,
+        version: ShopVersion = ShopVersion.V3_0,
     ) -> requests.Response:
         """Send one request (retried when ``safe``).
 
@@ -365,6 +375,9 @@ class Transport:
             validate: called on each answer inside the retry loop; a retriable error it raises
                 (truncated JSON, maintenance page) makes a safe call try again.
             stateless: the call needs no cookie (see the module docstring): the lean path.
+            version: the shop's major version, for the status table
+                (:func:`~oc_connector.wire.decode.status_error`: on 4.0 a refused api_token is a 500
+                or 404, mapped to ``PermissionDenied`` before any retry).
 
         Returns:
             The raw response (status not 429, 5xx or 404).
@@ -373,10 +386,12 @@ class Transport:
             OutcomeUnknown: an unsafe call failed at transport level or got a 5xx.
             TransportError, RateLimitedError, ServerError: a safe call failed after its retries.
             RouteNotFoundError: the shop answered 404 (never retried).
+            PermissionDenied: (``version`` 4.0) the shop refused the api_token with a 500 or 404
+                page; the route did not run, so a write's outcome is known (not OutcomeUnknown).
         """
 
         def once() -> requests.Response:
-            resp = self._once(method, path, route, params, data, headers, allow_redirects, stateless)
+            resp = self._once(method, path, route, params, data, headers, allow_redirects, stateless, version)
             if validate is not None:
                 validate(resp)
             return resp

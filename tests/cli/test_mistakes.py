@@ -122,10 +122,11 @@ def test_check_passes_item_by_item(shop: Sandbox, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check"], env=_env(shop, tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    assert "OK    OpenCart version: OpenCart 3.0 (detected: api/login answered)" in lines
     assert [line.split(":")[0] for line in lines] == [
-        "OK    API login", "OK    API token", "OK    admin login", "OK    admin permission for history",
-        "OK    admin permission for lines", "OK    admin permission for coupons",
-        "OK    admin permission for vouchers", "OK    warehouse",
+        "OK    API login", "OK    OpenCart version", "OK    API token", "OK    admin login",
+        "OK    admin permission for history", "OK    admin permission for lines",
+        "OK    admin permission for coupons", "OK    admin permission for vouchers", "OK    warehouse",
     ]
 
 

@@ -150,3 +150,26 @@ def test_sync_command_states_the_staleness_bound_and_takes_the_sweep_options(
     bad = CliRunner().invoke(main, [*args[:-4], "--final-statuses", "five"], env=_env(tmp_path))
     assert bad.exit_code == 2
     assert "give order status ids separated by commas" in bad.output
+
+
+def test_the_summary_names_the_shops_version_when_the_client_knows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oc_connector.api.version import VersionInfo
+    from oc_connector.dialect import ShopVersion
+
+    class Detected(FakeShop):
+        version_info = VersionInfo(ShopVersion.V3_0, "detected", "api/login answered")
+
+    made = _fake_client_module(monkeypatch, Detected)
+    result = CliRunner().invoke(main, ["sync", "--gap-tolerance", "3", "--no-admin"],
+                                env={**_env(tmp_path), "OPENCART_VERSION": "auto"})
+    assert result.exit_code == 0, result.output
+    assert "; OpenCart 3.0 (detected: api/login answered)" in result.output
+    assert made[0]["version"] is None  # auto: the client detects it
+
+    _fake_client_module(monkeypatch, FakeShop)  # a client that knows no version: nothing said
+    result = CliRunner().invoke(main, ["sync", "--gap-tolerance", "3", "--no-admin", "--shop", "s2"],
+                                env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "OpenCart" not in result.output

@@ -22,18 +22,18 @@ VARIABLES = (
     "OPENCART_URL", "OPENCART_API_USERNAME", "OPENCART_API_KEY", "OPENCART_ADMIN_USERNAME",
     "OPENCART_ADMIN_PASSWORD", "OPENCART_ALLOW_INSECURE_HTTP", "OPENCART_CA_BUNDLE", "HTTPS_PROXY",
     "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "WAREHOUSE_URL",
-    "OPENCART_PARTITION_SIZE", "OPENCART_FRESHNESS_HOURS", "OC_CONNECTOR_CONFIG",
+    "OPENCART_PARTITION_SIZE", "OPENCART_FRESHNESS_HOURS", "OC_CONNECTOR_CONFIG", "OPENCART_VERSION",
 )
 KEY, PASSWORD = "same-env-api-key-0123456789", "same-env-admin-pw"
 COMPARED = ("url", "api_username", "api_key", "admin_username", "admin_password", "allow_insecure_http",
-            "ca_bundle", "proxies")
+            "ca_bundle", "proxies", "version")
 
 CASES = {
     "https shop, proxy, admin, private CA": {
         "OPENCART_URL": "https://shop.example.com/", "OPENCART_API_KEY": KEY,
         "OPENCART_API_USERNAME": "sync-user", "OPENCART_ADMIN_USERNAME": "admin",
         "OPENCART_ADMIN_PASSWORD": PASSWORD, "OPENCART_CA_BUNDLE": "/etc/ssl/private-ca.pem",
-        "HTTPS_PROXY": "http://proxy:3128", "http_proxy": "http://plain:8080",
+        "HTTPS_PROXY": "http://proxy:3128", "http_proxy": "http://plain:8080", "OPENCART_VERSION": "4.0",
     },
     "http shop allowed in any case, NO_PROXY lists it": {
         "OPENCART_URL": "http://shop.internal/", "OPENCART_API_KEY": KEY,
@@ -42,7 +42,7 @@ CASES = {
     "minimal: defaults": {"OPENCART_URL": "https://shop.example.com/", "OPENCART_API_KEY": KEY},
     "empty values count as unset": {
         "OPENCART_URL": "https://shop.example.com/", "OPENCART_API_KEY": KEY, "OPENCART_API_USERNAME": " ",
-        "OPENCART_ALLOW_INSECURE_HTTP": "", "OPENCART_CA_BUNDLE": "",
+        "OPENCART_ALLOW_INSECURE_HTTP": "", "OPENCART_CA_BUNDLE": "", "OPENCART_VERSION": "",
     },
 }
 
@@ -71,6 +71,8 @@ def test_cli_and_dagster_build_the_same_settings_from_one_environment(
     assert dagster.has_admin is cli.has_admin
     client = resource.get_client()
     assert client.base_url == env["OPENCART_URL"]
+    assert client.version == cli.version  # configured: known before any request; auto: None
+    assert (cli.version.value if cli.version else "auto") == (env.get("OPENCART_VERSION") or "auto")
     assert client.transport._session.proxies == cli.proxies
     admin = resource.get_admin_client()
     if cli.has_admin:
@@ -147,3 +149,16 @@ def test_importing_the_app_reads_no_environment(tmp_path: Path) -> None:
     assert "5 hours" in seen["fresh"]
     assert seen["insecure"] is True
     assert seen["warehouse"] == "WAREHOUSE_URL"  # an EnvVar, resolved when a run starts
+
+
+@pytest.mark.parametrize(("given", "field", "known"), [("4.0", "4.0", "4.0"), (None, "auto", None)])
+def test_a_fleet_shops_version_reaches_its_client(given: str | None, field: str, known: str | None) -> None:
+    from oc_connector.orchestration.resources import OpenCartResource
+    from oc_connector.settings import ShopConfig
+
+    shop = ShopConfig(key="x", url="https://shop.example.com/", api_key_env="X_API_KEY", version=given)
+    resource = OpenCartResource.for_shop(shop, {}, api_key="k-not-sent")
+    assert resource.version == field and resource.variables()["OPENCART_VERSION"] == field
+    client = resource.get_client()
+    assert (client.version.value if client.version else None) == known
+    client.close()
