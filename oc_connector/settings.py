@@ -72,6 +72,7 @@ from oc_connector.wire.transport import DEFAULT_RATE_LIMIT, Timeout
 
 if TYPE_CHECKING:
     from oc_connector.admin.client import AdminClient
+    from oc_connector.admin40.client import Admin40Client
     from oc_connector.api.client import OpenCartClient
 
 __all__ = [
@@ -428,19 +429,30 @@ def build_client(settings: ShopSettings, **options: Any) -> OpenCartClient:
     return client
 
 
-def build_admin_client(settings: ShopSettings, **options: Any) -> AdminClient | None:
-    """The admin-pages client (``AdminClient``) for ``settings``, or None without admin credentials.
+def build_admin_client(
+    settings: ShopSettings, *, version: ShopVersion | None = None, **options: Any
+) -> AdminClient | Admin40Client | None:
+    """The admin-pages client for ``settings``, or None without admin credentials.
+
+    ``AdminClient`` for a 3.0 shop, ``Admin40Client`` for a 4.0.2.x shop: the version is
+    ``version`` (e.g. what the catalog client detected at its login), else the configured one,
+    else 3.0.
 
     Args:
         settings: the shop.
-        **options: further ``AdminClient`` arguments (e.g. ``retry``).
+        version: the shop's OpenCart major version when known (overrides ``settings.version``).
+        **options: further client arguments (e.g. ``retry``).
 
     Raises:
         ConfigurationError: the URL is not acceptable (e.g. plain http without permission).
     """
     if settings.admin_username is None or settings.admin_password is None:
         return None
-    admin: AdminClient = importlib.import_module("oc_connector.admin.client").AdminClient(
+    if (version or settings.version) is ShopVersion.V4_0:
+        module, name = "oc_connector.admin40.client", "Admin40Client"
+    else:
+        module, name = "oc_connector.admin.client", "AdminClient"
+    admin: AdminClient | Admin40Client = getattr(importlib.import_module(module), name)(
         settings.url,
         username=settings.admin_username,
         password=settings.admin_password,

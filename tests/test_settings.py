@@ -177,3 +177,18 @@ def test_a_bad_opencart_version_is_a_configuration_error_naming_the_variable(val
         shop_settings({**SHOP, "OPENCART_VERSION": value})
     assert str(err.value).startswith("OPENCART_VERSION must be auto, 3.0 or 4.0")
     assert repr(value) in str(err.value)
+
+
+def test_build_admin_client_picks_the_client_of_the_shops_version() -> None:
+    from oc_connector.admin.client import AdminClient
+    from oc_connector.admin40.client import Admin40Client
+    from oc_connector.dialect import ShopVersion
+    from oc_connector.settings import build_admin_client, shop_settings
+
+    env = {"OPENCART_URL": "https://shop.example", "OPENCART_API_KEY": "k" * 32,
+           "OPENCART_ADMIN_USERNAME": "admin", "OPENCART_ADMIN_PASSWORD": "pw"}
+    assert type(build_admin_client(shop_settings(env))) is AdminClient
+    assert type(build_admin_client(shop_settings(env | {"OPENCART_VERSION": "4.0"}))) is Admin40Client
+    # a detected version overrides the configured one
+    assert type(build_admin_client(shop_settings(env), version=ShopVersion.V4_0)) is Admin40Client
+    assert build_admin_client(shop_settings({k: v for k, v in env.items() if "ADMIN" not in k})) is None

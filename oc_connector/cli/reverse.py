@@ -59,6 +59,7 @@ import click
 import sqlalchemy as sa
 
 from oc_connector.admin.client import AdminClient
+from oc_connector.admin40.client import Admin40Client
 from oc_connector.api.client import OpenCartClient
 from oc_connector.cli.environment import shop_from_environment, warehouse_engine
 from oc_connector.cli.errors import EXIT_REJECTED
@@ -91,7 +92,7 @@ RESULT_COLUMNS = ("key", "state", "action", "code", "order_id", "reason")
 T = TypeVar("T")
 
 
-def _admin(settings: ShopSettings, *, alternative: str = "") -> AdminClient:
+def _admin(settings: ShopSettings, *, alternative: str = "") -> AdminClient | Admin40Client:
     admin = build_admin_client(settings)
     if admin is None:
         raise click.UsageError(
@@ -114,7 +115,7 @@ def order_client() -> OpenCartClient:
     return build_client(shop_from_environment())
 
 
-def order_admin() -> AdminClient | None:
+def order_admin() -> AdminClient | Admin40Client | None:
     """The admin client when admin credentials are set, for the order list (tests replace this)."""
     try:
         settings = shop_from_environment()
