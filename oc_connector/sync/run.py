@@ -299,7 +299,7 @@ class OrderSync:
         """Find the shop's version once; on 4.0 read orders, details and history over the admin."""
         if self._version is not None:
             return
-        version = shop_version(self._client, self._opt)
+        version = shop_version(self._client, self._admin, self._opt)
         if version is ShopVersion.V4_0:
             self._v40 = reads40(self._client, self._admin, self._opt, pages=2 * self._opt.batch_size
                                 + self._window() + self._opt.workers)

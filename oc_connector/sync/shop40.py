@@ -54,21 +54,24 @@ STATUSES_NOT_READ_40 = "not read: OpenCart 4.0 (its settings page is not read); 
 """The run result's ``revenue_statuses`` on 4.0."""
 
 
-def shop_version(client: Any, options: SyncOptions) -> ShopVersion | None:
-    """The version a sync reads: the option, else the reader's kind, else the client's (detected if need be).
+def shop_version(client: Any, admin: Any, options: SyncOptions) -> ShopVersion | None:
+    """The version a sync reads: the option, else what the clients are or know.
 
-    A client that can detect its shop's version (``detect_version``: one login, whose token the
-    order reads then use) is asked when it does not know it yet.
+    4.0 when the client is an :class:`AdminOrderReader` or the admin a 4.0 one; else the
+    client's known version (configured, or found at an earlier login). Only without an admin
+    client is a client that can detect the version (``detect_version``) asked: that sync logs in
+    to read orders anyway, and the order reads then use the token of that login. With a 3.0 admin
+    client nothing is asked (a run with the change feed may need no catalog login at all): None.
     """
     if options.version is not None:
-        return options.version
-    if isinstance(client, AdminOrderReader):
+        return ShopVersion(options.version)
+    if isinstance(client, AdminOrderReader) or isinstance(admin, (Admin40Client, AdminOrderReader)):
         return ShopVersion.V4_0
     known = getattr(client, "version", None)
     if isinstance(known, ShopVersion):
         return known
     detect = getattr(client, "detect_version", None)
-    if callable(detect):
+    if admin is None and callable(detect):
         found = detect()
         return found if isinstance(found, ShopVersion) else None
     return None
