@@ -33,7 +33,6 @@ from oc_connector.wire.retry import RetryPolicy
 from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
 from tests.sync.test_e2e_details import (
     _rows,
-    _shop_lines,
     _shop_totals,
     _shop_vouchers,
     _warehouse_lines,
@@ -148,6 +147,33 @@ def _warehouse_orders(engine: sa.Engine) -> dict[int, dict[str, Any]]:
         known = r["total"] is not None and r["currency_value"] is not None
         rec["total_shown"] = _shown(r["total"], r["currency_value"]) if known else None
         out[int(r["order_id"])] = rec
+    return out
+
+
+def _shop_lines(sb: Sandbox) -> list[tuple[Any, ...]]:
+    """The order lines as the 4.0 page shows them: a file option by its upload's name (none: left out)."""
+    uploads = {r["code"]: r["name"] for r in sb.query("SELECT code, name FROM oc_upload")}
+    out = []
+    line_no: dict[int, int] = {}
+    for p in sb.query(
+        "SELECT op.*, o.currency_code, o.currency_value FROM oc_order_product op"
+        " JOIN oc_order o ON o.order_id = op.order_id ORDER BY op.order_id, op.order_product_id"
+    ):
+        no = line_no.get(p["order_id"], 0)
+        line_no[p["order_id"]] = no + 1
+        tax, qty = Decimal(str(p["tax"])), int(p["quantity"])
+        options = []
+        for o in sb.query("SELECT name, value, type FROM oc_order_option WHERE order_product_id = ?"
+                          " ORDER BY order_option_id", (p["order_product_id"],)):
+            value = uploads.get(o["value"]) if o["type"] == "file" else o["value"]
+            if value is not None:
+                options.append({"name": html.unescape(o["name"]), "value": html.unescape(value)})
+        out.append((
+            p["order_id"], no, p["product_id"], html.unescape(p["name"]), html.unescape(p["model"]), qty,
+            _shown(Decimal(str(p["price"])) + tax, p["currency_value"]),
+            _shown(Decimal(str(p["total"])) + tax * qty, p["currency_value"]),
+            p["currency_code"], options, "; ".join(f"{o['name']}: {o['value']}" for o in options),
+        ))
     return out
 
 
@@ -389,3 +415,23 @@ def test_a_reader_given_as_the_client_needs_no_catalog_login(sb: Sandbox, sqlite
     assert result.version == "4.0"
     assert sb.request_count("api/account/login") == sb.request_count("api/login") == 0
     _assert_equal_to_shop(sb, sqlite_engine)
+
+
+def test_the_recorded_4_0_2_3_shop_loads_equal_to_its_tables_with_its_defects_normalised(
+    warehouse_engine: sa.Engine,
+) -> None:
+    with Sandbox.start(fixtures="recorded", version="4.0") as shop:
+        result = _sync(shop, warehouse_engine, now=_now(shop), batch_size=50)
+        _assert_equal_to_shop(shop, warehouse_engine)
+        stored = {int(r["order_id"]): r for r in shop.query("SELECT * FROM oc_order")}
+    assert result.quarantined == 0 and result.orders_inserted == len(stored)
+    wh = _warehouse_orders(warehouse_engine)
+    # 4.0.2.3 never copies the payment first name of an API order: kept empty, as stored
+    empty = {oid for oid, r in stored.items() if r["payment_firstname"] == ""}
+    assert empty and {oid for oid, r in wh.items() if r["payment_firstname"] == ""} == empty
+    # "&amp;amp;" on the admin page is the stored row's; unescaped once, as every text
+    doubled = [oid for oid, r in stored.items() if "&amp;amp;" in r["payment_company"]]
+    assert doubled and all(wh[oid]["payment_company"] == "Smith &amp; Sons Ltd" for oid in doubled)
+    # the JSON methods: the name in *_method, the extension.option code in *_code
+    assert {r["payment_code"] for r in wh.values()} >= {"bank_transfer.bank_transfer", "cod.cod"}
+    assert all("{" not in (r["payment_method"] or "") for r in wh.values())
