@@ -14,9 +14,10 @@ customers, see :func:`~oc_connector.sync.details.read_new_customers`) and record
 processing and complete statuses (:mod:`oc_connector.sync.statuses`). A soft-deleted order keeps
 its detail rows, as it keeps its order row: filter on ``opencart_orders._deleted_at``.
 
-On an OpenCart 4.0 shop (``SyncOptions.version``, else the client's version, detected at its
-login if need be) there is no API order read: orders, lines, totals and history come from the admin
-pages through the 4.0 admin client, which is then required (:mod:`oc_connector.sync.shop40`).
+On an OpenCart 4.0 shop (``SyncOptions.version``, a 4.0 admin client or order reader, or the
+catalog client's version: see :func:`~oc_connector.sync.shop40.shop_version`) there is no API order
+read: orders, lines, totals and history come from the admin pages through the 4.0 admin client,
+which is then required (:mod:`oc_connector.sync.shop40`).
 Products and customers are not refreshed there (``SyncResult.dimensions`` says so).
 """
 
@@ -217,7 +218,9 @@ class OrderSync:
         self._lock_wait = lock_wait
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._index: ProductIndex | None = None
-        #: the shop's version (found at the start of the first run) and, on 4.0, its admin reads
+        #: the shop's version (found at the start of the first run; None: not known, read as 3.0)
+        #: and, on 4.0, its admin reads
+        self._resolved = False
         self._version: ShopVersion | None = None
         self._v40: Shop40Reads | None = None
 
@@ -297,7 +300,7 @@ class OrderSync:
 
     def _resolve_shop(self) -> None:
         """Find the shop's version once; on 4.0 read orders, details and history over the admin."""
-        if self._version is not None:
+        if self._resolved:
             return
         version = shop_version(self._client, self._admin, self._opt)
         if version is ShopVersion.V4_0:
@@ -305,14 +308,20 @@ class OrderSync:
                                 + self._window() + self._opt.workers)
             self._client = self._v40.reader
             self._admin = self._v40.reader  # history and details from the pages the reader keeps
-        self._version = version or ShopVersion.V3_0
+        self._version = version
+        self._resolved = True
+
+    def _version_read(self) -> str:
+        """The version the run read: as found at its start, else as the client found it since."""
+        found = self._version or getattr(self._client, "version", None)
+        return found.value if isinstance(found, ShopVersion) else ""
 
     def _dimensions_state(self) -> str:
         """Whether this run refreshes products and customers, else why not."""
         if self._v40 is not None:
             return "not refreshed: OpenCart 4.0 (no product or customer list is read from its admin)"
         if self._details_state != "loaded":
-            return f"not refreshed: details {self._details_state}"
+            return f"not refreshed: {self._details_state.removeprefix('not loaded: ')}"
         return "refreshed"
 
     def _locked(self, body: Callable[[_Tally, int], int], lock: SyncLock) -> SyncResult:
@@ -374,7 +383,7 @@ class OrderSync:
                 **_concurrency_report(adaptive, changes_before, clock_at_start),
                 sweep_reads=tally.sweep_reads,
                 staleness=tally.staleness,
-                version=self._version.value if self._version is not None else "",
+                version=self._version_read(),
                 dimensions=dimensions,
             )
             record_run(
