@@ -151,7 +151,7 @@ def _admin_items(settings: ShopSettings, report: _Report, *, version: ShopVersio
                    "(sync reads history from the API only; coupons push and admin-channel vouchers "
                    "need them)")
         return
-    admin = build_admin_client(settings, retry=RetryPolicy(max_attempts=2))
+    admin = build_admin_client(settings, version=version, retry=RetryPolicy(max_attempts=2))
     assert admin is not None  # noqa: S101 - has_admin
     with admin:
         def login() -> str:
@@ -173,3 +173,10 @@ def _admin_items(settings: ShopSettings, report: _Report, *, version: ShopVersio
                                   "Admin > System > Users > User Groups")
             else:
                 click.echo(f"OK    {name}: {_FEATURES[feature]}")
+        if version is ShopVersion.V4_0:
+            name = "order sync (OpenCart 4.0)"
+            if "lines" in missing:
+                report.fail(name, f"orders are read from the admin pages, which need {missing['lines'][0]}")
+            else:
+                click.echo(f"OK    {name}: orders, lines, totals and history from the admin pages "
+                           "(sale/order.list, sale/order.info); products and customers not refreshed")
