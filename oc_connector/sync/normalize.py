@@ -57,6 +57,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "_hash",
 )
 _ZERO_DATES = {"", "0000-00-00", "0000-00-00 00:00:00"}
+_DECIMAL_FIELDS = (*MONEY_FIELDS, *RATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -224,12 +225,21 @@ def _row(
         # loading it would overwrite another order's row with this body
         raise ValueError(f"order_id: the shop answered order {order_id} when asked for {requested}")
     row: dict[str, Any] = {"shop": shop, "order_id": order_id}
+    # the common values (digit strings, plain text) are decided inline: ~45 calls less per order
     for name in INT_FIELDS:
-        row[name] = _int(raw.get(name), name)
-    for name in (*MONEY_FIELDS, *RATE_FIELDS):
+        value = raw.get(name)
+        if type(value) is str and value.isascii() and value.isdigit():
+            row[name] = int(value)
+        else:
+            row[name] = _int(value, name)
+    for name in _DECIMAL_FIELDS:
         row[name] = _decimal(raw.get(name), name)
     for name in TEXT_FIELDS:
-        row[name] = _text(raw.get(name), name)
+        value = raw.get(name)
+        if type(value) is str:
+            row[name] = html.unescape(value) if "&" in value else value
+        else:
+            row[name] = _text(value, name)
     for name in JSON_FIELDS:
         row[name] = _json(raw.get(name, []), name)
     added = row["date_added"] = _datetime(raw.get("date_added"), "date_added")
