@@ -135,6 +135,12 @@ class TransportStats:
             self.rate_limit_wait_s += max(0.0, end - max(start, self._waited_until))
             self._waited_until = max(self._waited_until, end)
 
+    def count(self, route: str) -> None:
+        """Count one request on ``route``."""
+        with self._lock:
+            self.requests += 1
+            self.by_route[route] = self.by_route.get(route, 0) + 1
+
     def add(self, **kwargs: Any) -> None:
         """Add to counters (``route=`` counts one request on that route)."""
         with self._lock:
@@ -345,7 +351,7 @@ class Transport:
             waited = self._limiter.acquire()
             if waited:
                 self.stats.add_wait(start, waited)
-        self.stats.add(requests=1, route=route)
+        self.stats.count(route)
         if self._concurrency is None:
             with self._slots:
                 return self._exchange(
