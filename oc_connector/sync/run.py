@@ -35,7 +35,6 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import sqlalchemy as sa
 
 from oc_connector.dialect import ShopVersion
@@ -70,12 +69,12 @@ from oc_connector.sync.load import (
     replace_order_details,
     resolve_quarantine,
     upsert_customers,
-    upsert_orders,
+    upsert_order_rows,
     upsert_products,
     upsert_quarantine,
 )
 from oc_connector.sync.locks import RangeLock, ShopLock, SyncLock
-from oc_connector.sync.normalize import QuarantinedRow, normalize_orders
+from oc_connector.sync.normalize import QuarantinedRow, normalize_order_rows
 from oc_connector.sync.normalize_details import customer_rows, detail_rows, product_rows
 from oc_connector.sync.options import (
     DEFAULT_FINAL_STATUSES,
@@ -633,20 +632,20 @@ class OrderSync:
             batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True, absent=gaps
         )
 
-    def _changed_ids(self, frame: pd.DataFrame) -> set[int]:
-        """Ids of the frame whose row is new or differs from the warehouse's (only with an admin client)."""
-        if self._admin is None or frame.empty:
+    def _changed_ids(self, rows: list[dict[str, Any]]) -> set[int]:
+        """Ids of the rows that are new or differ from the warehouse's (only with an admin client)."""
+        if self._admin is None or not rows:
             return set()
-        ids = [int(i) for i in frame["order_id"]]
+        ids = [int(r["order_id"]) for r in rows]
         with self._engine.connect() as conn:
             known = known_hashes(conn, shop=self._opt.shop, order_ids=ids)
-        return {oid for oid, h in zip(ids, frame["_hash"], strict=True) if known.get(oid) != h}
+        return {int(r["order_id"]) for r in rows if known.get(int(r["order_id"])) != r["_hash"]}
 
-    def _detail_ids(self, frame: pd.DataFrame, changed: set[int]) -> set[int]:
-        """Orders of the frame whose details are read: new, changed, or not loaded yet."""
-        if self._details_state != "loaded" or frame.empty:
+    def _detail_ids(self, rows: list[dict[str, Any]], changed: set[int]) -> set[int]:
+        """Orders of the rows whose details are read: new, changed, or not loaded yet."""
+        if self._details_state != "loaded" or not rows:
             return set()
-        ids = [int(i) for i in frame["order_id"]]
+        ids = [int(r["order_id"]) for r in rows]
         with self._engine.connect() as conn:
             loaded = detail_order_ids(conn, shop=self._opt.shop, order_ids=ids)
         return changed | (set(ids) - loaded)
@@ -721,7 +720,7 @@ class OrderSync:
         found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
         unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, Unreadable)]
         missing = [oid for oid, got in batch if got is None and oid in loaded]
-        norm = normalize_orders(
+        norm = normalize_order_rows(
             [order for _, order in found],
             shop=shop,
             timezone=self._opt.shop_timezone,
@@ -729,16 +728,18 @@ class OrderSync:
         )
         # the admin history is read before the write transaction, not inside it: no HTTP call
         # holds the warehouse's write lock (on SQLite, the whole file's)
-        asked = self._changed_ids(norm.frame)
+        asked = self._changed_ids(norm.rows)
         admin_rows = self._admin_history(asked, now=now, tally=tally)
-        want_details = self._detail_ids(norm.frame, asked)
+        want_details = self._detail_ids(norm.rows, asked)
         details = self._read_details(want_details, tally) if want_details else None
         headers: dict[int, dict[str, Any]] = {}
-        if self._details_state == "loaded" and not norm.frame.empty:
-            cols = norm.frame[["order_id", "currency_code", "shipping_method"]]
-            headers = {int(r["order_id"]): {str(k): v for k, v in r.items()} for r in cols.to_dict("records")}
+        if self._details_state == "loaded":
+            headers = {
+                int(r["order_id"]): {k: r[k] for k in ("order_id", "currency_code", "shipping_method")}
+                for r in norm.rows
+            }
         with begin_write(self._engine) as conn:
-            counts = upsert_orders(conn, norm.frame, now=now)
+            counts = upsert_order_rows(conn, norm.rows, now=now)
             touched = set(counts.new_ids) | set(counts.changed_ids)
             if self._details_state == "loaded" and touched - want_details:
                 # another writer changed these rows between the read above and this transaction
@@ -752,12 +753,10 @@ class OrderSync:
                 self._write_details(conn, details, headers, tally, now=now)
             history: list[dict[str, Any]] = []
             if touched:
-                sub = norm.frame[norm.frame["order_id"].isin(list(touched))]
                 history = [
-                    observed_history_row({str(k): v for k, v in rec.items()}, observed_at=now)
-                    for rec in sub[
-                        ["shop", "order_id", "order_status_id", "order_status", "date_modified"]
-                    ].to_dict("records")
+                    observed_history_row(row, observed_at=now)
+                    for row in norm.rows
+                    if row["order_id"] in touched
                 ]
                 # another writer changed these rows between the read above and this transaction
                 admin_rows += self._admin_history(touched - asked, now=now, tally=tally)
@@ -765,7 +764,7 @@ class OrderSync:
             held = norm.quarantined + unreadable
             if held:
                 tally.quarantined += upsert_quarantine(conn, held, shop=shop, now=now)
-            resolve_quarantine(conn, shop=shop, order_ids=[int(i) for i in norm.frame["order_id"]])
+            resolve_quarantine(conn, shop=shop, order_ids=[int(r["order_id"]) for r in norm.rows])
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
             record_absent(conn, shop=shop, order_ids=absent, now=now)
             if move_hwm:
