@@ -28,13 +28,36 @@ from bench._common import ChildSandbox, write_result
 from oc_connector.api.client import OpenCartClient
 from oc_connector.errors import NotFoundError
 from oc_connector.secret import Secret
-from oc_connector.wire.concurrency import AdaptiveConcurrency, adaptive_limit
+from oc_connector.wire.concurrency import AdaptiveConcurrency, ConcurrencyPolicy, Outcome, adaptive_limit
+
+
+class RecordingLimit(AdaptiveConcurrency):
+    """A limit that keeps each answered request's round trip (the time it held its slot)."""
+
+    def __init__(self, policy: ConcurrencyPolicy) -> None:
+        super().__init__(policy)
+        self.latencies: list[float] = []
+
+    def release(self, *, latency_s: float, outcome: Outcome = "ok", retry_after: float | None = None,
+                started: float | None = None) -> None:
+        if outcome == "ok":
+            self.latencies.append(latency_s)
+        super().release(latency_s=latency_s, outcome=outcome, retry_after=retry_after, started=started)
 
 
 def reads(client: OpenCartClient, ids: list[int], threads: int, stop: threading.Event | None = None
           ) -> dict[str, Any]:
-    """Read ``ids`` with ``threads`` threads; orders/s and median latency."""
+    """Read ``ids`` with ``threads`` threads; orders/s, median round trip, and the limit's time shares."""
     it, lock, lat = iter(ids), threading.Lock(), []
+    limit = client.concurrency
+    assert isinstance(limit, RecordingLimit)
+    limit.latencies.clear()
+    shares: dict[int, int] = {}
+    done = threading.Event()
+
+    def sample() -> None:  # which limit is in force, every 20 ms
+        while not done.wait(0.02):
+            shares[limit.limit] = shares.get(limit.limit, 0) + 1
 
     def work() -> None:
         while stop is None or not stop.is_set():
@@ -49,17 +72,28 @@ def reads(client: OpenCartClient, ids: list[int], threads: int, stop: threading.
                 lat.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    ts = [threading.Thread(target=work) for _ in range(threads)]
+    ts = [threading.Thread(target=work) for _ in range(threads)] + [threading.Thread(target=sample)]
     for t in ts:
         t.start()
-    for t in ts:
+    for t in ts[:-1]:
         t.join()
     wall = time.perf_counter() - t0
-    return {"reads": len(lat), "per_s": len(lat) / wall, "median_ms": 1000 * statistics.median(lat)}
+    done.set()
+    ts[-1].join()
+    total = sum(shares.values()) or 1
+    return {"reads": len(lat), "per_s": len(lat) / wall,
+            "median_ms": 1000 * statistics.median(limit.latencies),
+            "call_median_ms": 1000 * statistics.median(lat),
+            "limit_shares": {k: round(v / total, 3) for k, v in sorted(shares.items())}}
 
 
-def make_client(sb: ChildSandbox, *, fixed: int | None) -> tuple[OpenCartClient, AdaptiveConcurrency | None]:
-    limit = None if fixed else adaptive_limit()
+def make_client(sb: ChildSandbox, *, fixed: int | None) -> tuple[OpenCartClient, RecordingLimit]:
+    """A client whose slots record each round trip: ``fixed`` in flight exactly, or the default law."""
+    if fixed:
+        policy = ConcurrencyPolicy(initial=fixed, min_limit=fixed, max_limit=fixed)
+    else:
+        policy = adaptive_limit().policy
+    limit = RecordingLimit(policy)
     client = OpenCartClient(sb.url, api_key=Secret(sb.api_key), allow_insecure_http=True, rate_limit=None,
                             max_concurrency=fixed or 16, concurrency=limit)
     return client, limit
@@ -89,10 +123,17 @@ def main() -> None:
             client, limit = make_client(sb, fixed=None)
             reads(client, ids[: n // 4], 16)  # warm-up: the limit finds the knee
             row = reads(client, ids, 16)
-            assert limit is not None
             row["final_limit"] = limit.limit
             runs["adaptive"].append(row)
             client.close()
+            best_here = max(runs[str(c)][-1]["per_s"] for c in fixed_levels)
+            c1_ms = runs["1"][-1]["median_ms"]
+            fixed_s = " / ".join(f"{runs[str(c)][-1]['per_s']:.0f}" for c in fixed_levels)
+            fixed_ms = " / ".join(f"{runs[str(c)][-1]['median_ms']:.1f}" for c in fixed_levels)
+            print(f"round {len(runs['adaptive'])}: fixed {fixed_s} reads/s at {fixed_ms} ms; "
+                  f"adaptive {row['per_s']:.0f} reads/s at {row['median_ms']:.1f} ms "
+                  f"({row['per_s'] / best_here:.2f}x best, {row['median_ms'] / c1_ms:.2f}x c=1 latency), "
+                  f"limit shares {row['limit_shares']}", flush=True)
         med = {k: {m: statistics.median(r[m] for r in v) for m in ("per_s", "median_ms")}
                for k, v in runs.items()}
         best = max(fixed_levels, key=lambda c: med[str(c)]["per_s"])
@@ -106,7 +147,6 @@ def main() -> None:
 
         # the slowdown: the shop's CPU per read x slowdown while the adaptive client runs
         client, limit = make_client(sb, fixed=None)
-        assert limit is not None
         stop = threading.Event()
         worker = threading.Thread(target=reads, args=(client, ids * 50, 16, stop))
         worker.start()

@@ -13,11 +13,16 @@ the queue the limit builds in the shop is estimated from latency, and kept small
 - **hold**: ``alpha <= queue <= beta``;
 - **decrease**: ``queue > beta``: the limit goes to the one whose queue would be in the middle of
   the band, ``limit - queue + (alpha + beta) / 2`` (at least one less, never below ``backoff`` x the
-  limit): a shop that became 4x slower halves the concurrency in one window.
+  limit).
+- **latency ceiling**: the median above ``max_latency_ratio`` (2) x ``rtt_noload`` decreases too, to
+  ``limit x ceiling / rtt`` if that is lower: the gradient of the ``GradientLimit`` of the same
+  library, with its ``rttTolerance`` of 2. At a small limit the queue estimate cannot exceed the
+  limit, so Vegas alone would not react to a shop that became 4x slower; the gradient halves the
+  limit in one window.
 
 With a shop serving ``N`` requests at once the limit settles at about ``N + alpha`` to ``N + beta``:
 the shop is always busy (the throughput of the knee), and each request waits behind one or two
-others (latency ``(N + queue) / N`` x the no-load latency).
+others (latency ``(N + queue) / N`` x the no-load latency, at most the ceiling).
 
 - **overload**: a 5xx, a timeout or a reset, or an HTTP 429, multiplies the limit by ``backoff``
   (0.5) at once, at most once per ``min_window_s`` (one burst is one signal); when the answer said
@@ -84,6 +89,7 @@ class ConcurrencyPolicy:
         window: answers per decision.
         min_window_s: a decision waits at least this long, and overload halves at most this often.
         baseline_windows: how many recent windows the no-load latency is the minimum of.
+        max_latency_ratio: the latency ceiling, as a multiple of the no-load latency.
         max_pause_s: the longest ``Retry-After`` pause honoured for every slot.
     """
 
@@ -96,13 +102,14 @@ class ConcurrencyPolicy:
     window: int = 16
     min_window_s: float = 0.5
     baseline_windows: int = 50
+    max_latency_ratio: float = 2.0
     max_pause_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_limit <= self.initial <= self.max_limit:
             raise ConfigurationError("concurrency policy needs 1 <= min_limit <= initial <= max_limit")
-        if not 0.0 <= self.alpha <= self.beta:
-            raise ConfigurationError("concurrency policy needs 0 <= alpha <= beta")
+        if not 0.0 <= self.alpha <= self.beta or self.max_latency_ratio <= 1.0:
+            raise ConfigurationError("concurrency policy needs 0 <= alpha <= beta and max_latency_ratio > 1")
         counts = min(self.window, self.baseline_windows)
         if not 0.0 < self.backoff < 1.0 or counts < 1 or self.max_pause_s < 0:
             raise ConfigurationError(
@@ -273,14 +280,21 @@ class AdaptiveConcurrency:
             self._set(now, restore, f"probe done: no-load {baseline * 1000:.1f} ms")
             return
         queue = self._limit * (1.0 - baseline / median) if median > 0 else 0.0
-        seen = f"median {median * 1000:.1f} ms, no-load {baseline * 1000:.1f} ms"
-        if queue > p.beta:
-            target = math.floor(self._limit - queue + (p.alpha + p.beta) / 2)
-            new = max(target, math.floor(self._limit * p.backoff), p.min_limit)
-            self._set(now, min(new, self._limit - 1),
-                      f"latency rose: queue {queue:.1f} > {p.beta:g} ({seen})")
+        ceiling = p.max_latency_ratio * baseline
+        if queue > p.beta or median > ceiling:
+            target = self._limit - queue + (p.alpha + p.beta) / 2
+            if median > ceiling:  # the gradient: what the limit would be at the ceiling
+                target = min(target, self._limit * ceiling / median)
+                why = (f"latency rose: median {median * 1000:.1f} ms > {p.max_latency_ratio:g} x no-load "
+                       f"{baseline * 1000:.1f} ms (queue {queue:.1f})")
+            else:
+                why = (f"latency rose: queue {queue:.1f} > {p.beta:g} (median {median * 1000:.1f} ms, "
+                       f"no-load {baseline * 1000:.1f} ms)")
+            new = max(math.floor(target), math.floor(self._limit * p.backoff), p.min_limit)
+            self._set(now, min(new, self._limit - 1), why)
         elif queue < p.alpha and window.peak_inflight >= self._limit:
-            self._set(now, self._limit + 1, f"latency flat: queue {queue:.1f} < {p.alpha:g} ({seen})")
+            self._set(now, self._limit + 1, f"latency flat: queue {queue:.1f} < {p.alpha:g} "
+                      f"(median {median * 1000:.1f} ms, no-load {baseline * 1000:.1f} ms)")
         if (len(self._medians) == self._medians.maxlen and self._medians[0] == baseline
                 and baseline not in list(self._medians)[1:]):
             # the no-load sample leaves the history with the next window: measure it again
