@@ -101,7 +101,7 @@ class ConcurrencyPolicy:
     backoff: float = 0.5
     window: int = 16
     min_window_s: float = 0.5
-    baseline_windows: int = 50
+    baseline_windows: int = 20
     max_latency_ratio: float = 2.0
     max_pause_s: float = 60.0
 

@@ -73,7 +73,7 @@ def test_holds_inside_the_band() -> None:
     clock = Clock()
     ac = AdaptiveConcurrency(POLICY, clock=clock)
     run_rounds(ac, clock, 1, lambda _c: 0.020)  # no-load 20 ms: 1 -> 2
-    run_rounds(ac, clock, 20, lambda _c: 0.035)  # queue 2 x (1 - 20/35) = 0.9: grows to 3 and stays
+    run_rounds(ac, clock, 15, lambda _c: 0.035)  # queue 2 x (1 - 20/35) = 0.9: grows to 3 and stays
     assert ac.limit == 3  # queue 3 x (1 - 20/35) = 1.3: inside [1, 2]
     assert [(c.old, c.new) for c in ac.changes] == [(1, 2), (2, 3)]
 
