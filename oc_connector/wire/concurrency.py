@@ -14,15 +14,17 @@ the queue the limit builds in the shop is estimated from latency, and kept small
 - **decrease**: ``queue > beta``: the limit goes to the one whose queue would be in the middle of
   the band, ``limit - queue + (alpha + beta) / 2`` (at least one less, never below ``backoff`` x the
   limit).
-- **latency ceiling**: the median above ``max_latency_ratio`` (2) x ``rtt_noload`` decreases too, to
-  ``limit x ceiling / rtt`` if that is lower: the gradient of the ``GradientLimit`` of the same
-  library, with its ``rttTolerance`` of 2. At a small limit the queue estimate cannot exceed the
-  limit, so Vegas alone would not react to a shop that became 4x slower; the gradient halves the
-  limit in one window.
+- **sudden rise**: the median above ``tolerance`` (2) x the *recent* latency (an exponential average
+  of the last ``long_windows`` window medians) decreases too, to ``limit x tolerance x recent / rtt``
+  if that is lower: the gradient of ``Gradient2Limit`` in the same library (long-term over
+  short-term latency, ``rttTolerance``). At a small limit the queue estimate cannot exceed the limit,
+  so Vegas alone would not react to a shop that became 4x slower; the gradient halves the limit in
+  one window. Against the recent latency, not the no-load one, a machine that is busy with other
+  work for a while is not taken for a shop slowing down again and again.
 
 With a shop serving ``N`` requests at once the limit settles at about ``N + alpha`` to ``N + beta``:
 the shop is always busy (the throughput of the knee), and each request waits behind one or two
-others (latency ``(N + queue) / N`` x the no-load latency, at most the ceiling).
+others (latency ``(N + queue) / N`` x the no-load latency).
 
 - **overload**: a 5xx, a timeout or a reset, or an HTTP 429, multiplies the limit by ``backoff``
   (0.5) at once, at most once per ``min_window_s`` (one burst is one signal); when the answer said
@@ -89,7 +91,8 @@ class ConcurrencyPolicy:
         window: answers per decision.
         min_window_s: a decision waits at least this long, and overload halves at most this often.
         baseline_windows: how many recent windows the no-load latency is the minimum of.
-        max_latency_ratio: the latency ceiling, as a multiple of the no-load latency.
+        tolerance: a window median above this x the recent latency is a sudden rise.
+        long_windows: the recent latency averages about this many window medians.
         max_pause_s: the longest ``Retry-After`` pause honoured for every slot.
     """
 
@@ -102,14 +105,17 @@ class ConcurrencyPolicy:
     window: int = 16
     min_window_s: float = 0.5
     baseline_windows: int = 20
-    max_latency_ratio: float = 2.0
+    tolerance: float = 2.0
+    long_windows: int = 10
     max_pause_s: float = 60.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_limit <= self.initial <= self.max_limit:
             raise ConfigurationError("concurrency policy needs 1 <= min_limit <= initial <= max_limit")
-        if not 0.0 <= self.alpha <= self.beta or self.max_latency_ratio <= 1.0:
-            raise ConfigurationError("concurrency policy needs 0 <= alpha <= beta and max_latency_ratio > 1")
+        if not 0.0 <= self.alpha <= self.beta or self.tolerance <= 1.0 or self.long_windows < 1:
+            raise ConfigurationError(
+                "concurrency policy needs 0 <= alpha <= beta, tolerance > 1, long_windows >= 1"
+            )
         counts = min(self.window, self.baseline_windows)
         if not 0.0 < self.backoff < 1.0 or counts < 1 or self.max_pause_s < 0:
             raise ConfigurationError(
@@ -155,6 +161,7 @@ class AdaptiveConcurrency:
         self._limit = self.policy.initial
         self._inflight = 0
         self._medians: deque[float] = deque(maxlen=self.policy.baseline_windows)
+        self._recent: float | None = None
         self._window = _Window(started=clock())
         self._last_overload = float("-inf")
         self._resume_at = float("-inf")
@@ -280,13 +287,15 @@ class AdaptiveConcurrency:
             self._set(now, restore, f"probe done: no-load {baseline * 1000:.1f} ms")
             return
         queue = self._limit * (1.0 - baseline / median) if median > 0 else 0.0
-        ceiling = p.max_latency_ratio * baseline
+        recent = median if self._recent is None else self._recent
+        self._recent = recent + (median - recent) * 2 / (p.long_windows + 1)
+        ceiling = p.tolerance * recent
         if queue > p.beta or median > ceiling:
             target = self._limit - queue + (p.alpha + p.beta) / 2
-            if median > ceiling:  # the gradient: what the limit would be at the ceiling
+            if median > ceiling:  # the gradient
                 target = min(target, self._limit * ceiling / median)
-                why = (f"latency rose: median {median * 1000:.1f} ms > {p.max_latency_ratio:g} x no-load "
-                       f"{baseline * 1000:.1f} ms (queue {queue:.1f})")
+                why = (f"latency rose: median {median * 1000:.1f} ms > {p.tolerance:g} x recent "
+                       f"{recent * 1000:.1f} ms (queue {queue:.1f}, no-load {baseline * 1000:.1f} ms)")
             else:
                 why = (f"latency rose: queue {queue:.1f} > {p.beta:g} (median {median * 1000:.1f} ms, "
                        f"no-load {baseline * 1000:.1f} ms)")

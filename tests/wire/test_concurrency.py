@@ -94,19 +94,21 @@ def test_a_shop_four_times_slower_halves_the_limit_in_one_window() -> None:
     ac = AdaptiveConcurrency(POLICY, clock=clock)
     run_rounds(ac, clock, 7, lambda _c: 0.02)
     assert ac.limit == 8
-    run_rounds(ac, clock, 1, lambda _c: 0.08)  # gradient 8 x 40/80 = 4 (queue 6: Vegas' target 3.5)
+    run_rounds(ac, clock, 1, lambda _c: 0.08)  # gradient 8 x 2 x 20/80 = 4 (queue 6: Vegas' target 3.5)
     assert ac.limit == 4  # never below half in one window
-    assert ac.changes[-1].reason == "latency rose: median 80.0 ms > 2 x no-load 20.0 ms (queue 6.0)"
+    assert ac.changes[-1].reason == (
+        "latency rose: median 80.0 ms > 2 x recent 20.0 ms (queue 6.0, no-load 20.0 ms)"
+    )
 
 
-def test_at_a_small_limit_the_latency_ceiling_halves_it_where_the_queue_estimate_cannot() -> None:
+def test_at_a_small_limit_the_gradient_halves_it_where_the_queue_estimate_cannot() -> None:
     clock = Clock()
     ac = AdaptiveConcurrency(POLICY, clock=clock)
     run_rounds(ac, clock, 2, lambda _c: 0.02)
     assert ac.limit == 3
     run_rounds(ac, clock, 1, lambda _c: 0.08)  # queue 3 x 0.75 = 2.25: Vegas' target 2.25
-    assert ac.limit == 1  # the gradient: 3 x 40 / 80 = 1.5
-    assert ac.changes[-1].reason.startswith("latency rose: median 80.0 ms > 2 x no-load")
+    assert ac.limit == 1  # the gradient: 3 x 2 x 20 / 80 = 1.5
+    assert ac.changes[-1].reason.startswith("latency rose: median 80.0 ms > 2 x recent 20.0 ms")
 
 
 def test_a_one_worker_shop_gets_one_request_queued_at_most_twice_the_no_load_latency() -> None:
@@ -115,8 +117,24 @@ def test_a_one_worker_shop_gets_one_request_queued_at_most_twice_the_no_load_lat
     shop = knee_shop(workers=1)
     limits = run_rounds(ac, clock, 200, shop)
     tail = limits[20:]
-    assert max(tail) == 2  # 3 in flight would be 3x: over the ceiling
+    assert max(tail) == 2  # one queued: queue 1, inside the band (3 would be 3x the no-load latency)
     assert tail.count(2) / len(tail) >= 0.95  # the rest: probe windows at 1
+
+
+def test_a_machine_busy_with_other_work_for_a_while_lowers_the_limit_without_pinning_it() -> None:
+    clock = Clock()
+    ac = AdaptiveConcurrency(POLICY, clock=clock)
+    shop = knee_shop(workers=4)
+    run_rounds(ac, clock, 30, shop)
+    assert ac.limit == 5
+    before = len(ac.changes)
+    run_rounds(ac, clock, 40, lambda c: 2.5 * shop(c))  # every request 2.5x slower, for a while
+    lowered = [c.new for c in ac.changes[before:] if not c.reason.startswith("probe")]
+    assert lowered[0] == 3 and min(lowered) == 3  # once, then Vegas holds (queue 1.8), no fall to 1
+    assert ac.baseline_s == pytest.approx(0.050)  # learnt again within baseline_windows
+    assert ac.limit >= 5
+    after = run_rounds(ac, clock, 80, shop)[40:]  # the machine quiet again: back at the knee
+    assert max(after) == 5 and after.count(5) >= 0.9 * len(after)  # the rest: probe windows
 
 
 def test_a_5xx_burst_halves_the_limit_once() -> None:
@@ -281,7 +299,7 @@ def test_slot_measures_latency_with_the_clock_and_reports_the_outcome() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [{"initial": 0}, {"min_limit": 3, "initial": 2}, {"max_limit": 1, "initial": 2}, {"alpha": -1.0},
-     {"alpha": 3.0, "beta": 2.0}, {"max_latency_ratio": 1.0}, {"backoff": 1.0}, {"window": 0},
+     {"alpha": 3.0, "beta": 2.0}, {"tolerance": 1.0}, {"long_windows": 0}, {"backoff": 1.0}, {"window": 0},
      {"max_pause_s": -1.0}],
 )
 def test_bad_policies_are_configuration_errors(kwargs: dict[str, float]) -> None:

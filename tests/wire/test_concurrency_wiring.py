@@ -110,11 +110,13 @@ def test_each_answer_feeds_its_latency_the_limit_grows_while_it_stays_flat_and_f
     transport, limit = make(clock, initial=8)
     for _ in range(8):  # a window is one answer per slot
         get(transport)  # the no-load latency: 10 ms
-    latency[0] = 0.050  # the shop became 5x slower: 8 x 20/50 = 3.2, but half at most in one window
+    latency[0] = 0.050  # the shop became 5x slower: 8 x 2 x 10/50 = 3.2, half at most
     for _ in range(8):
         get(transport)
     assert limit.limit == 4
-    assert limit.changes[-1].reason == "latency rose: median 50.0 ms > 2 x no-load 10.0 ms (queue 6.4)"
+    assert limit.changes[-1].reason == (
+        "latency rose: median 50.0 ms > 2 x recent 10.0 ms (queue 6.4, no-load 10.0 ms)"
+    )
 
 
 @responses.activate
