@@ -21,20 +21,20 @@ the queue the limit builds in the shop is estimated from latency, and kept small
   so Vegas alone would not react to a shop that became 4x slower; the gradient halves the limit in
   one window. Against the recent latency, not the no-load one, a machine that is busy with other
   work for a while is not taken for a shop slowing down again and again.
+- **overload**: a 5xx, a timeout or a reset, or an HTTP 429, multiplies the limit by ``backoff``
+  (0.5) at once, at most once per ``min_window_s`` (one burst is one signal); when the answer said
+  ``Retry-After``, no new request starts before that many seconds (at most ``max_pause_s``).
 
 With a shop serving ``N`` requests at once the limit settles at about ``N + alpha`` to ``N + beta``:
 the shop is always busy (the throughput of the knee), and each request waits behind one or two
 others (latency ``(N + queue) / N`` x the no-load latency).
 
-- **overload**: a 5xx, a timeout or a reset, or an HTTP 429, multiplies the limit by ``backoff``
-  (0.5) at once, at most once per ``min_window_s`` (one burst is one signal); when the answer said
-  ``Retry-After``, no new request starts before that many seconds (at most ``max_pause_s``).
-
-``rtt_noload`` is the lowest window median of the last ``baseline_windows`` windows. A limit that
-stays at the knee never sees the no-load latency again, and Vegas' known drift follows (the
-queueing latency becomes the new "no-load", the limit creeps up). So, as in BBR's *ProbeRTT*, when
-the lowest median is about to leave that history, one window runs at ``backoff`` x the limit to
-measure it again; the limit is restored after it. A shop that is permanently slower is learnt so.
+``rtt_noload`` is the lowest window median of the last ``baseline_windows`` windows (20, about
+10 s, as BBR's ``min_rtt`` window). A limit that stays at the knee never sees the no-load latency
+again, and Vegas' known drift follows (the queueing latency becomes the new "no-load", the limit
+creeps up). So, as in BBR's *ProbeRTT*, when the lowest median is about to leave that history, one
+window runs at ``backoff`` x the limit to measure it again; the limit is restored after it. A shop
+that is permanently slower is learnt so.
 
 The limit stays within ``[min_limit, max_limit]``: an explicit ``--workers`` is the cap. Every
 change is logged at info level with its reason and kept in :attr:`AdaptiveConcurrency.changes` for
