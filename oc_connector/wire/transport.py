@@ -362,11 +362,14 @@ class Transport:
                 resp = self._exchange(
                     method, path, route, params, data, headers, allow_redirects, stateless, version
                 )
-            except RateLimitedError:
-                report("throttled")
+            except RateLimitedError as exc:
+                report("throttled", exc.retry_after)
                 raise
-            except (ServerError, ConnectError, ReadTimeout):
-                report("overload")  # 5xx, timeouts and resets: the shop is past its knee
+            except ServerError as exc:
+                report("overload", exc.retry_after)  # 5xx: the shop is past its knee
+                raise
+            except (ConnectError, ReadTimeout):
+                report("overload")  # timeouts and resets: the same
                 raise
             return resp
 
