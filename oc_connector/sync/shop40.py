@@ -22,16 +22,19 @@ settings page is not read), so the recorded or default ones stay.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oc_connector.admin.order_records import OrderListRow
 from oc_connector.admin.records import ListPage
-from oc_connector.admin40.client import Admin40Client
-from oc_connector.admin40.orders import AdminOrderReader
 from oc_connector.dialect import ShopVersion
 from oc_connector.errors import ConfigurationError
 from oc_connector.sync.options import SyncOptions
+
+if TYPE_CHECKING:  # the admin pages' parsers (BeautifulSoup) load only when a 4.0 sync runs
+    from oc_connector.admin40.client import Admin40Client
+    from oc_connector.admin40.orders import AdminOrderReader
 
 __all__ = [
     "NO_ADMIN_40",
@@ -65,7 +68,7 @@ def shop_version(client: Any, admin: Any, options: SyncOptions) -> ShopVersion |
     """
     if options.version is not None:
         return ShopVersion(options.version)
-    if isinstance(client, AdminOrderReader) or isinstance(admin, (Admin40Client, AdminOrderReader)):
+    if _is_40(client) or _is_40(admin):
         return ShopVersion.V4_0
     known = getattr(client, "version", None)
     if isinstance(known, ShopVersion):
@@ -75,6 +78,20 @@ def shop_version(client: Any, admin: Any, options: SyncOptions) -> ShopVersion |
         found = detect()
         return found if isinstance(found, ShopVersion) else None
     return None
+
+
+def _is_40(obj: Any) -> bool:
+    """Whether ``obj`` is a 4.0 admin client or reader.
+
+    An object of neither class can exist before its module is imported, so nothing is imported
+    to tell.
+    """
+    for module, name in (("oc_connector.admin40.client", "Admin40Client"),
+                         ("oc_connector.admin40.orders", "AdminOrderReader")):
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(obj, getattr(loaded, name)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,9 @@ def reads40(client: Any, admin: Any, options: SyncOptions, *, pages: int = 256) 
     Raises:
         ConfigurationError: no admin client (the message names the variables), or a 3.0 one.
     """
+    from oc_connector.admin40.client import Admin40Client
+    from oc_connector.admin40.orders import AdminOrderReader
+
     if isinstance(client, AdminOrderReader):
         return Shop40Reads(client, client.admin)
     if admin is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,7 @@ __all__ = ["AdminApp40", "Answer", "Page", "money", "pagination", "results_text"
 Answer = tuple[str, list[tuple[str, str]], str]
 TOKEN_MESSAGE = "Invalid token session. Please login again."  # noqa: S105 (a message)
 _HTML = "text/html; charset=utf-8"
+_SESSION_ID = re.compile(r"^[a-zA-Z0-9,\-]{22,52}$")  # what Session::start accepts
 
 
 def _php_json(value: Any) -> str:
@@ -155,7 +157,10 @@ class AdminApp40:
         """Answer one request."""
         request = _Request(environ)
         session_id = request.session_id
-        if session_id is None or session_id not in self._sessions:
+        # as Session::start: a well-formed cookie id is kept even when its session is gone (expired,
+        # collected), so a client's cookie stays valid for its next login; only a missing or
+        # malformed one gets a new id
+        if session_id is None or not _SESSION_ID.match(session_id):
             session_id = secrets.token_hex(13)
         session = self._sessions.setdefault(session_id, {})
         status, headers, body = self._dispatch(request, session)
