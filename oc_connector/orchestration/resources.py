@@ -16,6 +16,7 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
 
+from oc_connector.api.version import shop_version
 from oc_connector.settings import (
     DEFAULT_WAREHOUSE_URL,
     FleetSettings,
@@ -165,11 +166,21 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             self._sync_client = build_client(settings, concurrency=adaptive_limit(self.workers), **rate)
         return self._sync_client
 
-    def get_admin_client(self) -> Any:
-        """The (cached) ``AdminClient``, or None when no admin credentials are configured."""
+    def get_admin_client(self, *, client: Any = None) -> Any:
+        """The (cached) admin client of the shop's version, or None without admin credentials.
+
+        ``AdminClient`` for OpenCart 3.0, ``Admin40Client`` for 4.0.2.x: the ``version`` field, or
+        with ``auto`` the version the catalog client (``client``, else :meth:`get_client`) finds at
+        its login (one login, which even a refused key answers on its version's route).
+        """
         if self._admin is None and self.admin_username and self.admin_password:
-            self._admin = build_admin_client(self.shop_settings())
+            self._admin = self._admin_for(self.shop_settings(), client or self.get_client())
         return self._admin
+
+    @staticmethod
+    def _admin_for(settings: ShopSettings, client: Any) -> Any:
+        version = settings.version or shop_version(client)
+        return build_admin_client(settings, version=version)
 
     def get_clients(
         self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
@@ -183,7 +194,8 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         if rate_per_second is None and max_concurrency is None:
             return self.get_client(), self.get_admin_client()
         settings = self.shop_settings(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
-        return build_client(settings), build_admin_client(settings)
+        client = build_client(settings)
+        return client, self._admin_for(settings, client) if settings.has_admin else None
 
     def get_sync_clients(
         self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
@@ -194,7 +206,8 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         the concurrency gets those, fixed (as :meth:`get_clients`).
         """
         if rate_per_second is None and max_concurrency is None:
-            return self.get_sync_client(), self.get_admin_client()
+            sync = self.get_sync_client()
+            return sync, self.get_admin_client(client=sync)
         return self.get_clients(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
 
 

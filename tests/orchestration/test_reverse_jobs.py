@@ -112,9 +112,12 @@ def test_the_per_second_option_is_one_write_per_interval() -> None:
     assert _write_limiter(4).limit == RateLimit(per_second=4, burst=1)  # paced as spaced above
 
 
+@responses.activate
 def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
-    shop = Shop()
+    http = HttpShop()
+    http.install()
+    shop = ApiShop()
     result = issue_vouchers.execute_in_process(
         run_config=_config("issue_vouchers_op", dry_run=True, channel="order", batch_size=2),
         resources={"opencart": shop, "warehouse": Warehouse(engine)},
@@ -126,6 +129,7 @@ def test_order_channel_dry_run_plans_orders(tmp_path: Path) -> None:
         "creates": 3, "rejected": 1, "orders": 2, "total_value": 30.0,
     }
     assert len(pending_voucher_rows(engine=engine)) == 4
+    assert http.routes == ["api/login"]  # the version check's login (4.0 refuses the channel): no order
 
 
 @responses.activate
