@@ -14,6 +14,7 @@ from typing import Any
 from oc_connector_sandbox.admin_pages import oc_escape
 from oc_connector_sandbox.admin_rules import validate_coupon, validate_voucher
 from oc_connector_sandbox.v40.admin import (
+    ZERO_DATE,
     AdminApp40,
     Answer,
     Page,
@@ -226,8 +227,9 @@ def _coupon_form(page: Page) -> Answer:
         )
 
     def text(name: str) -> str:
+        value = "" if name in ("date_start", "date_end") and str(c[name]) == ZERO_DATE else c[name]
         return (
-            f'<input type="text" name="{name}" value="{c[name]}" id="input-{name.replace("_", "-")}"'
+            f'<input type="text" name="{name}" value="{value}" id="input-{name.replace("_", "-")}"'
             ' class="form-control"/>'
         )
 
@@ -293,6 +295,8 @@ def _coupon_save(page: Page) -> Answer:
         row[k] = int(row[k] or 0)  # type: ignore[assignment]
     for k in ("discount", "total"):
         row[k] = f"{float(row[k] or 0):.4f}"
+    for k in ("date_start", "date_end"):
+        row[k] = row[k] or ZERO_DATE  # MySQL stores an empty date as the zero date
     products = [int(v) for k, v in page.form_values() if k == "coupon_product[]"]
     categories = [int(v) for k, v in page.form_values() if k == "coupon_category[]"]
     db = page.state.db
