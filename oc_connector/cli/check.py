@@ -151,7 +151,7 @@ def _admin_items(settings: ShopSettings, report: _Report, *, version: ShopVersio
                    "(sync reads history from the API only; coupons push and admin-channel vouchers "
                    "need them)")
         return
-    admin = build_admin_client(settings, retry=RetryPolicy(max_attempts=2))
+    admin = build_admin_client(settings, version=version, retry=RetryPolicy(max_attempts=2))
     assert admin is not None  # noqa: S101 - has_admin
     with admin:
         def login() -> str:

@@ -26,6 +26,11 @@ Voucher channels (``--channel``):
   (scanning up from the last known order id, else ``--scan-from``), once ``--settle-s`` (60) have
   passed since the batch was sent: the shop may still be writing an order whose answer was lost.
 
+OpenCart 4.0.2.x: the admin channel writes through ``Admin40Client`` (the version is
+``OPENCART_VERSION``, or found at one catalog API login before the admin client is built); the order
+channel and ``--check-redeemable`` are refused with the reason before anything is planned or sent
+(4.0's ``api/sale/order.confirm`` edits the order its token confirmed before instead of adding one).
+
 Exactly once however it is run: a run takes the warehouse lock of its scope (``vouchers:SHOP`` /
 ``coupons:SHOP``, ``--shop``, default ``default``); a second run waits ``--lock-wait`` seconds (10)
 and then exits naming the holder (a holder that has exited on this host is taken over). Each

@@ -26,6 +26,10 @@ when reconciling a batch whose order/add outcome is unknown and no order id is k
 ``settle_s`` (60: seconds after such a batch was sent before its order is looked for, time for a
 write the shop may still be running to land).
 
+OpenCart 4.0.2.x: the admin client is the resource's ``Admin40Client`` (configured ``version``, or
+found at the catalog client's login); ``channel=order`` and ``check_redeemable`` fail the op with the
+reason before anything is planned or sent.
+
 Resources: the shop's (``get_admin_client()``, ``get_client()``; key ``opencart`` for the jobs
 below, ``opencart_<shop>`` for those :func:`build_reverse_jobs` builds for a fleet's shop) and
 ``warehouse`` (``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
