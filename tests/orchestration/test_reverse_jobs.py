@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import responses
 import sqlalchemy as sa
 
@@ -218,18 +219,27 @@ def test_voucher_and_coupon_jobs_write_once_through_the_40_admin(tmp_path: Path)
     assert saves == (3, 1)  # the second runs wrote nothing
 
 
-def test_the_order_channel_job_fails_on_40_with_the_reason(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("values", "reason"), [
+    ({"channel": "order", "settle_s": 0.0},
+     "channel=order: the cart and order channel of the catalog API is refused on OpenCart 4.0"),
+    ({"check_redeemable": True},
+     "check_redeemable: the redeemability check applies each code in a catalog API cart session"),
+], ids=["order-channel", "redeem-check"])
+def test_what_40_cannot_do_exactly_once_fails_the_job_with_the_reason(
+    tmp_path: Path, values: dict[str, object], reason: str
+) -> None:
     engine = _engine(tmp_path)
     with Sandbox.start(version="4.0") as sb:
         result = issue_vouchers.execute_in_process(
-            run_config=_config("issue_vouchers_op", channel="order", settle_s=0.0),
+            run_config=_config("issue_vouchers_op", **values),
             resources=_resources40(sb, str(engine.url)), raise_on_error=False,
         )
         sent = [route for route, _status, _fault in sb.request_log]
     assert not result.success
     (failure,) = [e for e in result.all_node_events if e.event_type_value == "STEP_FAILURE"]
     message = str(failure.step_failure_data.user_failure_data.description)  # type: ignore[union-attr]
-    assert message.startswith("channel=order: the cart and order channel of the catalog API is refused on "
-                              "OpenCart 4.0")
-    assert sent == ["api/login", "api/account/login"]  # the version check: no cart, no order
+    assert message.startswith(reason)
+    admin = [route for route in sent if not route.startswith("api/")]
+    assert [route for route in sent if route.startswith("api/")] == ["api/login", "api/account/login"]
+    assert not any(route.endswith(".save") for route in admin)  # the version check: nothing written
     assert len(pending_voucher_rows(engine=engine)) == 4
