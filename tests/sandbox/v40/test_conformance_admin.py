@@ -209,10 +209,6 @@ def _editor(soup: BeautifulSoup) -> dict[str, Any]:
     ]
     history = soup.find(id="history")
     additional = soup.find(id="tab-additional")
-    order_id = soup.find(id="input-order-id")
-    if isinstance(order_id, Tag) and not order_id.get("value"):
-        # the empty editor (no such order, or none asked for) is dated today: the recording's or the replay's
-        date_added = "<TODAY>"
     return {
         "header": header,
         "date_added": date_added,
