@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,7 +23,7 @@ from bs4 import BeautifulSoup, Tag
 
 from oc_connector_sandbox import Sandbox
 from tests.support import sandbox40_fixtures
-from tests.support.recorded_exchanges import Exchange, admin_files40, load40
+from tests.support.recorded_exchanges import Exchange, admin_files40, load40, truth40
 
 RECORDED_BASE = "http://127.0.0.1:8081/"
 
@@ -370,6 +371,10 @@ class Client:
 
 def _replay_file(name: str) -> Iterator[tuple[Exchange, requests.Response, Client]]:
     with Sandbox.start(version="4.0", fixtures="recorded") as sb:
+        # the shop's clock on the day of the recordings: pages that show today (the empty order
+        # editor's date) then read as recorded, whatever day the suite runs
+        recorded_at = datetime.fromisoformat(truth40()["recorded_at"])
+        sb.clock.advance((recorded_at - sb.clock.now()).total_seconds())
         main = Client(sb)
         if name != "admin_login.json":
             main.login()
