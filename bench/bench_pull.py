@@ -15,7 +15,11 @@ most ``--php-workers`` (4) requests at once, the rest queue, and spends ``--cpu-
 shop's PHP + MariaDB CPU per ``api/order/info``, see the recordings) outside the GIL per read, so the
 shop competes with the client for the same cores. Each side then runs in its **own subprocess**
 (the connector: imports, sync, SQLite load; the bare loop: ``requests`` only), and the report adds
-the **whole-process CPU** (user + system from ``wait4``'s rusage) per order of each side.
+the **whole-process CPU** (user + system from ``wait4``'s rusage) per order of each side. The
+connector's process is set up as the ``oc-connector`` console script sets up its own (its imports
+frozen out of the garbage collector, :func:`oc_connector.cli.entry`), and the package is
+byte-compiled first, as an installed package is (the loop's ``requests`` is; a checkout run with
+``PYTHONDONTWRITEBYTECODE`` would otherwise compile ~150 modules from source in every process).
 
 Run: ``.venv/bin/python -m bench.bench_pull [--quick] [--orders 1500] [--url URL] [--shared-cores]``.
 Writes ``bench/results/pull.json`` (``pull_shared.json`` with ``--shared-cores``).
@@ -24,6 +28,8 @@ Writes ``bench/results/pull.json`` (``pull_shared.json`` with ``--shared-cores``
 from __future__ import annotations
 
 import argparse
+import compileall
+import gc
 import json
 import os
 import subprocess
@@ -145,6 +151,12 @@ def child(args: argparse.Namespace) -> None:
     """One side in this process (``--child sync|raw``): prints its figures as JSON."""
     key, c = os.environ["OC_BENCH_API_KEY"], int(args.concurrency)
     if args.child == "sync":
+        import sqlalchemy  # noqa: F401 - what connector_sync imports, before the freeze
+
+        import oc_connector.api.client
+        import oc_connector.sync.run  # noqa: F401
+
+        gc.freeze()  # as the console script does once its sub-command is imported
         row = connector_sync(args.url, key, c, args.rate, args.gap)
     else:
         row = raw_loop(args.url, key, list(range(1, args.last_id + 1)), c)
@@ -153,6 +165,7 @@ def child(args: argparse.Namespace) -> None:
 
 def shared_cores(args: argparse.Namespace, n: int) -> None:
     """Both sides in their own subprocess against a shop that competes for the same cores."""
+    compileall.compile_dir(ROOT / "oc_connector", quiet=1)  # as installed: no module compiled per run
     sandbox = ChildSandbox(orders=n, php_workers=args.php_workers, cpu_ms=args.cpu_ms)
     url, key = sandbox.url, sandbox.api_key
     rows = []

@@ -3,8 +3,9 @@
 The shop formats every amount with the currency's left or right symbol, ``,`` between
 thousands and ``.`` before the decimals (en-gb, whatever the currency), and puts a minus
 sign after a left symbol and before the number when the symbol is on the right:
-``$1,106.00``, ``£-19.72``, ``788.52€``, ``-6.13€``. Anything else is refused rather than
-guessed at: a wrong amount loaded into a warehouse is worse than a loud error.
+``$1,106.00``, ``£-19.72``, ``788.52€``, ``-6.13€``, ``US $366.00``, ``12.00 лв.``.
+Anything else is refused rather than guessed at: a wrong amount loaded into a warehouse is
+worse than a loud error.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from oc_connector.errors import AdminPageError
 
 __all__ = ["DisplayedMoney", "parse_money", "read_money"]
 
-# left symbol, optional sign, the number (grouped by 3 with ",", or plain), right symbol.
+# left symbol, optional sign, the number (grouped by 3 with ",", or plain), right symbol. A symbol
+# is the currency's free text (``$``, ``US $``, ``CHF ``, ``Fr.``, `` лв.``): anything but digits
+# and the minus sign, so a number in another format leaves digits in a symbol and is refused.
 _MONEY = re.compile(
-    r"""^(?P<left>[^\d\s,.+-][^\d\s,.+-]*?)?
+    r"""^(?P<left>[^\d-]*?)
         (?P<sign>-)?
         (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
-        (?P<right>[^\d\s,.+-]+)?$""",
+        (?P<right>[^\d-]*)$""",
     re.VERBOSE,
 )
 

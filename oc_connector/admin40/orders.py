@@ -20,7 +20,9 @@ key                        what the dict holds
                            filter_order_id=N`` read (~3 KB); ``None`` if the list has no row
 ``total``                  the ``Total`` line (order currency) divided by ``currency_value``,
                            4 decimals: the stored value to within half a cent of the order
-                           currency; ``None`` while the rate is unknown
+                           currency; an order without total lines takes its list row's total
+                           (the stored ``o.total``, shown the same way); ``None`` while the rate
+                           is unknown
 ``currency_value``         from ``currency_values`` (the caller's rates), else ``1.00000000`` for
                            orders in the shop's default currency (read once per reader from the
                            empty add-order editor: OpenCart keeps the default currency at 1),
@@ -251,8 +253,9 @@ class AdminOrderReader:
         h = info.header
         rate = self._rate(h.currency_code)
         total = None
-        if info.total is not None and rate:
-            total = format((info.total / rate).quantize(_FOUR, rounding=ROUND_HALF_UP), "f")
+        shown = info.total if info.total is not None else (row.total if row is not None else None)
+        if shown is not None and rate:
+            total = format((shown / rate).quantize(_FOUR, rounding=ROUND_HALF_UP), "f")
         invoice_no, invoice_prefix = self._invoice(h)
         modified = f"{row.date_modified.isoformat()} 00:00:00" if row is not None else None
         return {

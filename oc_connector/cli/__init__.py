@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 
 import click
 
 from oc_connector.cli.errors import MainGroup, set_verbose
 from oc_connector.secret import RedactingFilter, install_log_redaction
 
+# Sub-commands: name -> "module:attribute", imported when invoked (``oc-connector sync`` never
+# loads the reverse-ETL, the admin HTML parsers or the sandbox); one line each.
+_COMMANDS = {
+    "vouchers": "oc_connector.cli.reverse:vouchers",
+    "coupons": "oc_connector.cli.reverse:coupons",
+    "sync": "oc_connector.cli.sync:sync",
+    "check": "oc_connector.cli.check:check",
+    "demo": "oc_connector.cli.demo:demo",
+    "sandbox": "oc_connector.cli.sandbox:sandbox",
+}
 
-@click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=MainGroup, lazy_commands=_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True,
               help="More log output (-v info and the traceback of an error, -vv debug).")
 @click.version_option(package_name="oc-connector", prog_name="oc-connector")
@@ -29,17 +42,17 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-# Sub-commands register themselves below, one line each.
-# -- commands --
-from oc_connector.cli.check import check  # noqa: E402
-from oc_connector.cli.demo import demo  # noqa: E402
-from oc_connector.cli.reverse import coupons, vouchers  # noqa: E402
-from oc_connector.cli.sandbox import sandbox  # noqa: E402
-from oc_connector.cli.sync import sync  # noqa: E402
+def entry() -> None:
+    """The ``oc-connector`` console script: :func:`main` in a process of its own.
 
-main.add_command(vouchers)
-main.add_command(coupons)
-main.add_command(sync)
-main.add_command(check)
-main.add_command(demo)
-main.add_command(sandbox)
+    The sub-command named on the command line is imported first, then the objects all imports
+    built are frozen out of the garbage collector (``gc.freeze``): they live as long as the
+    process, and neither the collections during a sync nor the interpreter's exit walk them
+    again (an exit after SQLAlchemy and the connector were imported spends ~0.15 s of CPU on it).
+    """
+    ctx = click.Context(main)
+    name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if name is not None:
+        main.get_command(ctx, name)
+    gc.freeze()
+    main()

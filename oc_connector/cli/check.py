@@ -173,3 +173,10 @@ def _admin_items(settings: ShopSettings, report: _Report, *, version: ShopVersio
                                   "Admin > System > Users > User Groups")
             else:
                 click.echo(f"OK    {name}: {_FEATURES[feature]}")
+        if version is ShopVersion.V4_0:
+            name = "order sync (OpenCart 4.0)"
+            if "lines" in missing:
+                report.fail(name, f"orders are read from the admin pages, which need {missing['lines'][0]}")
+            else:
+                click.echo(f"OK    {name}: orders, lines, totals and history from the admin pages "
+                           "(sale/order.list, sale/order.info); products and customers not refreshed")

@@ -11,8 +11,10 @@ Exit codes (the README's "Command line" section lists the same):
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -102,7 +104,27 @@ def explain(exc: OpenCartError, url: str | None = None) -> str:
 
 
 class MainGroup(click.Group):
-    """The ``oc-connector`` group: an uncaught connector error becomes a :class:`CommandError`."""
+    """The ``oc-connector`` group: an uncaught connector error becomes a :class:`CommandError`.
+
+    ``lazy_commands`` maps a sub-command's name to ``"module:attribute"``, imported when the
+    command is looked up (run, or listed by ``--help``).
+    """
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every sub-command's name, loaded or not."""
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The sub-command, imported on first use."""
+        target = self._lazy.get(cmd_name)
+        if target is not None and cmd_name not in self.commands:
+            module, _, attr = target.partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the sub-command; a connector error ends in its plain explanation (exit 1)."""

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 import click
 
 from oc_connector.cli.environment import shop_from_environment, warehouse_engine
 from oc_connector.cli.errors import CommandError, explain
 from oc_connector.cli.progress import SyncProgressDisplay
+from oc_connector.dialect import ShopVersion
 from oc_connector.errors import AdminError, AdminLoginError, OpenCartError
 from oc_connector.settings import build_admin_client, build_client
 from oc_connector.sync.options import DEFAULT_FINAL_STATUSES
 from oc_connector.sync.run import OrderSync, SyncOptions, SyncResult
+from oc_connector.sync.shop40 import NO_ADMIN_40
 from oc_connector.wire.concurrency import adaptive_limit
 
 _FINAL = ",".join(str(s) for s in sorted(DEFAULT_FINAL_STATUSES))
@@ -31,13 +34,29 @@ def _statuses(_ctx: click.Context, _param: click.Parameter, value: str) -> froze
     return ids
 
 
+def _rates(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> dict[str, Decimal]:
+    rates: dict[str, Decimal] = {}
+    for item in value:
+        code, _, rate = item.partition("=")
+        try:
+            number = Decimal(rate.strip())
+        except InvalidOperation:
+            number = Decimal(0)
+        if len(code.strip()) != 3 or not number.is_finite() or number <= 0:
+            raise click.BadParameter(f"{item!r}: give CODE=RATE, e.g. EUR=0.78460002")
+        rates[code.strip().upper()] = number
+    return rates
+
+
 def _summary(result: SyncResult, *, timezone: str, version: str | None = None) -> str:
+    on40 = result.version == ShopVersion.V4_0.value
+    reads = "admin order pages" if on40 else "API calls"  # 4.0 has no API order read
     return (
         f"shop {result.shop}: {result.orders_inserted} new, {result.orders_updated} changed, "
         f"{result.orders_unchanged} unchanged, {result.orders_deleted} deleted, "
         f"{result.history_rows} history rows, {result.quarantined} quarantined; "
         f"high-water mark {result.hwm_before} -> {result.hwm_after}; "
-        f"{result.api_calls} API calls ({result.retries} retries, "
+        f"{result.api_calls} {reads} ({result.retries} retries, "
         f"{result.rate_limit_wait_s:.1f}s waiting for the rate limit) in {result.duration_s:.1f}s; "
         f"shop timezone {timezone}"
         + (f"; {version}" if version else "")
@@ -47,6 +66,7 @@ def _summary(result: SyncResult, *, timezone: str, version: str | None = None) -
             else ""
         )
         + (f"\nstaleness: {result.staleness}" if result.staleness else "")
+        + (f"\nproducts and customers: {result.dimensions}" if on40 else "")
     )
 
 
@@ -96,7 +116,11 @@ def _summary(result: SyncResult, *, timezone: str, version: str | None = None) -
     help="The shop's local timezone (IANA name) for the *_utc columns "
          "[default: the shop's own from its admin settings with admin credentials, else UTC].",
 )
-@click.option("--no-admin", is_flag=True, help="Do not read order history from the admin channel.")
+@click.option("--no-admin", is_flag=True, help="Do not read order history from the admin channel "
+              "(OpenCart 3.0 only: a 4.0 shop's orders are read from the admin pages).")
+@click.option("--currency-value", "currency_values", multiple=True, callback=_rates, metavar="CODE=RATE",
+              help="OpenCart 4.0: the rate of a currency other than the shop's default (repeatable), for "
+                   "total and currency_value; the 4.0 pages show none, so without it they stay NULL.")
 @click.option("--progress", "progress_mode", type=click.Choice(["auto", "bar", "lines"]), default="auto",
               show_default=True,
               help="auto: a progress bar when stderr is a terminal, plain lines otherwise.")
@@ -111,6 +135,7 @@ def sync(
     gap_tolerance: int,
     shop_timezone: str | None,
     no_admin: bool,
+    currency_values: dict[str, Decimal],
     progress_mode: str,
 ) -> None:
     """Pull new and changed orders (and their status history) into the warehouse."""
@@ -124,13 +149,18 @@ def sync(
     client = admin = None
     try:
         client = build_client(settings, concurrency=limit, **({} if rate else {"rate_limit": None}))
-        admin = None if no_admin else build_admin_client(settings)
+        # auto: the catalog login finds the version (its token serves the 3.0 order reads)
+        version = _shop_version(settings.version, client)
+        if version is ShopVersion.V4_0 and no_admin:
+            raise CommandError(f"--no-admin: {NO_ADMIN_40}")
+        admin = None if no_admin else build_admin_client(settings, version=version)
         timezone, source = _timezone(shop_timezone, admin)
         options = SyncOptions(
             shop=shop_key, workers=limit.policy.max_limit, gap_tolerance=gap_tolerance, full=full,
             shop_timezone=timezone,
             lookback=timedelta(days=lookback_days), final_statuses=final_statuses,
             staleness_window=timedelta(days=staleness_window_days),
+            version=version, currency_values=currency_values or None,
         )
         with SyncProgressDisplay(sys.stderr, terminal=terminal) as progress:
             result = OrderSync(
@@ -144,8 +174,17 @@ def sync(
                 opened.close()
         engine.dispose()
     found = getattr(client, "version_info", None)  # the shop's OpenCart version, when the client knows it
-    version = found.describe() if found is not None else None
-    click.echo(_summary(result, timezone=f"{timezone} ({source})", version=version))
+    described = found.describe() if found is not None else None
+    click.echo(_summary(result, timezone=f"{timezone} ({source})", version=described))
+
+
+def _shop_version(configured: ShopVersion | None, client: object) -> ShopVersion | None:
+    """The configured version, else the one the catalog client finds at its login (``auto``)."""
+    if configured is not None:
+        return configured
+    detect = getattr(client, "detect_version", None)
+    found = detect() if callable(detect) else None
+    return found if isinstance(found, ShopVersion) else None
 
 
 def _timezone(given: str | None, admin: object) -> tuple[str, str]:

@@ -83,10 +83,16 @@ def table_metadata(table: str) -> dict[str, Any]:
 
 
 def run_metadata(result: SyncResult, *, options: SyncOptions, started: datetime) -> dict[str, Any]:
-    """A sync's metadata: its counts, the requests of both channels and the staleness bound."""
+    """A sync's metadata: its counts, the requests of both channels, the shop's version, the staleness bound.
+
+    On OpenCart 4.0 every read is an admin page (``api_calls`` counts the order pages): no catalog
+    call, and the total is every admin request of the run.
+    """
     meta: dict[str, Any] = dict(result.as_metadata())
-    meta["catalog_calls"] = result.api_calls
-    meta["requests_total"] = result.api_calls + result.admin_calls
+    on40 = result.version == "4.0"
+    meta["opencart/version"] = result.version or "unknown"
+    meta["catalog_calls"] = 0 if on40 else result.api_calls
+    meta["requests_total"] = result.admin_requests if on40 else result.api_calls + result.admin_calls
     meta["data_as_of"] = dg.MetadataValue.timestamp(started.replace(tzinfo=UTC))
     # what a run cannot see: a change to an order already final and older than the lookback
     meta["reread_lookback_days"] = options.lookback.total_seconds() / 86400

@@ -5,6 +5,9 @@ single shop of the CLI's variables): ``OpenCartResource.for_shop`` puts every se
 ``dg.EnvVar`` naming the variable the configuration names, so no secret lands in run config or the
 UI; ``shop_settings()`` reads the resolved fields with the CLI's reader and builds the clients with
 the CLI's builders.
+
+On an OpenCart 4.0 shop (``version``, or detected at the catalog client's login when ``auto``) the
+admin client is the 4.0 one, and a sync's pair needs it: 4.0 orders are read from the admin pages.
 """
 
 
@@ -16,7 +19,8 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
 
-from oc_connector.api.version import shop_version
+from oc_connector.dialect import ShopVersion
+from oc_connector.errors import ConfigurationError
 from oc_connector.settings import (
     DEFAULT_WAREHOUSE_URL,
     FleetSettings,
@@ -27,6 +31,7 @@ from oc_connector.settings import (
     shop_settings,
     warehouse_settings,
 )
+from oc_connector.sync.shop40 import NO_ADMIN_40
 from oc_connector.warehouse import marts  # noqa: F401  (registers the mart views with upgrade)
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.wire.concurrency import adaptive_limit
@@ -90,6 +95,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     _client: Any = PrivateAttr(default=None)
     _sync_client: Any = PrivateAttr(default=None)
     _admin: Any = PrivateAttr(default=None)
+    _version: ShopVersion | None = PrivateAttr(default=None)
 
     @classmethod
     def for_shop(cls, shop: ShopConfig, env: Mapping[str, str], **fields: Any) -> "OpenCartResource":
@@ -166,21 +172,21 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             self._sync_client = build_client(settings, concurrency=adaptive_limit(self.workers), **rate)
         return self._sync_client
 
-    def get_admin_client(self, *, client: Any = None) -> Any:
-        """The (cached) admin client of the shop's version, or None without admin credentials.
+    def shop_version(self) -> ShopVersion:
+        """The shop's OpenCart major version: configured, else found at the catalog login (cached)."""
+        if self._version is None:
+            configured = self.shop_settings().version
+            self._version = configured if configured is not None else self.get_client().detect_version()
+        return self._version
 
-        ``AdminClient`` for OpenCart 3.0, ``Admin40Client`` for 4.0.2.x: the ``version`` field, or
-        with ``auto`` the version the catalog client (``client``, else :meth:`get_client`) finds at
-        its login (one login, which even a refused key answers on its version's route).
+    def get_admin_client(self) -> Any:
+        """The (cached) admin client of the shop's version (``AdminClient`` or ``Admin40Client``), or None.
+
+        None when no admin credentials are configured.
         """
         if self._admin is None and self.admin_username and self.admin_password:
-            self._admin = self._admin_for(self.shop_settings(), client or self.get_client())
+            self._admin = build_admin_client(self.shop_settings(), version=self.shop_version())
         return self._admin
-
-    @staticmethod
-    def _admin_for(settings: ShopSettings, client: Any) -> Any:
-        version = settings.version or shop_version(client)
-        return build_admin_client(settings, version=version)
 
     def get_clients(
         self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
@@ -194,8 +200,7 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         if rate_per_second is None and max_concurrency is None:
             return self.get_client(), self.get_admin_client()
         settings = self.shop_settings(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
-        client = build_client(settings)
-        return client, self._admin_for(settings, client) if settings.has_admin else None
+        return build_client(settings), build_admin_client(settings, version=self.shop_version())
 
     def get_sync_clients(
         self, *, rate_per_second: float | None = None, max_concurrency: int | None = None
@@ -203,12 +208,19 @@ class OpenCartResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         """The clients of a sync: the adaptive catalog client, or fixed ones for a run's overrides.
 
         Without overrides the catalog client is :meth:`get_sync_client`; a run that sets the rate or
-        the concurrency gets those, fixed (as :meth:`get_clients`).
+        the concurrency gets those, fixed (as :meth:`get_clients`). On OpenCart 4.0 the admin client
+        is the ``Admin40Client`` the sync reads the orders with (the catalog client is not used).
+
+        Raises:
+            ConfigurationError: a 4.0 shop without admin credentials (the message names the variables).
         """
         if rate_per_second is None and max_concurrency is None:
-            sync = self.get_sync_client()
-            return sync, self.get_admin_client(client=sync)
-        return self.get_clients(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
+            pair = (self.get_sync_client(), self.get_admin_client())
+        else:
+            pair = self.get_clients(rate_per_second=rate_per_second, max_concurrency=max_concurrency)
+        if pair[1] is None and self.shop_version() is ShopVersion.V4_0:
+            raise ConfigurationError(NO_ADMIN_40)
+        return pair
 
 
 class ShopOverrides(dg.Config):

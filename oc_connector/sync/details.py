@@ -30,6 +30,10 @@ the fallback share grows with renames, deletions and duplicates.
 
 Orders the invoice skips (deleted since their header was read) get no details: their rows stay,
 and the order row's soft delete covers them when the next read finds the order gone.
+
+On OpenCart 4.0 the order header itself is read from the order's admin page (``sale/order.info``,
+which shows each line's ``product_id``), so :func:`read_page_details` takes the details from that
+same page, kept by the reader: no invoice, no catalogue, no request.
 """
 
 from __future__ import annotations
@@ -58,9 +62,11 @@ __all__ = [
     "DetailsFailure",
     "DetailsRead",
     "OrderDetails",
+    "OrderPageReader",
     "ProductIndex",
     "read_details",
     "read_new_customers",
+    "read_page_details",
     "read_products",
 ]
 
@@ -86,6 +92,14 @@ class AdminDetailsReader(Protocol):
         self, *, sort: str = ..., order: str = ..., **filters: Any
     ) -> Iterator[ListPage[CustomerListRow]]:
         """Every page of the customer list."""
+        ...
+
+
+class OrderPageReader(Protocol):
+    """What :func:`read_page_details` needs (:class:`~oc_connector.admin40.orders.AdminOrderReader`)."""
+
+    def order_page(self, order_id: int) -> AdminOrder:
+        """One order's lines (with product ids), sold vouchers and totals."""
         ...
 
 
@@ -177,14 +191,17 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield ids[start : start + size]
 
 
-def _from_page(admin: AdminDetailsReader, order_id: int, out: DetailsRead) -> None:
-    out.fallbacks += 1
+def _from_page(
+    admin: OrderPageReader, order_id: int, out: DetailsRead, *, route: str = "sale/order/info",
+    fallback: bool = True,
+) -> None:
+    out.fallbacks += int(fallback)
     try:
         page = admin.order_page(order_id)
     except AdminNotFoundError:
         return  # deleted since its header was read
     except AdminPageError as exc:
-        out.failures.append(DetailsFailure(order_id, redact(f"sale/order/info unreadable: {exc}")[:500]))
+        out.failures.append(DetailsFailure(order_id, redact(f"{route} unreadable: {exc}")[:500]))
         return
     lines = tuple((line.product_id, line) for line in page.lines)
     out.details.append(OrderDetails(order_id, lines, page.vouchers, page.totals, "order_page"))
@@ -225,4 +242,17 @@ def read_details(
                 continue
             lines = tuple((int(i), line) for i, line in zip(ids, block.lines, strict=True) if i is not None)
             out.details.append(OrderDetails(oid, lines, block.vouchers, block.totals, "invoice"))
+    return out
+
+
+def read_page_details(admin: OrderPageReader, order_ids: Iterable[int]) -> DetailsRead:
+    """Lines, vouchers and totals of ``order_ids``, each from its own order page (OpenCart 4.0).
+
+    The 4.0 reader serves the page it read the order from (no request); an order whose page
+    does not parse is a failure (quarantined as ``order_details``), one gone since is skipped.
+    No order counts as a fallback: the page is the source here.
+    """
+    out = DetailsRead()
+    for oid in sorted(set(order_ids)):
+        _from_page(admin, oid, out, route="sale/order.info", fallback=False)
     return out

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from oc_connector.errors import ServerError, UnexpectedResponseError
+from oc_connector.errors import AdminError, ServerError, UnexpectedResponseError
 from oc_connector.secret import redact
 from oc_connector.sync.normalize import QuarantinedRow
 
@@ -21,15 +21,16 @@ __all__ = ["FailureGate", "Fetched", "Unreadable"]
 
 @dataclass(frozen=True)
 class Unreadable:
-    """order/info for one id stayed unreadable after the client's retries."""
+    """order/info (on OpenCart 4.0: the order's admin page) for one id stayed unreadable after the retries."""
 
-    error: UnexpectedResponseError | ServerError
+    error: UnexpectedResponseError | ServerError | AdminError
 
     def quarantined(self, order_id: int) -> QuarantinedRow:
         """The quarantine row for ``order_id`` (reason and body excerpt redacted)."""
         err = self.error
         http = f" [http={err.status}]" if err.status else ""
-        reason = redact(f"order/info unreadable: {err.message}{http}")
+        read = (err.route or "sale/order.info") if isinstance(err, AdminError) else "order/info"
+        reason = redact(f"{read} unreadable: {err.message}{http}")
         raw = json.dumps({"status": err.status, "body": redact(err.excerpt or "")}, ensure_ascii=False)
         return QuarantinedRow(entity_id=str(order_id), reason=reason[:500], raw=raw)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Executor, Future
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 
 from oc_connector.sync.failures import Fetched
 
@@ -71,10 +71,15 @@ def fetch_until_gap(fetch: Fetch, *, first: int, gap: int, pool: Executor, windo
                 if not inflight:
                     return
                 fut = completed.get()
-                oid = inflight.pop(fut)
-                done[oid] = fut
-                if not fut.cancelled() and fut.exception() is None and fut.result()[1] is not None:
-                    last_seen = max(last_seen, oid)
+                while True:  # every read finished meanwhile, taken in one wake-up
+                    oid = inflight.pop(fut)
+                    done[oid] = fut
+                    if not fut.cancelled() and fut.exception() is None and fut.result()[1] is not None:
+                        last_seen = max(last_seen, oid)
+                    try:
+                        fut = completed.get_nowait()
+                    except Empty:
+                        break
             while turn in done:
                 fetched = done.pop(turn).result()
                 turn += 1

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-import pandas as pd
-
 __all__ = ["admin_history_rows", "observed_history_row"]
 
 
@@ -17,15 +15,18 @@ def _key(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()
 
 
-def _opt_int(value: Any) -> int | None:
-    if value is None or value is pd.NA:
-        return None
+def _missing(value: Any) -> bool:
+    """None, or a value unequal to itself (NaN, pandas' NaT); pandas' NA is missing too."""
+    if value is None:
+        return True
     try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return int(value)
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its truth value is ambiguous
+        return True
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if _missing(value) else int(value)
 
 
 def observed_history_row(rec: Mapping[str, Any], *, observed_at: datetime) -> dict[str, Any]:
@@ -39,8 +40,9 @@ def observed_history_row(rec: Mapping[str, Any], *, observed_at: datetime) -> di
     """
     modified = rec.get("date_modified")
     changed_at: datetime | None = None
-    if modified is not None and modified is not pd.NaT:
-        changed_at = pd.Timestamp(modified).to_pydatetime()
+    if not _missing(modified):
+        to_python = getattr(modified, "to_pydatetime", None)  # a pandas Timestamp from a frame
+        changed_at = to_python() if to_python is not None else modified
     status_id = _opt_int(rec.get("order_status_id"))
     return {
         "shop": rec["shop"],

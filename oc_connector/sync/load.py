@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from oc_connector.sync.normalize import QuarantinedRow
@@ -25,6 +24,9 @@ from oc_connector.warehouse.orders_schema import (
     opencart_quarantine,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "LoadCounts",
     "detail_order_ids",
@@ -37,6 +39,7 @@ __all__ = [
     "replace_order_details",
     "upsert",
     "upsert_customers",
+    "upsert_order_rows",
     "upsert_orders",
     "upsert_products",
     "upsert_quarantine",
@@ -59,6 +62,8 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
     Converted column by column (vectorised), not value by value.
     """
+    import pandas as pd  # a frame's caller has it loaded already
+
     cols = list(frame.columns)
     columns: list[list[Any]] = []
     for name in cols:
@@ -182,10 +187,7 @@ def known_hashes(conn: sa.Connection, *, shop: str, order_ids: Sequence[int]) ->
 def upsert_orders(
     conn: sa.Connection, frame: pd.DataFrame, *, now: datetime, batch_size: int = 1000
 ) -> LoadCounts:
-    """Upsert a normalised order frame; tell inserted, updated (hash changed) and unchanged apart.
-
-    ``_first_seen_at`` is kept on update, ``_last_synced_at`` set to ``now``, ``_deleted_at``
-    cleared (an order seen again is not deleted).
+    """Upsert a normalised order frame (see :func:`upsert_order_rows`).
 
     Args:
         conn: an open connection, inside the caller's transaction.
@@ -198,17 +200,37 @@ def upsert_orders(
     """
     if frame.empty:
         return LoadCounts()
-    shop = str(frame["shop"].iloc[0])
-    known = known_hashes(conn, shop=shop, order_ids=[int(i) for i in frame["order_id"]])
+    return upsert_order_rows(conn, frame_records(frame), now=now, batch_size=batch_size)
+
+
+def upsert_order_rows(
+    conn: sa.Connection, rows: Sequence[dict[str, Any]], *, now: datetime, batch_size: int = 1000
+) -> LoadCounts:
+    """Upsert normalised orders; tell inserted, updated (hash changed) and unchanged apart.
+
+    ``_first_seen_at`` is kept on update, ``_last_synced_at`` set to ``now``, ``_deleted_at``
+    cleared (an order seen again is not deleted). The rows themselves are not modified.
+
+    Args:
+        conn: an open connection, inside the caller's transaction.
+        rows: rows of :func:`oc_connector.sync.normalize.normalize_order_rows` (one shop).
+        now: UTC timestamp of this sync (naive UTC).
+        batch_size: rows per statement.
+
+    Returns:
+        The counts and the ids of new and changed orders.
+    """
+    if not rows:
+        return LoadCounts()
+    shop = str(rows[0]["shop"])
+    known = known_hashes(conn, shop=shop, order_ids=[int(r["order_id"]) for r in rows])
     t = opencart_orders
-    records = frame_records(frame)
+    stamps = {"_first_seen_at": now, "_last_synced_at": now, "_deleted_at": None}
+    records = [{**row, **stamps} for row in rows]
     new_ids: list[int] = []
     changed: list[int] = []
     unchanged = 0
     for rec in records:
-        rec["_first_seen_at"] = now
-        rec["_last_synced_at"] = now
-        rec["_deleted_at"] = None
         oid = int(rec["order_id"])
         if oid not in known:
             new_ids.append(oid)

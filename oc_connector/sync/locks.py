@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -103,30 +104,6 @@ class _Held(NamedTuple):
     last_id: int = 0
 
 
-class _Claim(Protocol):
-    """What the acquire loop needs from one kind of lock (all inside the attempt's transaction)."""
-
-    def _serialize(self, conn: sa.Connection) -> None:
-        """Make concurrent takers of this lock run their check-then-take one at a time."""
-        ...
-
-    def _holders(self, conn: sa.Connection) -> list[_Held]:
-        """Who holds the lock wanted, or a part of it, now (expired or dead ones included)."""
-        ...
-
-    def _evict(self, conn: sa.Connection, held: _Held) -> None:
-        """Take the lock away from an expired or dead holder."""
-        ...
-
-    def _take(self, conn: sa.Connection, current: datetime) -> bool:
-        """Take the lock now that nobody holds it; False if another got it first."""
-        ...
-
-    def _refusal(self, held: _Held) -> str:
-        """The message of the ``SyncLockedError`` when ``held`` kept the lock for the whole wait."""
-        ...
-
-
 def _serialize_shop(conn: sa.Connection, shop: str) -> None:
     """Make concurrent takers of the shop's sync locks run their check-then-take one at a time."""
     ensure_state_row(conn, shop)
@@ -135,43 +112,70 @@ def _serialize_shop(conn: sa.Connection, shop: str) -> None:
         conn.execute(sa.select(t.c.shop).where(t.c.shop == shop).with_for_update()).all()
 
 
-def _acquire(
-    claim: _Claim,
-    engine: sa.Engine,
-    *,
-    now: Callable[[], datetime],
-    wait: timedelta,
-    stale_after: timedelta,
-    poll_s: float,
-) -> None:
-    """The one acquire loop: poll until ``wait`` has passed, taking over expired and dead holders.
+@dataclass(frozen=True, kw_only=True)
+class _Lock(ABC):
+    """What the three locks share: their settings and the one acquire loop over their hooks.
 
-    Raises:
-        SyncLockedError: a live holder kept the lock for the whole wait.
+    Each hook runs inside the attempt's write transaction.
     """
-    deadline = time.monotonic() + wait.total_seconds()
-    while True:
-        with begin_write(engine) as conn:
-            claim._serialize(conn)
-            current = now()
-            blocker: _Held | None = None
-            for held in claim._holders(conn):
-                if held.locked_at >= current - stale_after and not holder_is_dead(held.holder):
-                    blocker = blocker or held
-                    continue
-                # expired, or its process of this host was killed: take over
-                claim._evict(conn, held)
-            if blocker is None:
-                if claim._take(conn, current):
-                    return
-                continue  # taken by another in between: the next attempt names it
-        if time.monotonic() >= deadline:
-            raise SyncLockedError(claim._refusal(blocker))
-        time.sleep(poll_s)
+
+    engine: sa.Engine
+    holder: str
+    now: Callable[[], datetime]
+    wait: timedelta = _DEFAULT_WAIT
+    stale_after: timedelta = _DEFAULT_STALE_AFTER
+    poll_s: float = _DEFAULT_POLL_S
+
+    def acquire(self) -> None:
+        """Take the lock, polling until ``wait`` has passed, taking over expired and dead holders.
+
+        Raises:
+            SyncLockedError: a live holder kept the lock for the whole wait (the message names it
+                and since when).
+        """
+        deadline = time.monotonic() + self.wait.total_seconds()
+        while True:
+            with begin_write(self.engine) as conn:
+                self._serialize(conn)
+                current = self.now()
+                blocker: _Held | None = None
+                for held in self._holders(conn):
+                    if held.locked_at >= current - self.stale_after and not holder_is_dead(held.holder):
+                        blocker = blocker or held
+                        continue
+                    # expired, or its process of this host was killed: take over
+                    self._evict(conn, held)
+                if blocker is None:
+                    if self._take(conn, current):
+                        return
+                    continue  # taken by another in between: the next attempt names it
+            if time.monotonic() >= deadline:
+                raise SyncLockedError(self._refusal(blocker))
+            time.sleep(self.poll_s)
+
+    @abstractmethod
+    def _serialize(self, conn: sa.Connection) -> None:
+        """Make concurrent takers of this lock run their check-then-take one at a time."""
+
+    @abstractmethod
+    def _holders(self, conn: sa.Connection) -> list[_Held]:
+        """Who holds the lock wanted, or a part of it, now (expired or dead ones included)."""
+
+    @abstractmethod
+    def _evict(self, conn: sa.Connection, held: _Held) -> None:
+        """Take the lock away from an expired or dead holder."""
+
+    @abstractmethod
+    def _take(self, conn: sa.Connection, current: datetime) -> bool:
+        """Take the lock now that nobody holds it; False if another got it first."""
+
+    @abstractmethod
+    def _refusal(self, held: _Held) -> str:
+        """The message of the ``SyncLockedError`` when ``held`` kept the lock for the whole wait."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ShopLock:
+class ShopLock(_Lock):
     """The one-sync-per-shop lock (a row of ``opencart_sync_state``), held by ``run()``.
 
     Attributes:
@@ -184,28 +188,8 @@ class ShopLock:
         poll_s: pause between attempts, in seconds.
     """
 
-    engine: sa.Engine
     shop: str
-    holder: str
-    now: Callable[[], datetime]
-    wait: timedelta = _DEFAULT_WAIT
-    stale_after: timedelta = _DEFAULT_STALE_AFTER
-    poll_s: float = _DEFAULT_POLL_S
 
-    def acquire(self) -> None:
-        """Take the shop's lock, waiting up to ``wait``; the take also stamps the run's start.
-
-        Raises:
-            SyncLockedError: another holder kept the lock for the whole wait.
-        """
-        _acquire(
-            self,
-            self.engine,
-            now=self.now,
-            wait=self.wait,
-            stale_after=self.stale_after,
-            poll_s=self.poll_s,
-        )
 
     def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
         """Refresh the lock inside a batch's transaction; fail (rolling the batch back) if it was lost.
@@ -263,7 +247,7 @@ class ShopLock:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RangeLock:
+class RangeLock(_Lock):
     """The lock of ids ``first_id..last_id`` (a row of ``opencart_sync_range_lock``), held by a backfill.
 
     Overlapping ranges of the same shop held by a live holder refuse it; adjacent ranges, other
@@ -284,15 +268,9 @@ class RangeLock:
         ConfigurationError: ``first_id`` exceeds ``last_id``.
     """
 
-    engine: sa.Engine
     shop: str
-    holder: str
-    now: Callable[[], datetime]
     first_id: int
     last_id: int
-    wait: timedelta = _DEFAULT_WAIT
-    stale_after: timedelta = _DEFAULT_STALE_AFTER
-    poll_s: float = _DEFAULT_POLL_S
 
     def __post_init__(self) -> None:
         if self.first_id > self.last_id:
@@ -300,21 +278,6 @@ class RangeLock:
                 f"backfill range: first_id must not exceed last_id (got {self.first_id}..{self.last_id})"
             )
 
-    def acquire(self) -> None:
-        """Take the range, waiting up to ``wait`` while a live holder has an overlapping one.
-
-        Raises:
-            SyncLockedError: a live holder kept an overlapping range for the whole wait (the message
-                names it, its range and since when).
-        """
-        _acquire(
-            self,
-            self.engine,
-            now=self.now,
-            wait=self.wait,
-            stale_after=self.stale_after,
-            poll_s=self.poll_s,
-        )
 
     def heartbeat(self, conn: sa.Connection, *, now: datetime) -> None:
         """Refresh the range's lock inside a batch's transaction; fail (rolling it back) if it was lost.
@@ -390,7 +353,7 @@ class RangeLock:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReverseLock:
+class ReverseLock(_Lock):
     """One reverse-ETL run per scope (a row of ``opencart_reverse_lock``): ``vouchers:<shop>`` etc.
 
     Taken for a whole issue or push run by the same acquire loop as the sync's locks (an expired or
@@ -409,22 +372,9 @@ class ReverseLock:
         poll_s: pause between attempts, in seconds.
     """
 
-    engine: sa.Engine
     scope: str
-    holder: str
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
-    wait: timedelta = _DEFAULT_WAIT
-    stale_after: timedelta = _DEFAULT_STALE_AFTER
-    poll_s: float = _DEFAULT_POLL_S
 
-    def acquire(self) -> None:
-        """Take the lock, waiting up to ``wait``.
-
-        Raises:
-            SyncLockedError: another run kept the lock for the whole wait (the message names it).
-        """
-        _acquire(self, self.engine, now=self.now, wait=self.wait, stale_after=self.stale_after,
-                 poll_s=self.poll_s)
 
     def refresh(self) -> None:
         """Refresh the lock (its own transaction); raise when another run took it over.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Protocol
+
+from oc_connector.dialect import ShopVersion
 
 __all__ = [
     "DEFAULT_FINAL_STATUSES",
@@ -61,6 +65,13 @@ class SyncOptions:
     #: without the change feed: every final order older than the lookback is re-read at least
     #: once per this long, a slice per run sized by the time since the last (oc_connector/sync/sweep.py)
     staleness_window: timedelta = timedelta(days=7)
+    #: the shop's OpenCart major version; None: the client's (configured or detected at its login).
+    #: On 4.0 orders are read from the admin pages (oc_connector/sync/shop40.py)
+    version: ShopVersion | None = None
+    #: OpenCart 4.0 only: rates by currency code (``{"EUR": "0.78460002"}``) for the orders in a
+    #: currency other than the shop's default, whose pages show no rate (``total`` and
+    #: ``currency_value`` stay NULL without one; see warehouse/README.md)
+    currency_values: Mapping[str, Decimal | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,10 @@ class SyncResult:
     sweep_reads: int = 0
     #: how stale the warehouse may be after this run, said in words
     staleness: str = ""
+    #: the shop's OpenCart major version the run read (``3.0``, ``4.0``; empty when not known)
+    version: str = ""
+    #: ``refreshed`` (``opencart_products`` and ``opencart_customers``) or ``not refreshed: <why>``
+    dimensions: str = "not refreshed: no admin credentials"
 
     def as_metadata(self) -> dict[str, int | float | str]:
         """The result as a flat dict (for Dagster output metadata or logs).

@@ -13,6 +13,12 @@ yet) also gets its lines, totals and sold vouchers replaced in the same batch tr
 customers, see :func:`~oc_connector.sync.details.read_new_customers`) and records the shop's
 processing and complete statuses (:mod:`oc_connector.sync.statuses`). A soft-deleted order keeps
 its detail rows, as it keeps its order row: filter on ``opencart_orders._deleted_at``.
+
+On an OpenCart 4.0 shop (``SyncOptions.version``, a 4.0 admin client or order reader, or the
+catalog client's version: see :func:`~oc_connector.sync.shop40.shop_version`) there is no API order
+read: orders, lines, totals and history come from the admin pages through the 4.0 admin client,
+which is then required (:mod:`oc_connector.sync.shop40`).
+Products and customers are not refreshed there (``SyncResult.dimensions`` says so).
 """
 
 from __future__ import annotations
@@ -29,12 +35,26 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import sqlalchemy as sa
 
-from oc_connector.errors import ConfigurationError, NotFoundError, ServerError, UnexpectedResponseError
+from oc_connector.dialect import ShopVersion
+from oc_connector.errors import (
+    AdminError,
+    AdminLoginError,
+    AdminPageError,
+    ConfigurationError,
+    NotFoundError,
+    ServerError,
+    UnexpectedResponseError,
+)
 from oc_connector.sync.commit import BatchCommitter, commits_inline
-from oc_connector.sync.details import ProductIndex, read_details, read_new_customers, read_products
+from oc_connector.sync.details import (
+    ProductIndex,
+    read_details,
+    read_new_customers,
+    read_page_details,
+    read_products,
+)
 from oc_connector.sync.failures import FailureGate, Fetched, Unreadable
 from oc_connector.sync.feed import OrderListReader, plan_feed, read_feed_day, set_feed_day, shop_day
 from oc_connector.sync.fetch import fetch_in_order, fetch_until_gap
@@ -49,12 +69,12 @@ from oc_connector.sync.load import (
     replace_order_details,
     resolve_quarantine,
     upsert_customers,
-    upsert_orders,
+    upsert_order_rows,
     upsert_products,
     upsert_quarantine,
 )
 from oc_connector.sync.locks import RangeLock, ShopLock, SyncLock
-from oc_connector.sync.normalize import QuarantinedRow, normalize_orders
+from oc_connector.sync.normalize import QuarantinedRow, normalize_order_rows
 from oc_connector.sync.normalize_details import customer_rows, detail_rows, product_rows
 from oc_connector.sync.options import (
     DEFAULT_FINAL_STATUSES,
@@ -65,6 +85,14 @@ from oc_connector.sync.options import (
     SyncResult,
 )
 from oc_connector.sync.queries import loaded_ids, reread_ids
+from oc_connector.sync.shop40 import (
+    STATUSES_NOT_READ_40,
+    PrimingLister,
+    Shop40Reads,
+    list_orders,
+    reads40,
+    shop_version,
+)
 from oc_connector.sync.state import ensure_state_row, read_hwm, record_run, set_hwm
 from oc_connector.sync.statuses import record_shop_statuses
 from oc_connector.sync.sweep import FEED_BOUND, plan_sweep, set_sweep_at, set_sweep_position, staleness_bound
@@ -136,12 +164,15 @@ class OrderSync:
     """Incremental order sync of one shop into one warehouse.
 
     Args:
-        client: reads one order by id (``order_info_raw``), raising NotFoundError.
+        client: reads one order by id (``order_info_raw``), raising NotFoundError: the catalog
+            API client, or on OpenCart 4.0 an :class:`~oc_connector.admin40.orders.AdminOrderReader`
+            (or the catalog client, whose version then says 4.0: the sync makes the reader).
         engine: the warehouse engine (the schema is upgraded on each run).
         options: see :class:`SyncOptions`.
         admin: optional admin client; when given, new and changed orders get their full history
             and their lines, totals and sold vouchers (see ``SyncOptions.admin_history`` and
-            ``admin_details``), and products and customers are refreshed.
+            ``admin_details``), and products and customers are refreshed (3.0 only). Required on
+            OpenCart 4.0 (an ``Admin40Client``).
         progress: called after each committed batch.
         now: clock returning naive UTC datetimes (injectable for tests).
         after_batch: called after each committed batch with the batch's highest id (test hook
@@ -150,7 +181,7 @@ class OrderSync:
 
     Raises:
         ConfigurationError: an option that must be at least 1 is not, or the shop time zone is
-            unknown.
+            unknown; from ``run``/``backfill``: a 4.0 shop without a 4.0 admin client.
     """
 
     def __init__(
@@ -186,6 +217,11 @@ class OrderSync:
         self._lock_wait = lock_wait
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._index: ProductIndex | None = None
+        #: the shop's version (found at the start of the first run; None: not known, read as 3.0)
+        #: and, on 4.0, its admin reads
+        self._resolved = False
+        self._version: ShopVersion | None = None
+        self._v40: Shop40Reads | None = None
 
     @property
     def _details_state(self) -> str:
@@ -194,6 +230,8 @@ class OrderSync:
             return "not loaded: no admin credentials"
         if not self._opt.admin_details:
             return "not loaded: turned off (admin_details=False)"
+        if self._v40 is not None:
+            return "loaded"
         if not hasattr(self._admin, "order_invoices"):
             return "not loaded: the admin client cannot read order pages"
         return "loaded"
@@ -259,22 +297,55 @@ class OrderSync:
 
     # -- orchestration ------------------------------------------------------------------------
 
+    def _resolve_shop(self) -> None:
+        """Find the shop's version once; on 4.0 read orders, details and history over the admin."""
+        if self._resolved:
+            return
+        version = shop_version(self._client, self._admin, self._opt)
+        if version is ShopVersion.V4_0:
+            self._v40 = reads40(self._client, self._admin, self._opt, pages=2 * self._opt.batch_size
+                                + self._window() + self._opt.workers)
+            self._client = self._v40.reader
+            self._admin = self._v40.reader  # history and details from the pages the reader keeps
+        self._version = version
+        self._resolved = True
+
+    def _version_read(self) -> str:
+        """The version the run read: as found at its start, else as the client found it since."""
+        found = self._version or getattr(self._client, "version", None)
+        return found.value if isinstance(found, ShopVersion) else ""
+
+    def _dimensions_state(self) -> str:
+        """Whether this run refreshes products and customers, else why not."""
+        if self._v40 is not None:
+            return "not refreshed: OpenCart 4.0 (no product or customer list is read from its admin)"
+        if self._details_state != "loaded":
+            return f"not refreshed: {self._details_state.removeprefix('not loaded: ')}"
+        return "refreshed"
+
     def _locked(self, body: Callable[[_Tally, int], int], lock: SyncLock) -> SyncResult:
         started = time.monotonic()
+        self._resolve_shop()
         upgrade(self._engine)
         lock.acquire()
         started_at = self._now()
         tally = _Tally(lock=lock, gate=FailureGate(self._opt.max_consecutive_failures))
         stats_before = self._client_stats()
         admin_before = self._admin_requests()
-        adaptive = getattr(self._client, "concurrency", None)
+        reads = self._client if self._v40 is None else self._v40.admin.transport
+        adaptive = getattr(reads, "concurrency", None)
         changes_before = len(adaptive.changes) if isinstance(adaptive, AdaptiveConcurrency) else 0
         clock_at_start = time.monotonic()
         try:
             with self._engine.connect() as conn:
                 hwm_before = read_hwm(conn, shop=self._opt.shop)
-            statuses = record_shop_statuses(self._admin, self._engine, shop=self._opt.shop)
-            if self._details_state == "loaded":
+            statuses = (
+                record_shop_statuses(self._admin, self._engine, shop=self._opt.shop)
+                if self._v40 is None
+                else STATUSES_NOT_READ_40
+            )
+            dimensions = self._dimensions_state()
+            if dimensions == "refreshed":
                 self._refresh_dimensions(tally)
             hwm_after = body(tally, hwm_before)
             tally.gate.check_done()
@@ -311,6 +382,8 @@ class OrderSync:
                 **_concurrency_report(adaptive, changes_before, clock_at_start),
                 sweep_reads=tally.sweep_reads,
                 staleness=tally.staleness,
+                version=self._version_read(),
+                dimensions=dimensions,
             )
             record_run(
                 self._engine,
@@ -335,10 +408,14 @@ class OrderSync:
         reread = reread_ids(
             self._engine, shop=self._opt.shop, hwm=hwm, since=since, final_statuses=self._opt.final_statuses
         )
+        newest: int | None = None
+        if self._v40 is not None:  # the list bounds the new ids (and, read whole, primes the reader)
+            newest, listed = list_orders(self._v40, every=self._opt.full or hwm == 0 or feed is not None)
+            tally.list_requests += listed
         self._process(reread, tally, phase="reread", hwm=hwm, loaded=set(reread), total=len(reread))
         if feed is None and since is not None:
             self._sweep(tally, hwm, since=since, started=started)
-        hwm_after = self._probe(tally, hwm)
+        hwm_after = self._probe(tally, hwm, last=newest)
         if feed is not None:  # the feed starts from here: every order has just been read
             with begin_write(self._engine) as conn:
                 set_feed_day(conn, shop=self._opt.shop, day=shop_day(started, self._opt.shop_timezone))
@@ -365,8 +442,15 @@ class OrderSync:
         tally.sweep_reads += tally.ids_read - before
 
     def _feed(self) -> OrderListReader | None:
-        """The admin client as a change feed, when it can list orders and the feed is wanted."""
-        if not self._opt.change_feed or not callable(getattr(self._admin, "order_list", None)):
+        """The admin client as a change feed, when it can list orders and the feed is wanted.
+
+        On 4.0 every list page the feed reads is primed into the order reader.
+        """
+        if not self._opt.change_feed:
+            return None
+        if self._v40 is not None:
+            return PrimingLister(self._v40)
+        if not callable(getattr(self._admin, "order_list", None)):
             return None
         return self._admin  # type: ignore[return-value]
 
@@ -388,7 +472,8 @@ class OrderSync:
 
     def _admin_requests(self) -> int:
         """Requests the admin client has sent so far (0 without one, or without transport stats)."""
-        stats = getattr(getattr(self._admin, "transport", None), "stats", None)
+        session = self._admin if self._v40 is None else self._v40.admin
+        stats = getattr(getattr(session, "transport", None), "stats", None)
         value = getattr(stats, "requests", 0)
         return int(value) if isinstance(value, int) else 0
 
@@ -408,6 +493,10 @@ class OrderSync:
         tally.customers += len({c.customer_id for c in customers} - known)
 
     def _client_stats(self) -> dict[str, float]:
+        """Retries and rate-limit waits of the order reads so far (on 4.0: of the admin session)."""
+        if self._v40 is not None:
+            return {k: float(v) for k, v in self._v40.admin.transport.stats.snapshot().items()
+                    if k in ("retries", "rate_limit_wait_s")}
         stats = getattr(self._client, "stats", None)
         out: dict[str, float] = {}
         for name in ("retries", "rate_limit_wait_s"):
@@ -424,6 +513,12 @@ class OrderSync:
         except NotFoundError:
             return order_id, None
         except (UnexpectedResponseError, ServerError) as exc:  # the client's retries are exhausted
+            return order_id, Unreadable(exc)
+        except AdminPageError as exc:  # 4.0: the order's page does not parse
+            return order_id, Unreadable(exc)
+        except AdminError as exc:  # 4.0: a page answered 5xx after the retries
+            if isinstance(exc, AdminLoginError) or exc.status is None or exc.status < 500:
+                raise
             return order_id, Unreadable(exc)
         inner = body.get("order") if isinstance(body, dict) else None
         return order_id, inner if isinstance(inner, dict) else body
@@ -537,26 +632,28 @@ class OrderSync:
             batch, tally, phase="probe", hwm=last_found, loaded=set(), total=None, move_hwm=True, absent=gaps
         )
 
-    def _changed_ids(self, frame: pd.DataFrame) -> set[int]:
-        """Ids of the frame whose row is new or differs from the warehouse's (only with an admin client)."""
-        if self._admin is None or frame.empty:
+    def _changed_ids(self, rows: list[dict[str, Any]]) -> set[int]:
+        """Ids of the rows that are new or differ from the warehouse's (only with an admin client)."""
+        if self._admin is None or not rows:
             return set()
-        ids = [int(i) for i in frame["order_id"]]
+        ids = [int(r["order_id"]) for r in rows]
         with self._engine.connect() as conn:
             known = known_hashes(conn, shop=self._opt.shop, order_ids=ids)
-        return {oid for oid, h in zip(ids, frame["_hash"], strict=True) if known.get(oid) != h}
+        return {int(r["order_id"]) for r in rows if known.get(int(r["order_id"])) != r["_hash"]}
 
-    def _detail_ids(self, frame: pd.DataFrame, changed: set[int]) -> set[int]:
-        """Orders of the frame whose details are read: new, changed, or not loaded yet."""
-        if self._details_state != "loaded" or frame.empty:
+    def _detail_ids(self, rows: list[dict[str, Any]], changed: set[int]) -> set[int]:
+        """Orders of the rows whose details are read: new, changed, or not loaded yet."""
+        if self._details_state != "loaded" or not rows:
             return set()
-        ids = [int(i) for i in frame["order_id"]]
+        ids = [int(r["order_id"]) for r in rows]
         with self._engine.connect() as conn:
             loaded = detail_order_ids(conn, shop=self._opt.shop, order_ids=ids)
         return changed | (set(ids) - loaded)
 
     def _read_details(self, order_ids: set[int], tally: _Tally) -> Any:
         """The details of ``order_ids`` (see :func:`~oc_connector.sync.details.read_details`)."""
+        if self._v40 is not None:
+            return read_page_details(self._v40.reader, order_ids)
         index = self._index if self._index is not None else ProductIndex(())
         got = read_details(self._admin, order_ids, index, batch=self._opt.invoice_batch)  # type: ignore[arg-type]
         tally.fallbacks += got.fallbacks
@@ -623,7 +720,7 @@ class OrderSync:
         found = [(oid, got) for oid, got in batch if isinstance(got, dict)]
         unreadable = [got.quarantined(oid) for oid, got in batch if isinstance(got, Unreadable)]
         missing = [oid for oid, got in batch if got is None and oid in loaded]
-        norm = normalize_orders(
+        norm = normalize_order_rows(
             [order for _, order in found],
             shop=shop,
             timezone=self._opt.shop_timezone,
@@ -631,16 +728,18 @@ class OrderSync:
         )
         # the admin history is read before the write transaction, not inside it: no HTTP call
         # holds the warehouse's write lock (on SQLite, the whole file's)
-        asked = self._changed_ids(norm.frame)
+        asked = self._changed_ids(norm.rows)
         admin_rows = self._admin_history(asked, now=now, tally=tally)
-        want_details = self._detail_ids(norm.frame, asked)
+        want_details = self._detail_ids(norm.rows, asked)
         details = self._read_details(want_details, tally) if want_details else None
         headers: dict[int, dict[str, Any]] = {}
-        if self._details_state == "loaded" and not norm.frame.empty:
-            cols = norm.frame[["order_id", "currency_code", "shipping_method"]]
-            headers = {int(r["order_id"]): {str(k): v for k, v in r.items()} for r in cols.to_dict("records")}
+        if self._details_state == "loaded":
+            headers = {
+                int(r["order_id"]): {k: r[k] for k in ("order_id", "currency_code", "shipping_method")}
+                for r in norm.rows
+            }
         with begin_write(self._engine) as conn:
-            counts = upsert_orders(conn, norm.frame, now=now)
+            counts = upsert_order_rows(conn, norm.rows, now=now)
             touched = set(counts.new_ids) | set(counts.changed_ids)
             if self._details_state == "loaded" and touched - want_details:
                 # another writer changed these rows between the read above and this transaction
@@ -654,12 +753,10 @@ class OrderSync:
                 self._write_details(conn, details, headers, tally, now=now)
             history: list[dict[str, Any]] = []
             if touched:
-                sub = norm.frame[norm.frame["order_id"].isin(list(touched))]
                 history = [
-                    observed_history_row({str(k): v for k, v in rec.items()}, observed_at=now)
-                    for rec in sub[
-                        ["shop", "order_id", "order_status_id", "order_status", "date_modified"]
-                    ].to_dict("records")
+                    observed_history_row(row, observed_at=now)
+                    for row in norm.rows
+                    if row["order_id"] in touched
                 ]
                 # another writer changed these rows between the read above and this transaction
                 admin_rows += self._admin_history(touched - asked, now=now, tally=tally)
@@ -667,7 +764,7 @@ class OrderSync:
             held = norm.quarantined + unreadable
             if held:
                 tally.quarantined += upsert_quarantine(conn, held, shop=shop, now=now)
-            resolve_quarantine(conn, shop=shop, order_ids=[int(i) for i in norm.frame["order_id"]])
+            resolve_quarantine(conn, shop=shop, order_ids=[int(r["order_id"]) for r in norm.rows])
             tally.deleted += mark_deleted(conn, shop=shop, order_ids=missing, now=now)
             record_absent(conn, shop=shop, order_ids=absent, now=now)
             if move_hwm:

@@ -13,12 +13,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, TypeVar
 
 from oc_connector.errors import OpenCartError
 from oc_connector.secret import redact
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["RetryPolicy", "is_retriable"]
 
@@ -116,6 +117,8 @@ class RetryPolicy:
             if first:
                 raise first.pop()
             return fn()
+
+        import tenacity  # loaded at the first retriable failure, not by every process that reads
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_retriable),

@@ -452,6 +452,14 @@ def order_info(page: Page) -> Answer:
     def field(name: str) -> str:
         return str(order[name]) if order else ""
 
+    # the Generate button is shown while the order has no invoice number
+    generate = (
+        '<button type="button" id="button-invoice" data-bs-toggle="tooltip" title="Generate"'
+        ' class="btn btn-outline-primary"><i class="fa-solid fa-cog"></i></button>\n'
+        if order and not int(order["invoice_no"])
+        else ""
+    )
+
     # an id that names no order still titles the (empty) editor with it; the date is today's
     header = f"Order (#{order_id})" if order_id else "Add Order"
     if not product_rows and not voucher_rows:
@@ -463,7 +471,7 @@ def order_info(page: Page) -> Answer:
 <div class="card-header"><i class="fa-solid fa-info-circle"></i> {header}</div>
 <div class="card-body">
 <div class="lead"><strong>Invoice</strong><br/><span id="invoice-value">{invoice}</span></div>
-<div class="lead"><strong>Customer</strong><br/><div id="customer-value">{customer}</div></div>
+{generate}<div class="lead"><strong>Customer</strong><br/><div id="customer-value">{customer}</div></div>
 <div class="lead p-2"><strong>Date Added</strong><br/>{short_date(field("date_added") or page.state.clock.stamp())}</div>
 <table class="table table-bordered">
 <tbody id="order-products">
@@ -539,7 +547,11 @@ def order_info(page: Page) -> Answer:
 {_address_modal(page, "shipping", order)}
 <div id="modal-comment" class="modal"><form id="form-comment">
 <textarea name="comment" id="input-comment" class="form-control">{field("comment")}</textarea>
-</form></div>"""
+</form></div>
+<script type="text/javascript">
+var payment_zone_id = '{field("payment_zone_id")}';
+var shipping_zone_id = '{field("shipping_zone_id")}';
+</script>"""
     return page.html(page.shell("Orders", content))
 
 

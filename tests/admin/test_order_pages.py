@@ -52,6 +52,13 @@ def shown(stored: str | Decimal, rate: str = "1") -> Decimal:
         ("  $0.00 ", "0.00", "$", ""),
         ("1,234,567.89€", "1234567.89", "", "€"),
         ("100", "100", "", ""),
+        # a currency's symbol is free text: letters, spaces and dots are part of it
+        ("US $366.00", "366.00", "US $", ""),
+        ("US $-1,366.00", "-1366.00", "US $", ""),
+        ("CHF 12.00", "12.00", "CHF ", ""),
+        ("Fr.12.00", "12.00", "Fr.", ""),
+        ("12.00 лв.", "12.00", "", " лв."),
+        ("-12.00 kr", "-12.00", "", " kr"),
     ],
 )
 def test_money_in_the_shops_format(text: str, value: str, left: str, right: str) -> None:
@@ -60,7 +67,8 @@ def test_money_in_the_shops_format(text: str, value: str, left: str, right: str)
 
 
 @pytest.mark.parametrize(
-    "text", ["", "$", "1.234,56€", "$1,10", "-$5.00", "$5.00€", "$1.2.3", "£--1.00", "abc"]
+    "text", ["", "$", "1.234,56€", "$1,10", "-$5.00", "$5.00€", "$1.2.3", "£--1.00", "abc", "US $1 234.00",
+             "12,00 лв.", "$5.00-"]
 )
 def test_ambiguous_money_is_refused_naming_page_and_field(text: str) -> None:
     with pytest.raises(AdminPageError) as caught:

@@ -168,10 +168,14 @@ def test_every_option_has_help() -> None:
             if isinstance(param, click.Option) and not param.help and param.name not in ("help", "version"):
                 yield f"{path} {param.opts[0]}"
         if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None, name
                 yield from walk(sub, f"{path} {name}")
 
     assert list(walk(main, "oc-connector")) == []
+    assert {"sync", "check", "vouchers", "coupons", "demo", "sandbox"} <= set(main.commands)
 
 
 def test_sync_uses_the_shops_timezone_and_says_so(shop: Sandbox, tmp_path: Path) -> None:

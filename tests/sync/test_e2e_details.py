@@ -313,10 +313,10 @@ def test_details_equal_the_shops_rows_and_a_changed_order_is_replaced(
 def test_an_unparsable_page_quarantines_only_that_orders_details(
     sb: Sandbox, warehouse_engine: sa.Engine
 ) -> None:
-    # a currency whose symbol has a space: the shop's pages show "US $12.00", which is refused
+    # a currency with a symbol on both sides: the shop's pages show "$12.00€", which is refused
     sb.execute(
         "INSERT INTO oc_currency (currency_id, title, code, symbol_left, symbol_right, decimal_place, value,"
-        " status, date_modified) VALUES (9, 'Odd', 'XTS', 'US $', '', '2', '1.00000000', 1, '')"
+        " status, date_modified) VALUES (9, 'Odd', 'XTS', '$', '€', '2', '1.00000000', 1, '')"
     )
     bad = sb.query("SELECT MIN(order_id) AS i FROM oc_order")[0]["i"] + 3
     sb.execute("UPDATE oc_order SET currency_code = 'XTS' WHERE order_id = ?", (bad,))
@@ -332,7 +332,7 @@ def test_an_unparsable_page_quarantines_only_that_orders_details(
         ).all()
         loaded = conn.execute(sa.select(sa.func.count()).select_from(opencart_orders)).scalar_one()
     assert [(e, i) for e, i, _ in held] == [("order_details", str(bad))]
-    assert "unreadable amount" in held[0][2]
+    assert "symbols on both sides" in held[0][2]
     assert loaded == ORDERS  # the header loads all the same
     lines = [r for r in _shop_lines(sb) if r[0] != bad]
     assert _warehouse_lines(warehouse_engine) == lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -143,3 +144,58 @@ def test_null_text_is_null_in_the_warehouse(warehouse_engine: sa.Engine) -> None
         got = dict(conn.execute(sa.select(opencart_orders.c.order_id, opencart_orders.c.order_status)).all())
     assert got[int(raws[0]["order_id"])] is None
     assert got[int(raws[1]["order_id"])] == raws[1]["order_status"]
+
+
+def _pandas_utc(locals_: list[datetime], tz: str) -> list[datetime]:
+    """The vectorised law the frames used before the rows: repeated hour first, gaps shift forward."""
+    import numpy as np
+
+    series = pd.Series(pd.to_datetime(locals_)).astype("datetime64[us]")
+    aware = series.dt.tz_localize(tz, ambiguous=np.ones(len(series), dtype=bool), nonexistent="shift_forward")
+    return list(aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").dt.to_pydatetime())
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Sao_Paulo"])
+def test_row_utc_equals_the_pandas_conversion_around_every_hour(tz: str) -> None:
+    """Every hour of two years (DST changes included), on the hour, mid-hour and its last second."""
+    from datetime import timedelta
+
+    from oc_connector.sync.normalize import _to_utc
+
+    locals_ = [
+        datetime(year, 1, 1) + timedelta(hours=h, seconds=s)
+        for year in (2011, 2026)
+        for h in range(24 * 365)
+        for s in (0, 1807, 3599)
+    ]
+    zone = ZoneInfo(tz)
+    assert [_to_utc(t, zone) for t in locals_] == _pandas_utc(locals_, tz)
+
+
+def test_row_utc_moves_a_half_hour_gap_to_its_end() -> None:
+    """Lord Howe's DST gap is 02:00-02:30: 02:10 becomes 02:30 local, the transition (15:30 UTC)."""
+    from oc_connector.sync.normalize import _to_utc
+
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    assert _to_utc(datetime(2026, 10, 4, 2, 10), lord_howe) == datetime(2026, 10, 3, 15, 30)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])
+def test_rows_and_frame_hold_the_same_values(tz: str) -> None:
+    from oc_connector.sync.load import frame_records
+    from oc_connector.sync.normalize import ORDER_COLUMNS, normalize_order_rows
+
+    base = recorded_orders()
+    raws = [
+        *base,
+        dict(base[0], order_id="901", date_modified="0000-00-00 00:00:00", custom_field={"b": 1, "a": "x"}),
+        dict(base[0], order_id="902", date_added="2026-03-29 02:30:00", order_status=None, total=None),
+        dict(base[0], order_id="903", total="x"),
+    ]
+    rows = normalize_order_rows(raws, shop="s", timezone=tz)
+    norm = normalize_orders(raws, shop="s", timezone=tz)
+    assert [list(r) for r in rows.rows] == [list(ORDER_COLUMNS)] * len(rows.rows)
+    assert rows.rows == frame_records(norm.frame)
+    assert rows.quarantined == norm.quarantined != []
+    from_frame = frame_records(norm.frame)
+    assert [type(v) for v in rows.rows[0].values()] == [type(v) for v in from_frame[0].values()]

@@ -59,6 +59,19 @@ def test_a_429_halves_the_limit_as_throttled() -> None:
     with pytest.raises(errors.RateLimitedError):
         get(transport)
     assert (limit.limit, limit.changes[0].reason) == (2, "HTTP 429 from the shop")
+    assert limit.resume_at == 1.0  # no request starts before the shop's Retry-After
+
+
+@responses.activate
+def test_a_503_with_retry_after_pauses_the_slots_too() -> None:
+    responses.get(URL, status=503, headers={"Retry-After": "5"}, body="maintenance")
+    clock = Clock()
+    clock.now = 10.0
+    transport, limit = make(clock)
+    with pytest.raises(errors.ServerError):
+        get(transport)
+    assert (limit.limit, limit.resume_at) == (2, 15.0)
+    assert not limit.acquire(blocking=False)
 
 
 @responses.activate
@@ -94,11 +107,16 @@ def test_each_answer_feeds_its_latency_the_limit_grows_while_it_stays_flat_and_f
         get(transport)  # one at a time: always at the limit of 1, latency flat
     assert limit.limit == 2
     assert "latency flat" in limit.changes[-1].reason
-    latency[0] = 0.050  # the shop became 5x slower
-    for _ in range(2):
+    transport, limit = make(clock, initial=8)
+    for _ in range(8):  # a window is one answer per slot
+        get(transport)  # the no-load latency: 10 ms
+    latency[0] = 0.050  # the shop became 5x slower: 8 x 2 x 10/50 = 3.2, half at most
+    for _ in range(8):
         get(transport)
-    assert limit.limit == 1
-    assert "latency rose" in limit.changes[-1].reason
+    assert limit.limit == 4
+    assert limit.changes[-1].reason == (
+        "latency rose: median 50.0 ms > 2 x recent 10.0 ms (queue 6.4, no-load 10.0 ms)"
+    )
 
 
 @responses.activate
