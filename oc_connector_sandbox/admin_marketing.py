@@ -293,7 +293,7 @@ def _voucher_item(r: Sequence[Any]) -> VoucherListItem:
 def _coupon_defaults(today: date) -> dict[str, str]:
     return {
         "date_start": today.isoformat(),
-        "date_end": _plus_month(today).isoformat(),
+        "date_end": plus_month(today).isoformat(),
         "uses_total": "1",
         "uses_customer": "1",
         "status": "1",
@@ -390,7 +390,8 @@ def _name(db: Any, table: str, key: str, item_id: int) -> str:
     return str(row[0]) if row else ""
 
 
-def _plus_month(day: date) -> date:
+def plus_month(day: date) -> date:
+    """The same day a month later (the last days of a shorter month fall back to its 30th, 29th, 28th)."""
     month = day.month % 12 + 1
     year = day.year + (1 if day.month == 12 else 0)
     for d in (day.day, 30, 29, 28):

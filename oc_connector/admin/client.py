@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from oc_connector.admin.html import (
@@ -27,16 +27,10 @@ from oc_connector.admin.html import (
     parse_voucher_list,
     select_value,
 )
+from oc_connector.admin.order_pages import parse_invoice_page
 from oc_connector.admin.reads import AdminReads
-from oc_connector.admin.records import (
-    AdminHistoryRow,
-    CouponForm,
-    CouponRow,
-    OrderStatusSettings,
-    VoucherForm,
-    VoucherRow,
-)
-from oc_connector.admin.session import NEEDED_PERMISSIONS, AdminSession, FormData, find_code
+from oc_connector.admin.records import AdminHistoryRow, OrderStatusSettings
+from oc_connector.admin.session import NEEDED_PERMISSIONS, AdminSession, F, FormData, R, RecordPages
 from oc_connector.errors import AdminError, AdminFormError, AdminLoginError
 from oc_connector.secret import Secret, register_secret
 
@@ -150,72 +144,24 @@ class AdminClient(AdminSession, AdminReads):
             status=response.status_code,
         )
 
-    # -- coupons ---------------------------------------------------------------------------
+    # -- coupons and vouchers (the shared methods are AdminSession's) ----------------------------
 
-    def iter_coupons(self, sort: str = "code", order: str = "ASC") -> Iterator[CouponRow]:
-        """Every coupon, all pages, in the shop's order for ``sort``."""
-        for listing in self._pages("marketing/coupon", {"sort": sort, "order": order}, parse_coupon_list):
-            yield from listing.rows
+    _COUPONS = RecordPages(
+        "coupon", "coupon_id", "marketing/coupon", "marketing/coupon/edit", "marketing/coupon/add",
+        "marketing/coupon/edit", parse_coupon_list, parse_coupon_form,
+    )
+    _VOUCHERS = RecordPages(
+        "voucher", "voucher_id", "sale/voucher", "sale/voucher/edit", "sale/voucher/add", "sale/voucher/edit",
+        parse_voucher_list, parse_voucher_form,
+    )
+    _INVOICES = ("sale/order/invoice", parse_invoice_page)
 
-    def find_coupon(self, code: str) -> CouponRow | None:
-        """The coupon with this code (case-insensitive), or None; stops once past it."""
-        return find_code(self.iter_coupons(sort="code"), code)
-
-    def coupon_form(self, coupon_id: int) -> CouponForm:
-        """The coupon's current form values.
-
-        Raises:
-            AdminError: No coupon has this id (the shop shows an empty form).
-        """
-        route = "marketing/coupon/edit"
-        form = parse_coupon_form(self._request(route, {"coupon_id": str(coupon_id)}).text)
-        if not form.code:
-            raise AdminError(f"coupon {coupon_id} does not exist", route=route)
-        return form
-
-    def create_coupon(self, form: CouponForm) -> None:
-        """Create a coupon (all form fields posted).
-
-        Raises:
-            AdminFormError: The shop refused the form (field errors, duplicate code).
-            OutcomeUnknown: The post failed in transit.
-        """
-        self._post_form("marketing/coupon/add", {}, form.to_post())
-
-    def update_coupon(self, coupon_id: int, form: CouponForm) -> None:
-        """Replace every field of a coupon (see :meth:`create_coupon` for errors)."""
-        self._post_form("marketing/coupon/edit", {"coupon_id": str(coupon_id)}, form.to_post())
-
-    # -- vouchers --------------------------------------------------------------------------
-
-    def iter_vouchers(self, sort: str = "v.code", order: str = "ASC") -> Iterator[VoucherRow]:
-        """Every gift voucher, all pages."""
-        for listing in self._pages("sale/voucher", {"sort": sort, "order": order}, parse_voucher_list):
-            yield from listing.rows
-
-    def find_voucher(self, code: str) -> VoucherRow | None:
-        """The voucher with this code (case-insensitive), or None; stops once past it."""
-        return find_code(self.iter_vouchers(sort="v.code"), code)
-
-    def voucher_form(self, voucher_id: int) -> VoucherForm:
-        """The voucher's current form values.
-
-        Raises:
-            AdminError: No voucher has this id.
-        """
-        route = "sale/voucher/edit"
-        form = parse_voucher_form(self._request(route, {"voucher_id": str(voucher_id)}).text)
-        if not form.code:
-            raise AdminError(f"voucher {voucher_id} does not exist", route=route)
-        return form
-
-    def create_voucher(self, form: VoucherForm) -> None:
-        """Create a gift voucher with the form's code (errors as :meth:`create_coupon`)."""
-        self._post_form("sale/voucher/add", {}, form.to_post())
-
-    def update_voucher(self, voucher_id: int, form: VoucherForm) -> None:
-        """Replace every field of a voucher."""
-        self._post_form("sale/voucher/edit", {"voucher_id": str(voucher_id)}, form.to_post())
+    def _save_record(self, pages: RecordPages[R, F], record_id: int, data: FormData) -> None:
+        """Post the add form (``record_id`` 0) or the edit form of the record: a redirect is success."""
+        if record_id:
+            self._post_form(pages.edit_route, {pages.id_key: str(record_id)}, data)
+        else:
+            self._post_form(pages.add_route, {}, data)
 
     def send_voucher(self, voucher_id: int) -> None:
         """Ask the shop to e-mail the voucher (the shop reports success for any id).

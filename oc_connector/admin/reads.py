@@ -1,4 +1,4 @@
-"""The admin client's reads of orders, invoices, products and customers (spec 10.7).
+"""The admin client's reads of orders, products and customers (spec 10.7).
 
 A mixin of :class:`~oc_connector.admin.client.AdminClient`: the session, retries and page
 checks are the client's (``_request`` / ``_pages``); this module only says which route,
@@ -8,29 +8,20 @@ which parameters and which parser. Every read is safe to retry, the invoice POST
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import requests
 
 from oc_connector.admin.catalog_pages import parse_customer_list, parse_product_list
-from oc_connector.admin.order_pages import parse_invoice_page, parse_order_list, parse_order_page
-from oc_connector.admin.order_records import (
-    AdminOrder,
-    CustomerListRow,
-    InvoiceOrder,
-    OrderListRow,
-    ProductListRow,
-)
+from oc_connector.admin.order_pages import parse_order_list, parse_order_page
+from oc_connector.admin.order_records import AdminOrder, CustomerListRow, OrderListRow, ProductListRow
 from oc_connector.admin.records import ListPage
-from oc_connector.errors import ConfigurationError
 
 __all__ = ["AdminReads", "FilterValue"]
 
 T = TypeVar("T")
 FilterValue = str | int | None
-INVOICE_BATCH = 50
-"""Orders per invoice request: about 3 KB and 3 ms of shop time per order (spec 10.7)."""
 
 
 def list_params(sort: str, order: str, filters: Mapping[str, FilterValue], page: int = 1) -> dict[str, str]:
@@ -105,26 +96,6 @@ class AdminReads:
         route = "sale/order/info"
         answer = self._request(route, {"order_id": str(order_id)}, missing=f"order {order_id}")
         return parse_order_page(answer.text)
-
-    def order_invoices(
-        self, order_ids: Iterable[int], *, batch_size: int = INVOICE_BATCH
-    ) -> Iterator[InvoiceOrder]:
-        """Invoice blocks of many orders, ``batch_size`` orders per POST ``selected[]``.
-
-        Orders the shop does not have are skipped by the shop without a message: compare the
-        yielded ``order_id`` values with the ids asked for.
-
-        Raises:
-            ConfigurationError: ``batch_size`` is below 1.
-            AdminPageError: A block cannot be read.
-        """
-        if batch_size < 1:
-            raise ConfigurationError("batch_size must be at least 1")
-        ids = [int(i) for i in order_ids]
-        for start in range(0, len(ids), batch_size):
-            form = [("selected[]", str(i)) for i in ids[start : start + batch_size]]
-            answer = self._request("sale/order/invoice", data=form, safe=True)
-            yield from parse_invoice_page(answer.text)
 
     # -- products and customers ------------------------------------------------------------
 

@@ -36,18 +36,16 @@ from urllib.parse import parse_qs, urlsplit
 from bs4 import Tag
 
 from oc_connector.admin.html import parse_order_history
-from oc_connector.admin.order_records import AdminOrder, InvoiceOrder, OrderListRow
-from oc_connector.admin.reads import INVOICE_BATCH, FilterValue, list_params
+from oc_connector.admin.order_records import AdminOrder, OrderListRow
+from oc_connector.admin.reads import FilterValue, list_params
 from oc_connector.admin.records import (
     AdminHistoryRow,
     CouponForm,
-    CouponRow,
     ListPage,
     OrderStatusSettings,
     VoucherForm,
-    VoucherRow,
 )
-from oc_connector.admin.session import AdminSession, FormData, find_code
+from oc_connector.admin.session import AdminSession, F, FormData, R, RecordPages
 from oc_connector.admin40.marketing import (
     parse_coupon_form40,
     parse_coupon_list40,
@@ -299,25 +297,6 @@ class Admin40Client(AdminSession):
         """
         return self.order_info(order_id).order
 
-    def order_invoices(
-        self, order_ids: Iterable[int], *, batch_size: int = INVOICE_BATCH
-    ) -> Iterator[InvoiceOrder]:
-        """Invoice blocks of many orders, ``batch_size`` orders per POST ``selected[]`` (~5 KB each).
-
-        Orders the shop does not have are skipped by the shop without a message: compare the
-        yielded ``order_id`` values with the ids asked for.
-
-        Raises:
-            ConfigurationError: ``batch_size`` is below 1.
-            AdminPageError: A block cannot be read.
-        """
-        if batch_size < 1:
-            raise ConfigurationError("batch_size must be at least 1")
-        ids = [int(i) for i in order_ids]
-        for start in range(0, len(ids), batch_size):
-            form = [("selected[]", str(i)) for i in ids[start : start + batch_size]]
-            yield from parse_invoice_page(self._request("sale/order.invoice", data=form, safe=True).text)
-
     def order_history(self, order_id: int) -> list[AdminHistoryRow]:
         """Every visible history row of an order, all pages (newest first, day precision)."""
         rows: list[AdminHistoryRow] = []
@@ -325,48 +304,25 @@ class Admin40Client(AdminSession):
             rows.extend(listing.rows)
         return rows
 
-    # -- coupons ---------------------------------------------------------------------------
+    # -- coupons and vouchers (the shared methods are AdminSession's) ----------------------------
 
-    def _save(self, route: str, key: str, record_id: int, form: FormData) -> int | None:
-        answer = self._request(route, data=[(key, str(record_id)), *form], safe=False)
-        return parse_save_answer(answer.text, route=route, key=key)
+    _COUPONS = RecordPages(
+        "coupon", "coupon_id", "marketing/coupon.list", "marketing/coupon.form", "marketing/coupon.save",
+        "marketing/coupon.save", parse_coupon_list40, parse_coupon_form40,
+    )
+    _VOUCHERS = RecordPages(
+        "voucher", "voucher_id", "sale/voucher.list", "sale/voucher.form", "sale/voucher.save",
+        "sale/voucher.save", parse_voucher_list40, parse_voucher_form40,
+    )
+    _INVOICES = ("sale/order.invoice", parse_invoice_page)
 
-    def iter_coupons(self, sort: str = "code", order: str = "ASC") -> Iterator[CouponRow]:
-        """Every coupon, all pages, in the shop's order for ``sort``."""
-        params = {"sort": sort, "order": order}
-        for listing in self._pages("marketing/coupon.list", params, parse_coupon_list40):
-            yield from listing.rows
-
-    def find_coupon(self, code: str) -> CouponRow | None:
-        """The coupon with this code (case-insensitive), or None; stops once past it."""
-        return find_code(self.iter_coupons(sort="code"), code)
-
-    def coupon_form(self, coupon_id: int) -> CouponForm:
-        """The coupon's current form values.
-
-        Raises:
-            AdminError: No coupon has this id (the shop shows an empty add form).
-        """
-        route = "marketing/coupon.form"
-        form = parse_coupon_form40(self._request(route, {"coupon_id": str(coupon_id)}).text)
-        if not form.code:
-            raise AdminError(f"coupon {coupon_id} does not exist", route=route)
-        return form
-
-    def create_coupon(self, form: CouponForm) -> None:
-        """Create a coupon (all form fields posted, ``coupon_id`` 0).
-
-        Raises:
-            AdminFormError: The shop refused the form (field errors; the duplicate code as
-                ``warning`` "Warning: Coupon code is already in use!", as on 3.0).
-            OutcomeUnknown: The post failed in transit.
-        """
-        created = self._save("marketing/coupon.save", "coupon_id", 0, form.to_post())
-        log.info("coupon %s created as coupon_id %s", form.code, created)
-
-    def update_coupon(self, coupon_id: int, form: CouponForm) -> None:
-        """Replace every field of a coupon (see :meth:`create_coupon` for errors)."""
-        self._save("marketing/coupon.save", "coupon_id", coupon_id, form.to_post())
+    def _save_record(self, pages: RecordPages[R, F], record_id: int, data: FormData) -> None:
+        """Post the form to ``.save`` with the record's id (0: a new one); the answer is JSON."""
+        route = pages.edit_route if record_id else pages.add_route
+        answer = self._request(route, data=[(pages.id_key, str(record_id)), *data], safe=False)
+        created = parse_save_answer(answer.text, route=route, key=pages.id_key)
+        if not record_id:
+            log.info("%s %s created as %s %s", pages.noun, dict(data).get("code"), pages.id_key, created)
 
     def delete_coupons(self, coupon_ids: Iterable[int]) -> None:
         """Delete coupons (POST ``selected[]``; the shop answers success for any id).
@@ -377,38 +333,6 @@ class Admin40Client(AdminSession):
         route = "marketing/coupon.delete"
         data = [("selected[]", str(i)) for i in coupon_ids]
         parse_save_answer(self._request(route, data=data, safe=False).text, route=route, key="_")
-
-    # -- vouchers --------------------------------------------------------------------------
-
-    def iter_vouchers(self, sort: str = "v.code", order: str = "ASC") -> Iterator[VoucherRow]:
-        """Every gift voucher, all pages (``order_id`` set for a voucher sold in an order)."""
-        for listing in self._pages("sale/voucher.list", {"sort": sort, "order": order}, parse_voucher_list40):
-            yield from listing.rows
-
-    def find_voucher(self, code: str) -> VoucherRow | None:
-        """The voucher with this code (case-insensitive), or None; stops once past it."""
-        return find_code(self.iter_vouchers(sort="v.code"), code)
-
-    def voucher_form(self, voucher_id: int) -> VoucherForm:
-        """The voucher's current form values.
-
-        Raises:
-            AdminError: No voucher has this id.
-        """
-        route = "sale/voucher.form"
-        form = parse_voucher_form40(self._request(route, {"voucher_id": str(voucher_id)}).text)
-        if not form.code:
-            raise AdminError(f"voucher {voucher_id} does not exist", route=route)
-        return form
-
-    def create_voucher(self, form: VoucherForm) -> None:
-        """Create a gift voucher with the form's code (errors as :meth:`create_coupon`)."""
-        created = self._save("sale/voucher.save", "voucher_id", 0, form.to_post())
-        log.info("voucher %s created as voucher_id %s", form.code, created)
-
-    def update_voucher(self, voucher_id: int, form: VoucherForm) -> None:
-        """Replace every field of a voucher."""
-        self._save("sale/voucher.save", "voucher_id", voucher_id, form.to_post())
 
     def delete_vouchers(self, voucher_ids: Iterable[int]) -> None:
         """Delete vouchers (POST ``selected[]``).

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from oc_connector.dialect import ShopVersion
-from oc_connector.errors import ConfigurationError
+from oc_connector.errors import APIError, ConfigurationError
 
-__all__ = ["CART_REFUSED_40", "ORDER_READ_REFUSED_40", "VersionInfo", "parse_version"]
+__all__ = ["CART_REFUSED_40", "ORDER_READ_REFUSED_40", "VersionInfo", "parse_version", "shop_version"]
 
 ORDER_READ_REFUSED_40 = (
     "OpenCart 4.0 has no API route that reads an order (api/order/info is gone; api/sale/order.load "
@@ -75,3 +75,30 @@ def parse_version(value: ShopVersion | str | None, *, name: str = "OPENCART_VERS
             f"{name} must be auto, 3.0 or 4.0 (the shop's OpenCart major version), not {value.strip()[:20]!r}"
         )
     return ShopVersion(f"{found.group(1)}.0")
+
+
+class _KnowsVersion(Protocol):
+    @property
+    def version(self) -> ShopVersion | None: ...
+
+    def detect_version(self) -> ShopVersion: ...
+
+
+def shop_version(client: _KnowsVersion) -> ShopVersion:
+    """The shop's version as the catalog client knows it: configured, else found at one login.
+
+    A login the shop refuses (wrong key, IP not allowed) still shows the version, since each version
+    answers its own login route with its own refusal: the refusal is raised only when even that
+    did not tell (so the admin channel works with an API user that may not log in).
+
+    Raises:
+        APIError: the login was refused and the refusal did not show the version.
+        RouteNotFoundError: neither login route exists at the URL.
+        TransportError: the shop could not be reached.
+    """
+    try:
+        return client.detect_version()
+    except APIError:
+        if client.version is not None:
+            return client.version
+        raise

@@ -26,6 +26,11 @@ Voucher channels (``--channel``):
   (scanning up from the last known order id, else ``--scan-from``), once ``--settle-s`` (60) have
   passed since the batch was sent: the shop may still be writing an order whose answer was lost.
 
+OpenCart 4.0.2.x: the admin channel writes through ``Admin40Client`` (the version is
+``OPENCART_VERSION``, or found at one catalog API login before the admin client is built); the order
+channel and ``--check-redeemable`` are refused with the reason before anything is planned or sent
+(4.0's ``api/sale/order.confirm`` edits the order its token confirmed before instead of adding one).
+
 Exactly once however it is run: a run takes the warehouse lock of its scope (``vouchers:SHOP`` /
 ``coupons:SHOP``, ``--shop``, default ``default``); a second run waits ``--lock-wait`` seconds (10)
 and then exits naming the holder (a holder that has exited on this host is taken over). Each
@@ -61,9 +66,11 @@ import sqlalchemy as sa
 from oc_connector.admin.client import AdminClient
 from oc_connector.admin40.client import Admin40Client
 from oc_connector.api.client import OpenCartClient
+from oc_connector.api.version import CART_REFUSED_40, shop_version
 from oc_connector.cli.environment import shop_from_environment, warehouse_engine
 from oc_connector.cli.errors import EXIT_REJECTED
-from oc_connector.errors import OpenCartError
+from oc_connector.dialect import ShopVersion
+from oc_connector.errors import OpenCartError, UnsupportedOnVersion
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.batch_orders import BatchOrders, batch_orders_for
 from oc_connector.reverse.coupons import plan_coupons, push_coupons
@@ -76,7 +83,7 @@ from oc_connector.reverse.order_channel import (
     plan_vouchers_order,
 )
 from oc_connector.reverse.ports import CouponStore, VoucherStore
-from oc_connector.reverse.redeem import SessionRedeemCheck
+from oc_connector.reverse.redeem import REDEEM_REFUSED_40, SessionRedeemCheck
 from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
 from oc_connector.settings import ShopSettings, build_admin_client, build_client
@@ -92,8 +99,20 @@ RESULT_COLUMNS = ("key", "state", "action", "code", "order_id", "reason")
 T = TypeVar("T")
 
 
+def shop_version_of(settings: ShopSettings) -> ShopVersion:
+    """The shop's OpenCart version: ``OPENCART_VERSION`` when set, else found at one catalog API login.
+
+    Even a login the shop refuses tells the version (each version refuses on its own login route).
+    """
+    if settings.version is not None:
+        return settings.version
+    with build_client(settings) as client:
+        return shop_version(client)
+
+
 def _admin(settings: ShopSettings, *, alternative: str = "") -> AdminClient | Admin40Client:
-    admin = build_admin_client(settings)
+    """The admin client of the shop's version (3.0: ``AdminClient``, 4.0.2.x: ``Admin40Client``)."""
+    admin = build_admin_client(settings, version=shop_version_of(settings)) if settings.has_admin else None
     if admin is None:
         raise click.UsageError(
             "the admin channel needs OPENCART_ADMIN_USERNAME and OPENCART_ADMIN_PASSWORD (not set)"
@@ -116,12 +135,26 @@ def order_client() -> OpenCartClient:
 
 
 def order_admin() -> AdminClient | Admin40Client | None:
-    """The admin client when admin credentials are set, for the order list (tests replace this)."""
+    """The admin client when admin credentials are set, for the order list (tests replace this).
+
+    The order channel runs on OpenCart 3.0 only (refused on 4.0 before this is asked for), so this is
+    the 3.0 client.
+    """
     try:
         settings = shop_from_environment()
     except click.UsageError:
         return None  # the catalog client came from elsewhere (tests): no admin channel either
-    return build_admin_client(settings)
+    return build_admin_client(settings, version=ShopVersion.V3_0)
+
+
+def refuse_order_channel_on_40(client: OpenCartClient) -> None:
+    """Stop the order channel before anything is planned or sent when the shop runs OpenCart 4.0.
+
+    Raises:
+        UnsupportedOnVersion: the shop runs OpenCart 4.0 (the message says why and what to use).
+    """
+    if shop_version(client) is ShopVersion.V4_0:
+        raise UnsupportedOnVersion(f"--channel order: {CART_REFUSED_40}", version="4.0")
 
 
 def _run_lock(engine: sa.Engine, *, scope: str, wait_s: float, holder: str) -> ReverseLock:
@@ -233,34 +266,37 @@ def vouchers() -> None:
 def _issue_order(file: Path, items: Sequence[VoucherRequest | Rejected], *, dry_run: bool,
                  settings: OrderChannelSettings, allow_rejected: bool, shop_key: str,
                  lock_wait: float) -> None:
-    ledger = _voucher_ledger(dry_run=dry_run)
-    if dry_run:
-        plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
-        _report_plan(file, creates=plan.creates, updates=None, unchanged=plan.unchanged,
-                     rejected=plan.rejected,
-                     tail=f"orders: {plan.orders}  calls: {plan.calls}  total value: {plan.total_value}")
-        return
-    assert ledger is not None  # noqa: S101 - created above
-    before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
-    valid = sum(1 for i in items if isinstance(i, VoucherRequest))
-    with click.progressbar(length=-(-valid // settings.batch_size), label="issuing voucher orders") as bar:
+    with order_client() as client:
+        refuse_order_channel_on_40(client)
+        ledger = _voucher_ledger(dry_run=dry_run)
+        if dry_run:
+            plan = plan_vouchers_order(items, ledger=ledger, batch_size=settings.batch_size)
+            _report_plan(file, creates=plan.creates, updates=None, unchanged=plan.unchanged,
+                         rejected=plan.rejected,
+                         tail=f"orders: {plan.orders}  calls: {plan.calls}  total value: {plan.total_value}")
+            return
+        assert ledger is not None  # noqa: S101 - created above
+        before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
+        valid = sum(1 for i in items if isinstance(i, VoucherRequest))
         steps: dict[str, str] = {}
+        batches = -(-valid // settings.batch_size)
+        with click.progressbar(length=batches, label="issuing voucher orders") as bar:
 
-        def progress(key: str, step: str) -> None:
-            if step in ("adopted", "issued"):
-                steps[key] = step  # the batch's first key stands for the batch
-            if step == "confirmed":
-                bar.update(1)
+            def progress(key: str, step: str) -> None:
+                if step in ("adopted", "issued"):
+                    steps[key] = step  # the batch's first key stands for the batch
+                if step == "confirmed":
+                    bar.update(1)
 
-        holder = run_holder("vouchers")
-        with order_client() as client, _run_lock(ledger.engine, scope=f"vouchers:{shop_key}",
-                                                 wait_s=lock_wait, holder=holder):
-            orders: BatchOrders = batch_orders_for(
-                client, scan_from=settings.scan_from, misses=settings.scan_misses, limit=settings.scan_limit,
-                customer=f"{settings.issuer.firstname} {settings.issuer.lastname}", admin=order_admin(),
-                engine=ledger.engine, shop=shop_key)
-            states = issue_vouchers_order(items, client=client, ledger=ledger, settings=settings,
-                                          hook=progress, orders=orders, holder=holder)
+            holder = run_holder("vouchers")
+            issuer = settings.issuer
+            with _run_lock(ledger.engine, scope=f"vouchers:{shop_key}", wait_s=lock_wait, holder=holder):
+                orders: BatchOrders = batch_orders_for(
+                    client, scan_from=settings.scan_from, misses=settings.scan_misses,
+                    limit=settings.scan_limit, customer=f"{issuer.firstname} {issuer.lastname}",
+                    admin=order_admin(), engine=ledger.engine, shop=shop_key)
+                states = issue_vouchers_order(items, client=client, ledger=ledger, settings=settings,
+                                              hook=progress, orders=orders, holder=holder)
     rows_by_key = {r.request_key: r for r in ledger.rows()}
     done = {rows_by_key[k].batch_id: step for k, step in steps.items() if k in rows_by_key}
     results: list[dict[str, object]] = []
@@ -352,6 +388,9 @@ def issue(file: Path, dry_run: bool, channel: str, prefix: str, send_email: bool
         assert ledger is not None  # noqa: S101 - created above
         before = {r.request_key for r in ledger.rows() if r.state == "confirmed"}
         api = order_client() if check_redeemable else None
+        if api is not None and shop_version(api) is ShopVersion.V4_0:
+            api.close()
+            raise click.UsageError(f"--check-redeemable: {REDEEM_REFUSED_40}")
         redeem = SessionRedeemCheck(client=api) if api is not None else None
         results = []
         holder = run_holder("vouchers")

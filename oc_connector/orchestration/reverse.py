@@ -26,6 +26,10 @@ when reconciling a batch whose order/add outcome is unknown and no order id is k
 ``settle_s`` (60: seconds after such a batch was sent before its order is looked for, time for a
 write the shop may still be running to land).
 
+OpenCart 4.0.2.x: the admin client is the resource's ``Admin40Client`` (configured ``version``, or
+found at the catalog client's login); ``channel=order`` and ``check_redeemable`` fail the op with the
+reason before anything is planned or sent.
+
 Resources: the shop's (``get_admin_client()``, ``get_client()``; key ``opencart`` for the jobs
 below, ``opencart_<shop>`` for those :func:`build_reverse_jobs` builds for a fleet's shop) and
 ``warehouse`` (``get_engine()``), defined in ``oc_connector/orchestration/resources.py``.
@@ -40,6 +44,8 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
+from oc_connector.api.version import CART_REFUSED_40, shop_version
+from oc_connector.dialect import ShopVersion
 from oc_connector.orchestration.metadata import LEDGER
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
 from oc_connector.reverse.batch_orders import batch_orders_for
@@ -52,7 +58,7 @@ from oc_connector.reverse.order_channel import (
     plan_vouchers_order,
 )
 from oc_connector.reverse.pacing import PacedStore, PacedVoucherStore
-from oc_connector.reverse.redeem import SessionRedeemCheck
+from oc_connector.reverse.redeem import REDEEM_REFUSED_40, SessionRedeemCheck
 from oc_connector.reverse.sources import pending_coupon_rows, pending_voucher_rows
 from oc_connector.reverse.validation import parse_coupon_rows, parse_voucher_rows
 from oc_connector.reverse.vouchers import issue_vouchers_admin, plan_vouchers
@@ -167,6 +173,9 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
         items = parse_voucher_rows(pending_voucher_rows(engine=engine))
         ledger = VoucherLedger(engine=engine)
         if config.channel is VoucherChannel.order:
+            client = shop(context).get_client()
+            if shop_version(client) is ShopVersion.V4_0:
+                raise dg.Failure(description=f"channel=order: {CART_REFUSED_40}", allow_retries=False)
             if config.dry_run:
                 oplan = plan_vouchers_order(items, ledger=ledger, batch_size=config.batch_size)
                 return dg.Output(0, metadata={
@@ -175,7 +184,6 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
                     "total_value": float(oplan.total_value),
                 })
             settings = _order_settings(config)
-            client = shop(context).get_client()
             with _locked(engine, f"vouchers:{config.shop or resource_key}", config.lock_wait_s) as holder:
                 issuer = settings.issuer
                 orders = batch_orders_for(
@@ -199,8 +207,12 @@ def build_reverse_jobs(resource_key: str = "opencart") -> list[dg.JobDefinition]
                 "unchanged": len(plan.unchanged), "rejected": len(plan.rejected), "calls": plan.calls,
                 "total_value": float(plan.total_value),
             })
-        redeem = (SessionRedeemCheck(client=shop(context).get_client())
-                  if config.check_redeemable else None)
+        redeem = None
+        if config.check_redeemable:
+            api = shop(context).get_client()
+            if shop_version(api) is ShopVersion.V4_0:
+                raise dg.Failure(description=f"check_redeemable: {REDEEM_REFUSED_40}", allow_retries=False)
+            redeem = SessionRedeemCheck(client=api)
         with _locked(engine, f"vouchers:{config.shop or resource_key}", config.lock_wait_s) as holder:
             results = issue_vouchers_admin(items, store=store, ledger=ledger, prefix=config.code_prefix,
                                            send_email=config.send_email, redeem_check=redeem, holder=holder)

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["RedeemCheck", "SessionRedeemCheck", "VoucherSessionFactory", "VoucherSessionLike"]
+__all__ = [
+    "REDEEM_REFUSED_40", "RedeemCheck", "SessionRedeemCheck", "VoucherSessionFactory", "VoucherSessionLike",
+]
+
+REDEEM_REFUSED_40 = (
+    "the redeemability check applies each code in a catalog API cart session, which is refused on "
+    "OpenCart 4.0 (its cart and order routes cannot be made exactly once); issue without it: every "
+    "code is read back from the admin pages"
+)
 
 if TYPE_CHECKING:
     from oc_connector.api.cart import CartSession

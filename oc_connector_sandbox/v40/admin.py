@@ -32,8 +32,17 @@ def _php_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/")
 
 
+ZERO_DATE = "0000-00-00"
+"""What MySQL stores for a date posted empty (the shop's session SQL mode lets it), as the real shop."""
+
+
 def short_date(stamp: str) -> str:
-    """``YYYY-MM-DD ...`` as 4.0's ``date_format_short`` (``d/m/Y``)."""
+    """``YYYY-MM-DD ...`` as 4.0's ``date('d/m/Y', strtotime(...))`` (``date_format_short``).
+
+    The zero date is the day before 0001-01-01 to PHP: ``30/11/-0001``.
+    """
+    if stamp.startswith(ZERO_DATE):
+        return "30/11/-0001"
     return f"{stamp[8:10]}/{stamp[5:7]}/{stamp[0:4]}"
 
 

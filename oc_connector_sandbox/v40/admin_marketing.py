@@ -7,13 +7,15 @@ is a ``warning``; answers are JSON instead of a redirect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from oc_connector_sandbox.admin_marketing import COUPON_FIELDS, VOUCHER_FIELDS, plus_month
 from oc_connector_sandbox.admin_pages import oc_escape
 from oc_connector_sandbox.admin_rules import validate_coupon, validate_voucher
 from oc_connector_sandbox.v40.admin import (
+    ZERO_DATE,
     AdminApp40,
     Answer,
     Page,
@@ -27,31 +29,48 @@ __all__ = ["marketing_handlers"]
 
 COUPON_CODE = "Code must be between 3 and 20 characters!"
 VOUCHER_ORDER = ("code", "to_name", "to_email", "from_name", "from_email", "amount")
-COUPON_FIELDS = (
-    "name",
-    "code",
-    "type",
-    "discount",
-    "total",
-    "logged",
-    "shipping",
-    "date_start",
-    "date_end",
-    "uses_total",
-    "uses_customer",
-    "status",
-)
-VOUCHER_FIELDS = (
-    "code",
-    "from_name",
-    "from_email",
-    "to_name",
-    "to_email",
-    "voucher_theme_id",
-    "message",
-    "amount",
-    "status",
-)
+Validator = Callable[..., tuple[dict[str, str], str | None]]
+
+
+@dataclass(frozen=True)
+class _Link:
+    """Ids posted as ``<posted>[]`` and kept in the link table ``oc_<posted>``."""
+
+    posted: str
+    column: str
+    verb: str = "INSERT"
+
+    @property
+    def table(self) -> str:
+        return f"oc_{self.posted}"
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """What the 4.0 list, form, save, delete and history pages of coupons and vouchers differ in."""
+
+    route: str  # the controller: ``marketing/coupon``
+    key: str
+    table: str
+    title: str  # the page title and heading
+    anchor: str  # the id of the list's container on the full page
+    plural: str  # in messages: "You have modified coupons!"
+    validate: Validator
+    store: Callable[[dict[str, str]], dict[str, Any]]  # posted (escaped) text -> the row written
+    list_sql: str  # ``SELECT ... FROM ...``; ordering and paging are appended
+    sorts: Mapping[str, str]  # ``sort`` parameter -> SQL
+    default_sort: str
+    default_order: str
+    history_sql: str  # the history rows of one id (``?``), ordered; paging is appended
+    messages: Mapping[str, str] | None = None  # 4.0's wording of some field errors
+    field_order: tuple[str, ...] | None = None  # field errors in the form's order
+    links: tuple[_Link, ...] = ()
+    delete_tables: tuple[str, ...] = ()
+    insert_constants: tuple[tuple[str, object], ...] = ()  # columns set only on insert
+
+    @property
+    def success(self) -> str:
+        return f"Success: You have modified {self.plural}!"
 
 
 def _can_modify(page: Page, controller: str) -> bool:
@@ -113,32 +132,202 @@ def _heads(
     return "\n".join(out)
 
 
-# -- coupons ----------------------------------------------------------------------------------------
-
-_COUPON_SORTS = {
-    "name": "name",
-    "code": "code",
-    "discount": "CAST(discount AS REAL)",
-    "date_start": "date_start",
-    "date_end": "date_end",
-    "status": "status",
-}
+# -- shared by coupons and vouchers -----------------------------------------------------------------
 
 
-def _coupon_list(page: Page) -> str:
-    sort = page.q("sort") or "name"
-    direction = "DESC" if (page.q("order") or "ASC") == "DESC" else "ASC"
+def _listing(page: Page, entity: _Entity) -> tuple[list[dict[str, Any]], str, str, int, int, str]:
+    """The list page's rows, sort key, direction, page number, total and the sort/order to keep."""
+    sort = page.q("sort") or entity.default_sort
+    other = "ASC" if entity.default_order == "DESC" else "DESC"
+    direction = other if (page.q("order") or entity.default_order) == other else entity.default_order
     number = _number(page)
     limit = int(page.state.get_setting("config_pagination_admin", 10))
-    column = _COUPON_SORTS.get(sort, "name")
-    total = int(page.state.query("SELECT COUNT(*) AS n FROM oc_coupon")[0]["n"])
-    coupons = page.state.query(
-        f"SELECT * FROM oc_coupon ORDER BY {column} COLLATE NOCASE {direction} LIMIT ? OFFSET ?",
+    column = entity.sorts.get(sort, entity.sorts[entity.default_sort])
+    total = int(page.state.query(f"SELECT COUNT(*) AS n FROM {entity.table}")[0]["n"])
+    rows = page.state.query(
+        f"{entity.list_sql} ORDER BY {column} COLLATE NOCASE {direction} LIMIT ? OFFSET ?",
         (limit, (number - 1) * limit),
     )
     keep = (f"&amp;sort={sort}" if page.q("sort") else "") + (
         f"&amp;order={page.q('order')}" if page.q("order") else ""
     )
+    return rows, sort, direction, number, total, keep
+
+
+def _record(page: Page, entity: _Entity, new: dict[str, Any]) -> dict[str, Any]:
+    """The record of the form's id, or ``new`` (an unknown id shows the empty add form)."""
+    rows = page.state.query(
+        f"SELECT * FROM {entity.table} WHERE {entity.key} = ?", (int(page.q(entity.key) or 0),)
+    )
+    return rows[0] if rows else {entity.key: int(page.q(entity.key) or 0), **new}
+
+
+def _text_input(name: str, value: Any) -> str:
+    return (
+        f'<input type="text" name="{name}" value="{value}" id="input-{name.replace("_", "-")}"'
+        ' class="form-control"/>'
+    )
+
+
+def _posted(page: Page) -> dict[str, str]:
+    return {k: oc_escape(v) for k, v in page.form_values() if not k.endswith("[]")}
+
+
+def _save(page: Page, entity: _Entity) -> Answer:
+    values = _posted(page)
+    record_id = int(values.get(entity.key) or 0)
+    same = page.state.query(
+        f"SELECT {entity.key} FROM {entity.table} WHERE LOWER(code) = LOWER(?)", (values.get("code", ""),)
+    )
+    fields, warning = entity.validate(
+        values,
+        can_modify=_can_modify(page, entity.route),
+        existing_id=int(same[0][entity.key]) if same else None,
+        editing_id=record_id or None,
+    )
+    fields = {k: (entity.messages or {}).get(k, v) for k, v in fields.items()}
+    if entity.field_order is not None:
+        fields = {k: fields[k] for k in entity.field_order if k in fields}
+    if fields or warning:
+        return page.json({"error": {**({"warning": warning} if warning else {}), **fields}})
+    row = entity.store(values)
+    linked = {
+        link.posted: [int(v) for k, v in page.form_values() if k == f"{link.posted}[]"] for link in entity.links
+    }
+    db = page.state.db
+    with page.state.lock:
+        if record_id:
+            db.execute(
+                f"UPDATE {entity.table} SET {', '.join(f'{k} = ?' for k in row)} WHERE {entity.key} = ?",
+                (*row.values(), record_id),
+            )
+        else:
+            columns = (*(c for c, _ in entity.insert_constants), *row, "date_added")
+            cur = db.execute(
+                f"INSERT INTO {entity.table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                (*(v for _, v in entity.insert_constants), *row.values(), page.state.clock.stamp()),
+            )
+            new_id = int(cur.lastrowid or 0)
+        target = record_id or new_id
+        for link in entity.links:
+            db.execute(f"DELETE FROM {link.table} WHERE {entity.key} = ?", (target,))
+        for link in entity.links:
+            db.executemany(
+                f"{link.verb} INTO {link.table} ({entity.key}, {link.column}) VALUES (?, ?)",
+                [(target, i) for i in linked[link.posted]],
+            )
+    return page.json({"success": entity.success} if record_id else {entity.key: new_id, "success": entity.success})
+
+
+def _delete(page: Page, entity: _Entity, guard: Callable[[Page, list[int]], Answer | None] | None = None) -> Answer:
+    if not _can_modify(page, entity.route):
+        return page.json({"error": f"Warning: You do not have permission to modify {entity.plural}!"})
+    ids = [int(v) for k, v in page.form_values() if k == "selected[]"]
+    refused = guard(page, ids) if guard is not None else None
+    if refused is not None:
+        return refused
+    with page.state.lock:
+        for record_id in ids:
+            for table in entity.delete_tables:
+                page.state.db.execute(f"DELETE FROM {table} WHERE {entity.key} = ?", (record_id,))
+    return page.json({"success": entity.success})
+
+
+def _history(page: Page, entity: _Entity) -> Answer:
+    record_id, number = int(page.q(entity.key) or 0), _number(page)
+    table = f"{entity.table}_history"
+    total = int(
+        page.state.query(f"SELECT COUNT(*) AS n FROM {table} WHERE {entity.key} = ?", (record_id,))[0]["n"]
+    )
+    rows = page.state.query(f"{entity.history_sql} LIMIT 10 OFFSET ?", (record_id, (number - 1) * 10))
+    body = (
+        "\n".join(
+            "<tr>\n"
+            f'<td class="text-end">{r["order_id"]}</td>\n<td class="text-start">{r["customer"]}</td>\n'
+            f'<td class="text-end">{r["amount"]}</td>\n<td class="text-start">{short_date(str(r["date_added"]))}</td>\n'
+            "</tr>"
+            for r in rows
+        )
+        or '<tr>\n<td class="text-center" colspan="4">No results!</td>\n</tr>'
+    )
+    url = page.link(f"{entity.route}.history", f"&amp;{entity.key}={record_id}&amp;page={{page}}")
+    return page.html(
+        '<div class="table-responsive">\n<table class="table table-bordered table-hover">\n<thead>\n<tr>\n'
+        '<td class="text-end">Order ID</td>\n<td class="text-start">Customer</td>\n'
+        '<td class="text-end">Amount</td>\n<td class="text-start">Date Added</td>\n</tr>\n</thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>\n</div>\n"
+        f'<div class="row">\n<div class="col-sm-6 text-start">{pagination(total, number, 10, url)}</div>\n'
+        f'<div class="col-sm-6 text-end">{results_text(total, number, 10)}</div>\n</div>\n'
+    )
+
+
+def _handlers(
+    entity: _Entity,
+    render_list: Callable[[Page], str],
+    form: Callable[[Page], Answer],
+    guard: Callable[[Page, list[int]], Answer | None] | None = None,
+) -> dict[str, Callable[[Page], Answer]]:
+    """The list page, its ``.list`` fragment, ``.form``, ``.save``, ``.delete`` and ``.history`` of ``entity``."""
+    title = entity.title
+    return {
+        entity.route: lambda p: p.html(
+            p.shell(title, f'<h1>{title}</h1>\n<div id="{entity.anchor}">{render_list(p)}</div>')
+        ),
+        f"{entity.route}.list": lambda p: p.html(render_list(p)),
+        f"{entity.route}.form": form,
+        f"{entity.route}.save": lambda p: _save(p, entity),
+        f"{entity.route}.delete": lambda p: _delete(p, entity, guard),
+        f"{entity.route}.history": lambda p: _history(p, entity),
+    }
+
+
+# -- coupons ----------------------------------------------------------------------------------------
+
+
+def _coupon_row(values: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {k: values.get(k, "") for k in COUPON_FIELDS}
+    for k in ("logged", "shipping", "status", "uses_total"):
+        row[k] = int(row[k] or 0)
+    for k in ("discount", "total"):
+        row[k] = f"{float(row[k] or 0):.4f}"
+    for k in ("date_start", "date_end"):
+        row[k] = row[k] or ZERO_DATE  # MySQL stores an empty date as the zero date
+    return row
+
+
+COUPON = _Entity(
+    route="marketing/coupon",
+    key="coupon_id",
+    table="oc_coupon",
+    title="Coupons",
+    anchor="coupon",
+    plural="coupons",
+    validate=validate_coupon,
+    store=_coupon_row,
+    list_sql="SELECT * FROM oc_coupon",
+    sorts={
+        "name": "name",
+        "code": "code",
+        "discount": "CAST(discount AS REAL)",
+        "date_start": "date_start",
+        "date_end": "date_end",
+        "status": "status",
+    },
+    default_sort="name",
+    default_order="ASC",
+    history_sql=(
+        "SELECT ch.order_id, COALESCE(c.firstname || ' ' || c.lastname, '') AS customer, ch.amount, ch.date_added"
+        " FROM oc_coupon_history ch LEFT JOIN oc_customer c ON c.customer_id = ch.customer_id"
+        " WHERE ch.coupon_id = ? ORDER BY ch.date_added ASC"
+    ),
+    messages={"code": COUPON_CODE},
+    links=(_Link("coupon_product", "product_id"), _Link("coupon_category", "category_id", "INSERT OR IGNORE")),
+    delete_tables=("oc_coupon", "oc_coupon_product", "oc_coupon_category", "oc_coupon_history"),
+)
+
+
+def _coupon_list(page: Page) -> str:
+    coupons, sort, direction, number, total, keep = _listing(page, COUPON)
     rows = [
         "<tr>\n"
         f'<td class="text-center"><input type="checkbox" name="selected[]" value="{c["coupon_id"]}"'
@@ -180,28 +369,12 @@ def _coupon_list(page: Page) -> str:
 
 
 def _coupon_form(page: Page) -> Answer:
-    rows = page.state.query("SELECT * FROM oc_coupon WHERE coupon_id = ?", (int(page.q("coupon_id") or 0),))
     today = page.state.clock.now().date()
-    end = _plus_month(today)
-    c: dict[str, Any] = (
-        rows[0]
-        if rows
-        else {
-            "coupon_id": int(page.q("coupon_id") or 0),
-            "name": "",
-            "code": "",
-            "type": "",
-            "discount": "",
-            "total": "",
-            "logged": 0,
-            "shipping": 0,
-            "date_start": today.isoformat(),
-            "date_end": end.isoformat(),
-            "uses_total": 1,
-            "uses_customer": 1,
-            "status": 1,
-        }
-    )
+    new = dict.fromkeys(("name", "code", "type", "discount", "total"), "")
+    c = _record(page, COUPON, {
+        **new, "logged": 0, "shipping": 0, "date_start": today.isoformat(),
+        "date_end": plus_month(today).isoformat(), "uses_total": 1, "uses_customer": 1, "status": 1,
+    })
     products = page.state.query(
         "SELECT cp.product_id, COALESCE(pd.name, '') AS name FROM oc_coupon_product cp LEFT JOIN"
         " oc_product_description pd ON pd.product_id = cp.product_id AND pd.language_id = 1 WHERE cp.coupon_id = ?",
@@ -226,10 +399,8 @@ def _coupon_form(page: Page) -> Answer:
         )
 
     def text(name: str) -> str:
-        return (
-            f'<input type="text" name="{name}" value="{c[name]}" id="input-{name.replace("_", "-")}"'
-            ' class="form-control"/>'
-        )
+        zero = name in ("date_start", "date_end") and str(c[name]) == ZERO_DATE
+        return _text_input(name, "" if zero else c[name])  # the form shows a zero date empty
 
     product_rows = "".join(
         f'<tr id="coupon-product-{p["product_id"]}"><td>{p["name"]}<input type="hidden"'
@@ -257,155 +428,59 @@ def _coupon_form(page: Page) -> Answer:
     return page.html(page.shell("Coupons", f"<h1>Coupons</h1>\n{form}"))
 
 
-def _plus_month(day: date) -> date:
-    month = day.month % 12 + 1
-    year = day.year + (day.month == 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=d)
-        except ValueError:
-            continue
-    return day + timedelta(days=30)
-
-
-def _posted(page: Page) -> dict[str, str]:
-    return {k: oc_escape(v) for k, v in page.form_values() if not k.endswith("[]")}
-
-
-def _coupon_save(page: Page) -> Answer:
-    values = _posted(page)
-    coupon_id = int(values.get("coupon_id") or 0)
-    same = page.state.query(
-        "SELECT coupon_id FROM oc_coupon WHERE LOWER(code) = LOWER(?)", (values.get("code", ""),)
-    )
-    fields, warning = validate_coupon(
-        values,
-        can_modify=_can_modify(page, "marketing/coupon"),
-        existing_id=int(same[0]["coupon_id"]) if same else None,
-        editing_id=coupon_id or None,
-    )
-    if "code" in fields:
-        fields["code"] = COUPON_CODE
-    if fields or warning:
-        return page.json({"error": {**({"warning": warning} if warning else {}), **fields}})
-    row = {k: values.get(k, "") for k in COUPON_FIELDS}
-    for k in ("logged", "shipping", "status", "uses_total"):
-        row[k] = int(row[k] or 0)  # type: ignore[assignment]
-    for k in ("discount", "total"):
-        row[k] = f"{float(row[k] or 0):.4f}"
-    products = [int(v) for k, v in page.form_values() if k == "coupon_product[]"]
-    categories = [int(v) for k, v in page.form_values() if k == "coupon_category[]"]
-    db = page.state.db
-    with page.state.lock:
-        if coupon_id:
-            db.execute(
-                f"UPDATE oc_coupon SET {', '.join(f'{k} = ?' for k in row)} WHERE coupon_id = ?",
-                (*row.values(), coupon_id),
-            )
-        else:
-            cur = db.execute(
-                f"INSERT INTO oc_coupon ({', '.join(row)}, date_added) VALUES ({', '.join('?' * len(row))}, ?)",
-                (*row.values(), page.state.clock.stamp()),
-            )
-            new_id = int(cur.lastrowid or 0)
-        target = coupon_id or new_id
-        db.execute("DELETE FROM oc_coupon_product WHERE coupon_id = ?", (target,))
-        db.execute("DELETE FROM oc_coupon_category WHERE coupon_id = ?", (target,))
-        db.executemany(
-            "INSERT INTO oc_coupon_product (coupon_id, product_id) VALUES (?, ?)",
-            [(target, p) for p in products],
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO oc_coupon_category (coupon_id, category_id) VALUES (?, ?)",
-            [(target, k) for k in categories],
-        )
-    success = "Success: You have modified coupons!"
-    return page.json({"success": success} if coupon_id else {"coupon_id": new_id, "success": success})
-
-
-def _coupon_delete(page: Page) -> Answer:
-    if not _can_modify(page, "marketing/coupon"):
-        return page.json({"error": "Warning: You do not have permission to modify coupons!"})
-    ids = [int(v) for k, v in page.form_values() if k == "selected[]"]
-    with page.state.lock:
-        for coupon_id in ids:
-            for table in ("oc_coupon", "oc_coupon_product", "oc_coupon_category", "oc_coupon_history"):
-                page.state.db.execute(f"DELETE FROM {table} WHERE coupon_id = ?", (coupon_id,))
-    return page.json({"success": "Success: You have modified coupons!"})
-
-
-def _history_fragment(page: Page, rows: list[dict[str, Any]], total: int, number: int, url: str) -> str:
-    body = (
-        "\n".join(
-            "<tr>\n"
-            f'<td class="text-end">{r["order_id"]}</td>\n<td class="text-start">{r["customer"]}</td>\n'
-            f'<td class="text-end">{r["amount"]}</td>\n<td class="text-start">{short_date(str(r["date_added"]))}</td>\n'
-            "</tr>"
-            for r in rows
-        )
-        or '<tr>\n<td class="text-center" colspan="4">No results!</td>\n</tr>'
-    )
-    return (
-        '<div class="table-responsive">\n<table class="table table-bordered table-hover">\n<thead>\n<tr>\n'
-        '<td class="text-end">Order ID</td>\n<td class="text-start">Customer</td>\n'
-        '<td class="text-end">Amount</td>\n<td class="text-start">Date Added</td>\n</tr>\n</thead>\n'
-        f"<tbody>\n{body}\n</tbody>\n</table>\n</div>\n"
-        f'<div class="row">\n<div class="col-sm-6 text-start">{pagination(total, number, 10, url)}</div>\n'
-        f'<div class="col-sm-6 text-end">{results_text(total, number, 10)}</div>\n</div>\n'
-    )
-
-
-def _coupon_history(page: Page) -> Answer:
-    coupon_id, number = int(page.q("coupon_id") or 0), _number(page)
-    total = int(
-        page.state.query("SELECT COUNT(*) AS n FROM oc_coupon_history WHERE coupon_id = ?", (coupon_id,))[0][
-            "n"
-        ]
-    )
-    rows = page.state.query(
-        "SELECT ch.order_id, COALESCE(c.firstname || ' ' || c.lastname, '') AS customer, ch.amount, ch.date_added"
-        " FROM oc_coupon_history ch LEFT JOIN oc_customer c ON c.customer_id = ch.customer_id"
-        " WHERE ch.coupon_id = ? ORDER BY ch.date_added ASC LIMIT 10 OFFSET ?",
-        (coupon_id, (number - 1) * 10),
-    )
-    url = page.link("marketing/coupon.history", f"&amp;coupon_id={coupon_id}&amp;page={{page}}")
-    return page.html(_history_fragment(page, rows, total, number, url))
-
-
 # -- vouchers ---------------------------------------------------------------------------------------
 
-_VOUCHER_SORTS = {
-    "v.code": "v.code",
-    "v.from_name": "v.from_name",
-    "v.to_name": "v.to_name",
-    "v.amount": "CAST(v.amount AS REAL)",
-    "theme": "theme",
-    "v.status": "v.status",
-    "v.date_added": "v.date_added",
-}
+
+def _voucher_row(values: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {k: values.get(k, "") for k in VOUCHER_FIELDS}
+    row["voucher_theme_id"] = int(row["voucher_theme_id"] or 0)
+    row["status"] = int(row["status"] or 0)
+    row["amount"] = f"{float(row['amount']):.4f}"
+    return row
+
+
+VOUCHER = _Entity(
+    route="sale/voucher",
+    key="voucher_id",
+    table="oc_voucher",
+    title="Gift Vouchers",
+    anchor="voucher",
+    plural="vouchers",
+    validate=validate_voucher,
+    store=_voucher_row,
+    list_sql=(
+        "SELECT v.*, COALESCE(t.name, '') AS theme FROM oc_voucher v LEFT JOIN oc_voucher_theme_description t"
+        " ON t.voucher_theme_id = v.voucher_theme_id AND t.language_id = 1"
+    ),
+    sorts={
+        "v.code": "v.code",
+        "v.from_name": "v.from_name",
+        "v.to_name": "v.to_name",
+        "v.amount": "CAST(v.amount AS REAL)",
+        "theme": "theme",
+        "v.status": "v.status",
+        "v.date_added": "v.date_added",
+    },
+    default_sort="v.date_added",
+    default_order="DESC",
+    history_sql=(
+        "SELECT vh.order_id, COALESCE(o.firstname || ' ' || o.lastname, '') AS customer, vh.amount, vh.date_added"
+        " FROM oc_voucher_history vh LEFT JOIN oc_order o ON o.order_id = vh.order_id WHERE vh.voucher_id = ?"
+        " ORDER BY vh.date_added ASC"
+    ),
+    field_order=VOUCHER_ORDER,
+    delete_tables=("oc_voucher", "oc_voucher_history"),
+    insert_constants=(("order_id", 0),),
+)
 
 
 def _voucher_list(page: Page) -> str:
-    sort = page.q("sort") or "v.date_added"
-    direction = "ASC" if (page.q("order") or "DESC") == "ASC" else "DESC"
-    number = _number(page)
-    limit = int(page.state.get_setting("config_pagination_admin", 10))
-    column = _VOUCHER_SORTS.get(sort, "v.date_added")
-    total = int(page.state.query("SELECT COUNT(*) AS n FROM oc_voucher")[0]["n"])
-    vouchers = page.state.query(
-        "SELECT v.*, COALESCE(t.name, '') AS theme FROM oc_voucher v LEFT JOIN oc_voucher_theme_description t"
-        f" ON t.voucher_theme_id = v.voucher_theme_id AND t.language_id = 1 ORDER BY {column} COLLATE NOCASE"
-        f" {direction} LIMIT ? OFFSET ?",
-        (limit, (number - 1) * limit),
-    )
+    vouchers, sort, direction, number, total, keep = _listing(page, VOUCHER)
     currency = page.state.query(
         "SELECT symbol_left, symbol_right, decimal_place FROM oc_currency WHERE code = ?",
         (page.state.get_setting("config_currency", "USD"),),
     )[0]
     shape = (str(currency["symbol_left"]), str(currency["symbol_right"]), int(currency["decimal_place"]))
-    keep = (f"&amp;sort={sort}" if page.q("sort") else "") + (
-        f"&amp;order={page.q('order')}" if page.q("order") else ""
-    )
     rows = []
     for v in vouchers:
         order_link = (
@@ -457,25 +532,8 @@ def _voucher_list(page: Page) -> str:
 
 
 def _voucher_form(page: Page) -> Answer:
-    rows = page.state.query(
-        "SELECT * FROM oc_voucher WHERE voucher_id = ?", (int(page.q("voucher_id") or 0),)
-    )
-    v: dict[str, Any] = (
-        rows[0]
-        if rows
-        else {
-            "voucher_id": int(page.q("voucher_id") or 0),
-            "code": "",
-            "from_name": "",
-            "from_email": "",
-            "to_name": "",
-            "to_email": "",
-            "voucher_theme_id": "",
-            "message": "",
-            "amount": "",
-            "status": 1,
-        }
-    )
+    new = dict.fromkeys(("code", "from_name", "from_email", "to_name", "to_email", "voucher_theme_id"), "")
+    v = _record(page, VOUCHER, {**new, "message": "", "amount": "", "status": 1})
     themes = page.state.query(
         "SELECT voucher_theme_id, name FROM oc_voucher_theme_description WHERE language_id = 1 ORDER BY name"
     )
@@ -486,10 +544,7 @@ def _voucher_form(page: Page) -> Answer:
     )
 
     def text(name: str) -> str:
-        return (
-            f'<input type="text" name="{name}" value="{v[name]}" id="input-{name.replace("_", "-")}"'
-            ' class="form-control"/>'
-        )
+        return _text_input(name, v[name])
 
     mark = " checked" if int(v["status"] or 0) else ""
     form = (
@@ -505,45 +560,8 @@ def _voucher_form(page: Page) -> Answer:
     return page.html(page.shell("Gift Vouchers", f"<h1>Gift Vouchers</h1>\n{form}"))
 
 
-def _voucher_save(page: Page) -> Answer:
-    values = _posted(page)
-    voucher_id = int(values.get("voucher_id") or 0)
-    same = page.state.query(
-        "SELECT voucher_id FROM oc_voucher WHERE LOWER(code) = LOWER(?)", (values.get("code", ""),)
-    )
-    fields, warning = validate_voucher(
-        values,
-        can_modify=_can_modify(page, "sale/voucher"),
-        existing_id=int(same[0]["voucher_id"]) if same else None,
-        editing_id=voucher_id or None,
-    )
-    if fields or warning:
-        ordered = {k: fields[k] for k in VOUCHER_ORDER if k in fields}
-        return page.json({"error": {**({"warning": warning} if warning else {}), **ordered}})
-    row: dict[str, Any] = {k: values.get(k, "") for k in VOUCHER_FIELDS}
-    row["voucher_theme_id"] = int(row["voucher_theme_id"] or 0)
-    row["status"] = int(row["status"] or 0)
-    row["amount"] = f"{float(row['amount']):.4f}"
-    with page.state.lock:
-        if voucher_id:
-            page.state.db.execute(
-                f"UPDATE oc_voucher SET {', '.join(f'{k} = ?' for k in row)} WHERE voucher_id = ?",
-                (*row.values(), voucher_id),
-            )
-            return page.json({"success": "Success: You have modified vouchers!"})
-        cur = page.state.db.execute(
-            f"INSERT INTO oc_voucher (order_id, {', '.join(row)}, date_added) VALUES (0, {', '.join('?' * len(row))}, ?)",
-            (*row.values(), page.state.clock.stamp()),
-        )
-    return page.json(
-        {"voucher_id": int(cur.lastrowid or 0), "success": "Success: You have modified vouchers!"}
-    )
-
-
-def _voucher_delete(page: Page) -> Answer:
-    if not _can_modify(page, "sale/voucher"):
-        return page.json({"error": "Warning: You do not have permission to modify vouchers!"})
-    ids = [int(v) for k, v in page.form_values() if k == "selected[]"]
+def _sold_vouchers_stay(page: Page, ids: list[int]) -> Answer | None:
+    """A voucher sold in an order cannot be deleted: then none of the posted ids is."""
     for voucher_id in ids:
         sold = page.state.query("SELECT order_id FROM oc_order_voucher WHERE voucher_id = ?", (voucher_id,))
         if sold:
@@ -554,47 +572,12 @@ def _voucher_delete(page: Page) -> Answer:
                     "order</a>!"
                 }
             )
-    with page.state.lock:
-        for voucher_id in ids:
-            page.state.db.execute("DELETE FROM oc_voucher WHERE voucher_id = ?", (voucher_id,))
-            page.state.db.execute("DELETE FROM oc_voucher_history WHERE voucher_id = ?", (voucher_id,))
-    return page.json({"success": "Success: You have modified vouchers!"})
-
-
-def _voucher_history(page: Page) -> Answer:
-    voucher_id, number = int(page.q("voucher_id") or 0), _number(page)
-    total = int(
-        page.state.query("SELECT COUNT(*) AS n FROM oc_voucher_history WHERE voucher_id = ?", (voucher_id,))[
-            0
-        ]["n"]
-    )
-    rows = page.state.query(
-        "SELECT vh.order_id, COALESCE(o.firstname || ' ' || o.lastname, '') AS customer, vh.amount, vh.date_added"
-        " FROM oc_voucher_history vh LEFT JOIN oc_order o ON o.order_id = vh.order_id WHERE vh.voucher_id = ?"
-        " ORDER BY vh.date_added ASC LIMIT 10 OFFSET ?",
-        (voucher_id, (number - 1) * 10),
-    )
-    url = page.link("sale/voucher.history", f"&amp;voucher_id={voucher_id}&amp;page={{page}}")
-    return page.html(_history_fragment(page, rows, total, number, url))
+    return None
 
 
 def marketing_handlers() -> dict[str, Callable[[Page], Answer]]:
     """Route -> handler of the coupon and voucher pages."""
     return {
-        "marketing/coupon": lambda p: p.html(
-            p.shell("Coupons", f'<h1>Coupons</h1>\n<div id="coupon">{_coupon_list(p)}</div>')
-        ),
-        "marketing/coupon.list": lambda p: p.html(_coupon_list(p)),
-        "marketing/coupon.form": _coupon_form,
-        "marketing/coupon.save": _coupon_save,
-        "marketing/coupon.delete": _coupon_delete,
-        "marketing/coupon.history": _coupon_history,
-        "sale/voucher": lambda p: p.html(
-            p.shell("Gift Vouchers", f'<h1>Gift Vouchers</h1>\n<div id="voucher">{_voucher_list(p)}</div>')
-        ),
-        "sale/voucher.list": lambda p: p.html(_voucher_list(p)),
-        "sale/voucher.form": _voucher_form,
-        "sale/voucher.save": _voucher_save,
-        "sale/voucher.delete": _voucher_delete,
-        "sale/voucher.history": _voucher_history,
+        **_handlers(COUPON, _coupon_list, _coupon_form),
+        **_handlers(VOUCHER, _voucher_list, _voucher_form, _sold_vouchers_stay),
     }

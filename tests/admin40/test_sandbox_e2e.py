@@ -57,3 +57,17 @@ def test_coupons_are_created_once_and_a_duplicate_is_refused(sandbox: Sandbox) -
         admin.create_coupon(form)
     assert info.value.warning == "Warning: Coupon code is already in use!"
     assert admin.missing_permissions() == {}
+
+
+def test_a_coupon_saved_without_dates_lists_the_zero_date_as_the_real_shop(sandbox: Sandbox) -> None:
+    admin = _client(sandbox)
+    admin.create_coupon(CouponForm(name="Undated 40", code="NODATE40", type="F", discount=Decimal("2")))
+    (stored,) = sandbox.query("SELECT coupon_id, date_start, date_end FROM oc_coupon WHERE code = 'NODATE40'")
+    assert (stored["date_start"], stored["date_end"]) == ("0000-00-00", "0000-00-00")  # as MySQL keeps it
+    listing = admin._request("marketing/coupon.list", {"sort": "code", "order": "DESC"}).text
+    row_html = listing.split("NODATE40", 1)[1].split("</tr>", 1)[0]
+    assert row_html.count(">30/11/-0001</td>") == 2 and "//" not in row_html.split("<a ", 1)[0]
+    found = admin.find_coupon("NODATE40")
+    assert found is not None and (found.date_start, found.date_end) == (date.min, date.min)
+    form = admin.coupon_form(found.coupon_id)  # the form shows a zero date empty
+    assert (form.date_start, form.date_end) == (None, None)

@@ -1,12 +1,15 @@
-"""``oc-connector check`` against mocked shops."""
+"""``oc-connector check`` against mocked shops, and against the sandbox in its 4.0 mode."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import requests
 import responses
 from click.testing import CliRunner
 
 from oc_connector.cli.check import check
+from oc_connector_sandbox import Sandbox
 from tests.support.replay_shop import BASE, recorded30, recorded40, shop30, shop40
 from tests.support.replay_shop import KEY as REPLAY_KEY
 
@@ -109,3 +112,18 @@ def test_check_without_an_opencart_shop_finds_no_version() -> None:
     code, out = run()
     assert code != 0 and "FAIL  OpenCart version: not found: the login failed" in out
     assert "neither api/login nor api/account/login" in out
+
+
+def test_check_logs_in_to_a_detected_40_admin_and_probes_its_permissions(tmp_path: Path) -> None:
+    with Sandbox.start(version="4.0") as sb:
+        env = {"OPENCART_URL": sb.url, "OPENCART_API_USERNAME": sb.api_username,
+               "OPENCART_API_KEY": sb.api_key, "OPENCART_ADMIN_USERNAME": sb.admin_username,
+               "OPENCART_ADMIN_PASSWORD": sb.admin_password,
+               "WAREHOUSE_URL": f"sqlite:///{tmp_path / 'wh.db'}"}
+        result = CliRunner().invoke(check, [], env=env)
+        admin_routes = {route for route, _status, _fault in sb.request_log if not route.startswith("api/")}
+    lines = result.output.splitlines()
+    assert "OK    admin login: as 'admin'" in lines, result.output
+    assert any(x.startswith("OK    admin permission for vouchers") for x in lines), result.output
+    assert "common/login.login" in admin_routes and "sale/voucher.save" in admin_routes  # 4.0's routes
+    assert sb.admin_password not in result.output

@@ -1,6 +1,8 @@
 """Exactly once however a campaign is run: overlapping runs, a rerun against an empty warehouse, a
 changed request. Against the sandbox shop, on SQLite and PostgreSQL; every count comes from the
-shop's own tables (``oc_voucher``, ``oc_coupon``) or its request log.
+shop's own tables (``oc_voucher``, ``oc_coupon``) or its request log. The admin-channel scenarios run
+on OpenCart 3.0 and 4.0.2.x (``shop`` / ``dialect``: the sandbox in that version's mode and its
+admin client); the order channel is 3.0's only (refused on 4.0).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bench.matrix import _admin, _catalog, coupon_items, record_posts, voucher_items
+from bench.matrix import (
+    FAST,
+    QUICK_RETRY,
+    TIMEOUT,
+    _admin,
+    _catalog,
+    coupon_items,
+    record_posts,
+    voucher_items,
+)
 from oc_connector.cli import reverse as cli_reverse
 from oc_connector.errors import ConfigurationError, SyncLockedError
 from oc_connector.reverse.admin_stores import AdminCouponStore, AdminVoucherStore
@@ -33,20 +44,36 @@ from oc_connector.sync.locks import ReverseLock, run_holder
 from oc_connector.sync.run import OrderSync, SyncOptions
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector_sandbox import Sandbox
+from tests.support.admin_dialects import VERSIONS, AdminDialect, dialect_of
 
 CAMPAIGN = 200
 """Requests of the campaign that overlapping runs issue."""
 RERUN = 60
 """Requests of the campaign run again against an empty warehouse."""
 SETTINGS = OrderChannelSettings(issuer=Issuer(email="desk@x.io"), batch_size=50, settle_s=0)
-WRITES = ("sale/voucher/add", "sale/voucher/edit")
-"""The admin channel's voucher writes (POSTs of these forms)."""
 
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
     with Sandbox.start(orders=0, seed=3) as shop:
         yield shop
+
+
+@pytest.fixture(params=VERSIONS, ids=[f"oc{v}" for v in VERSIONS])
+def dialect(request: pytest.FixtureRequest) -> AdminDialect:
+    """The admin channel of one OpenCart version."""
+    return dialect_of(request.param)
+
+
+@pytest.fixture
+def shop(dialect: AdminDialect) -> Iterator[Sandbox]:
+    """The sandbox speaking ``dialect``'s version."""
+    with dialect.start(orders=0, seed=3) as running:
+        yield running
+
+
+def _admin_of(dialect: AdminDialect) -> Callable[[Sandbox], Any]:
+    return lambda sb: dialect.client(sb, rate_limit=FAST, retry=QUICK_RETRY, timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -75,8 +102,9 @@ def _assert_one_each(sb: Sandbox, n: int) -> None:
     assert set(per.values()) == {1}, {k: v for k, v in per.items() if v > 1}
 
 
-def _admin_run(sb: Sandbox, engine: sa.Engine, items: list[VoucherRequest | Rejected]) -> Callable[[], Any]:
-    return lambda: issue_vouchers_admin(items, store=AdminVoucherStore(admin=_admin(sb)),
+def _admin_run(sb: Sandbox, engine: sa.Engine, items: list[VoucherRequest | Rejected],
+               admin: Callable[[Sandbox], Any] = _admin) -> Callable[[], Any]:
+    return lambda: issue_vouchers_admin(items, store=AdminVoucherStore(admin=admin(sb)),
                                         ledger=VoucherLedger(engine=engine))
 
 
@@ -115,13 +143,13 @@ def _at_once(run: Callable[[], Any], n: int) -> list[Any]:
 
 
 @pytest.mark.parametrize("runs", [2, 3])
-def test_concurrent_admin_runs_issue_one_voucher_per_request(sb: Sandbox, engine: sa.Engine,
-                                                             runs: int) -> None:
-    posts = record_posts(sb)
+def test_concurrent_admin_runs_issue_one_voucher_per_request(shop: Sandbox, dialect: AdminDialect,
+                                                             engine: sa.Engine, runs: int) -> None:
+    posts = record_posts(shop)
     items = voucher_items(CAMPAIGN, tag="co")
-    results = _at_once(_admin_run(sb, engine, items), runs)
-    _assert_one_each(sb, CAMPAIGN)
-    assert posts["sale/voucher/add"] == CAMPAIGN  # no second code, no refused duplicate
+    results = _at_once(_admin_run(shop, engine, items, _admin_of(dialect)), runs)
+    _assert_one_each(shop, CAMPAIGN)
+    assert dialect.vouchers.writes(posts) == CAMPAIGN  # no second code, no refused duplicate
     for result in results:  # every run's results say what the shop holds for every row
         assert Counter(r.state for r in result) == {"confirmed": CAMPAIGN}
     assert sum(1 for result in results for r in result if r.action == "create") == CAMPAIGN
@@ -138,19 +166,21 @@ def test_concurrent_order_runs_sell_one_voucher_per_request(sb: Sandbox, engine:
         assert Counter(states.values()) == {"confirmed": CAMPAIGN}
 
 
-def test_concurrent_coupon_runs_create_each_code_once(sb: Sandbox, engine: sa.Engine) -> None:
+def test_concurrent_coupon_runs_create_each_code_once(shop: Sandbox, dialect: AdminDialect,
+                                                      engine: sa.Engine) -> None:
     items = coupon_items(40, tag="cc")
+    admin = _admin_of(dialect)
 
     def run() -> Any:
-        return push_coupons(items, store=AdminCouponStore(admin=_admin(sb)),
+        return push_coupons(items, store=AdminCouponStore(admin=admin(shop)),
                             ledger=CouponLedger(engine=engine), today=date(2026, 11, 27))
 
-    posts = record_posts(sb)
+    posts = record_posts(shop)
     results = _at_once(run, 3)
-    rows = sb.query("SELECT code FROM oc_coupon WHERE code LIKE 'CC%'")
+    rows = shop.query("SELECT code FROM oc_coupon WHERE code LIKE 'CC%'")
     codes = Counter(str(r["code"]).lower() for r in rows)
     assert len(codes) == 40 and set(codes.values()) == {1}
-    assert posts["marketing/coupon/add"] == 40
+    assert dialect.coupons.writes(posts) == 40
     for result in results:
         assert {r.state for r in result} <= {"confirmed", "unchanged"}
 
@@ -181,15 +211,15 @@ def test_a_dead_holder_is_taken_over(engine: sa.Engine) -> None:
     live.release()
 
 
-def test_rerun_against_an_empty_warehouse_sends_nothing(sb: Sandbox, engine: sa.Engine,
-                                                       empty: sa.Engine) -> None:
-    posts = record_posts(sb)
+def test_rerun_against_an_empty_warehouse_sends_nothing(shop: Sandbox, dialect: AdminDialect,
+                                                       engine: sa.Engine, empty: sa.Engine) -> None:
+    posts = record_posts(shop)
     admin_items = voucher_items(RERUN, tag="ad")
-    _admin_run(sb, engine, admin_items)()
-    writes = sum(posts[r] for r in WRITES)
+    _admin_run(shop, engine, admin_items, _admin_of(dialect))()
+    writes = dialect.vouchers.writes(posts)
     assert writes == RERUN
-    again = _admin_run(sb, empty, admin_items)()
-    assert sum(posts[r] for r in WRITES) == writes  # zero admin writes
+    again = _admin_run(shop, empty, admin_items, _admin_of(dialect))()
+    assert dialect.vouchers.writes(posts) == writes  # zero admin writes
     assert Counter((r.state, r.action) for r in again) == {("confirmed", "adopt"): RERUN}
     assert {r.code for r in again} == {r.code for r in VoucherLedger(engine=engine).rows()}  # not re-coded
 
@@ -207,17 +237,18 @@ def test_order_rerun_against_an_empty_warehouse_sends_no_order_add(sb: Sandbox, 
     _assert_one_each(sb, RERUN)
 
 
-def test_coupon_rerun_against_an_empty_warehouse_writes_nothing(sb: Sandbox, engine: sa.Engine,
-                                                                empty: sa.Engine) -> None:
-    posts = record_posts(sb)
+def test_coupon_rerun_against_an_empty_warehouse_writes_nothing(shop: Sandbox, dialect: AdminDialect,
+                                                                engine: sa.Engine, empty: sa.Engine) -> None:
+    posts = record_posts(shop)
     items = coupon_items(20, tag="ce")
-    store = AdminCouponStore(admin=_admin(sb))
-    push_coupons(items, store=store, ledger=CouponLedger(engine=engine), today=date(2026, 11, 27))
-    writes = posts["marketing/coupon/add"] + posts["marketing/coupon/edit"]
+    admin = _admin_of(dialect)
+    push_coupons(items, store=AdminCouponStore(admin=admin(shop)), ledger=CouponLedger(engine=engine),
+                 today=date(2026, 11, 27))
+    writes = dialect.coupons.writes(posts)
     assert writes == 20
-    again = push_coupons(items, store=AdminCouponStore(admin=_admin(sb)), ledger=CouponLedger(engine=empty),
+    again = push_coupons(items, store=AdminCouponStore(admin=admin(shop)), ledger=CouponLedger(engine=empty),
                          today=date(2026, 11, 27))
-    assert posts["marketing/coupon/add"] + posts["marketing/coupon/edit"] == writes  # zero writes
+    assert dialect.coupons.writes(posts) == writes  # zero writes
     assert {(r.state, r.action) for r in again} == {("unchanged", "none")}
 
 
@@ -230,20 +261,24 @@ def _changed(items: list[VoucherRequest | Rejected], index: int,
     return out
 
 
-def test_a_changed_amount_updates_the_admin_voucher(sb: Sandbox, engine: sa.Engine) -> None:
-    posts = record_posts(sb)
+def test_a_changed_amount_updates_the_admin_voucher(shop: Sandbox, dialect: AdminDialect,
+                                                    engine: sa.Engine) -> None:
+    posts = record_posts(shop)
     items = voucher_items(5, tag="ch")
-    _admin_run(sb, engine, items)()
-    assert (posts["sale/voucher/add"], posts["sale/voucher/edit"]) == (5, 0)
-    results = _admin_run(sb, engine, _changed(items, 2, amount=Decimal("99")))()
-    assert (posts["sale/voucher/add"], posts["sale/voucher/edit"]) == (5, 1)  # only the changed one
+    admin = _admin_of(dialect)
+    _admin_run(shop, engine, items, admin)()
+    assert dialect.vouchers.writes(posts) == 5
+    results = _admin_run(shop, engine, _changed(items, 2, amount=Decimal("99")), admin)()
+    assert dialect.vouchers.writes(posts) == 6  # only the changed one
+    if dialect.vouchers.edit != dialect.vouchers.add:
+        assert (posts[dialect.vouchers.add], posts[dialect.vouchers.edit]) == (5, 1)
     expected = [("confirmed", "none")] * 5
     expected[2] = ("confirmed", "update")
     assert [(r.state, r.action) for r in results] == expected
     assert results[2].reason == "updated: amount"
-    row = sb.query("SELECT amount FROM oc_voucher WHERE code = ?", (results[2].code,))
+    row = shop.query("SELECT amount FROM oc_voucher WHERE code = ?", (results[2].code,))
     assert [float(r["amount"]) for r in row] == [99.0]
-    assert _per_recipient(sb)["t2@x.io"] == 1
+    assert _per_recipient(shop)["t2@x.io"] == 1
 
 
 def test_a_changed_amount_is_rejected_on_the_order_channel(sb: Sandbox, engine: sa.Engine) -> None:

@@ -1,7 +1,8 @@
 """Voucher issuance end to end against the running sandbox shop, counted in its ``oc_voucher`` table.
 
-Admin channel: the real AdminClient over loopback HTTP, with connection resets injected after the shop
-committed the voucher add form. The order channel needs the sandbox's catalog cart/checkout routes
+Admin channel: the real admin client of each version (3.0 ``AdminClient``, 4.0 ``Admin40Client``)
+over loopback HTTP, with connection resets injected after the shop committed the voucher save, on
+SQLite and PostgreSQL ledgers. The order channel needs the sandbox's catalog cart/checkout routes
 (``api/voucher/add``, ``api/order/add``, payment routes); it is run only when the sandbox serves them.
 """
 
@@ -13,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 
 from oc_connector import errors
-from oc_connector.admin import AdminClient
 from oc_connector.api.client import OpenCartClient
 from oc_connector.reverse.admin_stores import AdminVoucherStore
 from oc_connector.reverse.ledger import VoucherLedger
@@ -22,9 +22,9 @@ from oc_connector.reverse.validation import Rejected, VoucherRequest, parse_vouc
 from oc_connector.reverse.vouchers import issue_vouchers_admin
 from oc_connector.warehouse.ledger_schema import voucher_ledger
 from oc_connector.warehouse.metadata import metadata
-from oc_connector.wire.transport import DEFAULT_RETRY
 from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
 from oc_connector_sandbox.app import ROUTES
+from tests.support.admin_dialects import VERSIONS, AdminDialect, dialect_of
 
 
 @pytest.fixture
@@ -51,25 +51,31 @@ def _count(sb: Sandbox) -> int:
     return int(sb.query("SELECT COUNT(*) AS n FROM oc_voucher")[0]["n"])
 
 
+@pytest.fixture(params=VERSIONS, ids=[f"oc{v}" for v in VERSIONS])
+def dialect(request: pytest.FixtureRequest) -> AdminDialect:
+    return dialect_of(request.param)
+
+
 def test_admin_channel_resets_after_commit_and_rerun_issue_each_voucher_once(
-    sb: Sandbox, ledger: VoucherLedger
+    dialect: AdminDialect, warehouse_engine: sa.Engine
 ) -> None:
-    before = _count(sb)
-    reset = FaultRule("reset_after", route="sale/voucher/add", every=2, count=3)
-    sb.set_faults(FaultSchedule([reset]))
-    admin = AdminClient(sb.url, username=sb.admin_username, password=sb.admin_password,
-                        allow_insecure_http=True, rate_limit=None, retry=DEFAULT_RETRY)
-    store = AdminVoucherStore(admin=admin)
-    for _ in range(2):
-        results = issue_vouchers_admin(_items(4), store=store, ledger=ledger, attempts=4)
-    assert {r.request_key: r.state for r in results} == {
-        "camp-0": "confirmed", "camp-1": "confirmed", "camp-2": "confirmed", "camp-3": "confirmed",
-        "bad": "rejected",
-    }
-    assert reset.fired >= 1 and _count(sb) == before + 4
-    assert any(fault == "reset_after" for _route, _status, fault in sb.request_log)
-    codes = {r.code for r in ledger.rows() if r.state == "confirmed"}
-    shop = sb.query("SELECT code, to_email, amount FROM oc_voucher")
+    metadata.create_all(warehouse_engine, tables=[voucher_ledger])
+    ledger = VoucherLedger(engine=warehouse_engine)
+    with dialect.start() as sb:
+        before = _count(sb)
+        reset = FaultRule("reset_after", route=dialect.vouchers.add, every=2, count=3)
+        sb.set_faults(FaultSchedule([reset]))
+        store = AdminVoucherStore(admin=dialect.client(sb))
+        for _ in range(2):
+            results = issue_vouchers_admin(_items(4), store=store, ledger=ledger, attempts=4)
+        assert {r.request_key: r.state for r in results} == {
+            "camp-0": "confirmed", "camp-1": "confirmed", "camp-2": "confirmed", "camp-3": "confirmed",
+            "bad": "rejected",
+        }
+        assert reset.fired >= 1 and _count(sb) == before + 4
+        assert any(fault == "reset_after" for _route, _status, fault in sb.request_log)
+        codes = {r.code for r in ledger.rows() if r.state == "confirmed"}
+        shop = sb.query("SELECT code, to_email, amount FROM oc_voucher")
     assert codes <= {row["code"] for row in shop}
     assert sorted(float(row["amount"]) for row in shop if row["code"] in codes) == [5.0, 6.0, 7.0, 8.0]
 
