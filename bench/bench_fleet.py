@@ -50,6 +50,10 @@ FLEET_JOB = "fleet_sync"
 MAX_CONCURRENT_VARIABLE = "OC_BENCH_FLEET_MAX_CONCURRENT"
 TIME_COLUMNS = ("_first_seen_at", "_last_synced_at")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # no line per step event
+# imported once by the forkserver; every step process forks from it warm instead of importing them
+PRELOAD = ["dagster", "pandas", "sqlalchemy", "psycopg", "pipelines.definitions", "oc_connector.sync.run",
+           "oc_connector.orchestration.shop", "oc_connector.warehouse.marts", "bench.bench_fleet"]
+DEFAULT_MAX_CONCURRENT = 4
 
 
 def fleet_file(keys: list[str], *, warehouse_url_env: str, rate: float) -> str:
@@ -74,8 +78,8 @@ def fleet_definitions() -> dg.Definitions:
     syncs = [job for job in defs.jobs or [] if job.name.endswith("_sync")]
     selection = reduce(lambda a, b: a | b, (job.selection for job in syncs))  # type: ignore[union-attr]
     executor = dg.multiprocess_executor.configured({
-        "max_concurrent": int(os.environ.get(MAX_CONCURRENT_VARIABLE, "3")),
-        "start_method": {"forkserver": {}},
+        "max_concurrent": int(os.environ.get(MAX_CONCURRENT_VARIABLE, str(DEFAULT_MAX_CONCURRENT))),
+        "start_method": {"forkserver": {"preload_modules": PRELOAD}},
     })
     job = dg.define_asset_job(FLEET_JOB, selection=selection, executor_def=executor)
     return dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
@@ -151,13 +155,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="20 shops of 300 orders")
     ap.add_argument("--shops", type=int, default=20)
     ap.add_argument("--orders", type=int, default=5_000, help="orders per shop")
-    ap.add_argument("--max-concurrent", type=int, default=3, help="step processes of the fleet run (2-4)")
+    ap.add_argument("--max-concurrent", type=int, default=DEFAULT_MAX_CONCURRENT,
+                    help="step processes of the fleet run (2-8)")
     ap.add_argument("--latency-ms", default="10-20", help="sandbox latency range, e.g. 10-20")
     ap.add_argument("--rate", type=float, default=10000.0, help="connector rate limit, req/s (explicit)")
     args = ap.parse_args()
     n_shops, n = (20, 300) if args.quick else (args.shops, args.orders)
-    if not 1 <= n_shops <= 100 or not 2 <= args.max_concurrent <= 4:
-        ap.error("--shops must be 1-100 and --max-concurrent 2-4")
+    if not 1 <= n_shops <= 100 or not 2 <= args.max_concurrent <= 8:
+        ap.error("--shops must be 1-100 and --max-concurrent 2-8")
     pg_url = os.environ.get("OC_TEST_POSTGRES_URL")
     if not pg_url:
         ap.error("OC_TEST_POSTGRES_URL is not set (a PostgreSQL SQLAlchemy URL)")
