@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--max-concurrent", type=int, default=DEFAULT_MAX_CONCURRENT,
                     help="step processes of the fleet run (2-8)")
     ap.add_argument("--cold", action="store_true",
-                    help="every step process rebuilds the fleet's definitions (default: forked built)")
+                    help="every step process rebuilds the fleet's definitions (default: they fork built)")
     ap.add_argument("--latency-ms", default="10-20", help="sandbox latency range, e.g. 10-20")
     ap.add_argument("--rate", type=float, default=10000.0, help="connector rate limit, req/s (explicit)")
     args = ap.parse_args()
