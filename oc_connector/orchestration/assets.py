@@ -8,12 +8,14 @@ environment; the SQL lives in ``oc_connector.warehouse``.
 """
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
+from oc_connector.orchestration.checks import check_specs, evaluate_checks
 from oc_connector.orchestration.metadata import LEDGER, ShopKeys, run_metadata, table_metadata
 from oc_connector.orchestration.partitions import add_missing_ranges, order_id_partitions, parse_range
 from oc_connector.orchestration.resources import OpenCartResource, ShopOverrides, WarehouseResource
@@ -62,7 +64,10 @@ def order_table_assets(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDef
     """``<shop>/opencart_orders`` and ``<shop>/opencart_order_history``: one incremental sync run.
 
     After the run, the order-id ranges up to the new high-water mark are added to the shop's
-    partitions, so the backfill always covers the newest order.
+    partitions, so the backfill always covers the newest order. The shop's checks
+    (:func:`oc_connector.orchestration.checks.check_specs`) are evaluated in the same step, after
+    the sync; a failed blocking check fails the step, so the marts downstream are skipped. A
+    selection of checks without the tables evaluates them without syncing.
     """
     keys = ShopKeys(shop.key)
     common = _common(shop, warehouse_kind)
@@ -83,23 +88,35 @@ def order_table_assets(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDef
                 **common,
             ),
         ],
+        check_specs=check_specs(shop),
+        can_subset=True,
         required_resource_keys={keys.resource, "warehouse"},
     )
-    def _sync(context: dg.AssetExecutionContext, config: SyncConfig) -> Iterator[dg.MaterializeResult[Any]]:
+    def _sync(context: dg.AssetExecutionContext, config: SyncConfig) -> Iterator[Any]:
         opencart, engine = _resources(context, keys)
-        client, admin = opencart.get_sync_clients(rate_per_second=config.rate_per_second,
-                                             max_concurrency=config.max_concurrency)
-        options = _sync_options(shop, opencart, config, full=config.full)
-        started = datetime.now(UTC).replace(tzinfo=None)
-        result = OrderSync(client, engine, options, admin=admin).run()
-        added = add_missing_ranges(context.instance, shop, max_id=result.hwm_after)
-        meta = run_metadata(result, options=options, started=started) | {"partitions_added": len(added)}
-        context.log.info("sync of %s: %s; %d id ranges added", shop.key, result.as_metadata(), len(added))
-        for key, table in ((keys.orders, opencart_orders), (keys.history, opencart_order_history)):
-            yield dg.MaterializeResult(asset_key=key, metadata=meta | table_metadata(table.name) | {
-                "dagster/row_count": marts.count_table_rows(engine, table, shop=shop.key)})
+        selected = context.selected_asset_keys
+        if selected:
+            yield from _run_sync(context, shop, keys, opencart, engine, config, selected)
+        yield from evaluate_checks(engine, shop, context.selected_asset_check_keys)
 
     return _sync
+
+
+def _run_sync(context: dg.AssetExecutionContext, shop: ShopConfig, keys: ShopKeys, opencart: OpenCartResource,
+              engine: Any, config: SyncConfig, selected: AbstractSet[dg.AssetKey],
+              ) -> Iterator[dg.MaterializeResult[Any]]:
+    client, admin = opencart.get_sync_clients(rate_per_second=config.rate_per_second,
+                                              max_concurrency=config.max_concurrency)
+    options = _sync_options(shop, opencart, config, full=config.full)
+    started = datetime.now(UTC).replace(tzinfo=None)
+    result = OrderSync(client, engine, options, admin=admin).run()
+    added = add_missing_ranges(context.instance, shop, max_id=result.hwm_after)
+    meta = run_metadata(result, options=options, started=started) | {"partitions_added": len(added)}
+    context.log.info("sync of %s: %s; %d id ranges added", shop.key, result.as_metadata(), len(added))
+    for key, table in ((keys.orders, opencart_orders), (keys.history, opencart_order_history)):
+        if key in selected:  # the sync writes both; a subset records only what was asked for
+            yield dg.MaterializeResult(asset_key=key, metadata=meta | table_metadata(table.name) | {
+                "dagster/row_count": marts.count_table_rows(engine, table, shop=shop.key)})
 
 
 class BackfillConfig(ShopOverrides):
@@ -140,25 +157,37 @@ def backfill_asset(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDefinit
     return _backfill
 
 
-def _mart_asset(shop: ShopConfig, name: str, *, warehouse_kind: str) -> dg.AssetsDefinition:
+def mart_assets(shop: ShopConfig, *, warehouse_kind: str) -> dg.AssetsDefinition:
+    """``<shop>_marts``: the shop's mart assets (``<shop>/mart_daily_sales``, ...) in one step.
+
+    One spec per mart, downstream of the order tables; any subset of them can be materialised,
+    and each records its row count (the marts are views over the order tables: this step counts
+    their rows).
+    """
     keys = ShopKeys(shop.key)
+    names = [name for name in marts.MARTS if name not in marts.UNKEYED_MARTS]
+    by_key = {keys.asset(name): name for name in names}
 
-    @dg.asset(key=keys.asset(name), deps=[keys.orders, keys.history], metadata=table_metadata(name),
-              description=f"BI view {name}, the rows of shop {shop.key} (warehouse/README.md).",
-              required_resource_keys={"warehouse"}, kinds={"sql", warehouse_kind}, owners=list(shop.owners),
-              tags=dict(shop.tags), group_name=shop.key)
-    def _mart(context: dg.AssetExecutionContext) -> dg.MaterializeResult[Any]:
+    @dg.multi_asset(
+        name=keys.name("marts"),
+        specs=[
+            dg.AssetSpec(key, deps=[keys.orders, keys.history], metadata=table_metadata(name),
+                         description=f"BI view {name}, the rows of shop {shop.key} (warehouse/README.md).",
+                         kinds={"sql", warehouse_kind}, owners=list(shop.owners), tags=dict(shop.tags),
+                         group_name=shop.key)
+            for key, name in by_key.items()
+        ],
+        can_subset=True,
+        required_resource_keys={"warehouse"},
+    )
+    def _marts(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult[Any]]:
         engine = context.resources.warehouse.get_engine()  # upgraded: the views exist
-        return dg.MaterializeResult(metadata=table_metadata(name) | {
-            "dagster/row_count": marts.count_rows(engine, name=name, shop=shop.key)})
+        for key, name in by_key.items():
+            if key in context.selected_asset_keys:
+                yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(name) | {
+                    "dagster/row_count": marts.count_rows(engine, name=name, shop=shop.key)})
 
-    return _mart
-
-
-def mart_assets(shop: ShopConfig, *, warehouse_kind: str) -> list[dg.AssetsDefinition]:
-    """The shop's mart assets (``<shop>/mart_daily_sales``, ...), downstream of its order tables."""
-    return [_mart_asset(shop, name, warehouse_kind=warehouse_kind)
-            for name in marts.MARTS if name not in marts.UNKEYED_MARTS]
+    return _marts
 
 
 def ledger_assets(*, warehouse_kind: str) -> list[dg.AssetSpec | dg.AssetsDefinition]:

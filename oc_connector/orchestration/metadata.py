@@ -6,6 +6,7 @@ from ``warehouse/README.md``), so the catalog and the README say the same.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import dagster as dg
@@ -69,8 +70,13 @@ def warehouse_kind(url: str) -> str:
     return _ENGINE_KINDS.get(backend, backend)
 
 
+@cache
 def column_schema(table: str) -> dg.TableSchema:
-    """The documented columns of a table or mart, as Dagster's column schema."""
+    """The documented columns of a table or mart, as Dagster's column schema.
+
+    Built once per table and process: every shop's assets carry the same schemas (a fleet of 20
+    shops would otherwise rebuild them for each asset of each shop at every load).
+    """
     return dg.TableSchema(
         columns=[dg.TableColumn(d.name, type=d.type or "unknown", description=d.meaning or None)
                  for d in dictionary().get(table, [])]

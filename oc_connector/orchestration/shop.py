@@ -10,8 +10,11 @@ For shop ``berlin``:
 - assets ``berlin/opencart_orders`` + ``berlin/opencart_order_history`` (one sync run),
   ``berlin/opencart_orders_by_id_range`` (dynamic partitions ``berlin_order_id_ranges``, upstream
   of the order tables) and ``berlin/mart_*`` (the shop's rows of each mart);
-- checks on the order tables (three blocking ones, a warning, freshness);
-- jobs ``berlin_sync`` (tables, then marts) and ``berlin_backfill`` (one id range per run);
+- checks on the order tables (three blocking ones, a warning, freshness), evaluated in the
+  tables' step right after the sync;
+- jobs ``berlin_sync`` (two steps: ``berlin_order_tables`` syncs and checks, then
+  ``berlin_marts`` counts every mart, skipped when a blocking check failed) and
+  ``berlin_backfill`` (one id range per run);
 - schedule ``berlin_sync_schedule`` (hourly, stopped) and sensor ``berlin_order_id_ranges_sensor``;
 - resource ``opencart_berlin`` (an ``OpenCartResource``; secrets as ``dg.EnvVar``).
 """
@@ -21,7 +24,6 @@ from collections.abc import Mapping
 import dagster as dg
 
 from oc_connector.orchestration.assets import backfill_asset, mart_assets, order_table_assets
-from oc_connector.orchestration.checks import build_checks
 from oc_connector.orchestration.metadata import ShopKeys
 from oc_connector.orchestration.partitions import partitions_sensor
 from oc_connector.orchestration.resources import OpenCartResource
@@ -54,7 +56,7 @@ def build_shop_definitions(
     shop_marts = mart_assets(shop, warehouse_kind=warehouse_kind)
     sync_job = dg.define_asset_job(
         keys.name("sync"),
-        selection=dg.AssetSelection.assets(tables, *shop_marts),
+        selection=dg.AssetSelection.assets(tables, shop_marts),
         description=f"Incremental sync of shop {shop.key}'s orders and history, checks, then its marts.",
         tags=dict(shop.tags),
     )
@@ -70,8 +72,7 @@ def build_shop_definitions(
         execution_timezone=shop.timezone, default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[tables, backfill, *shop_marts],
-        asset_checks=build_checks(shop),
+        assets=[tables, backfill, shop_marts],
         jobs=[sync_job, backfill_job],
         schedules=[schedule],
         sensors=[partitions_sensor(shop)],

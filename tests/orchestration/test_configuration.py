@@ -122,7 +122,8 @@ os.environ.update(OPENCART_PARTITION_SIZE="25", OPENCART_FRESHNESS_HOURS="5",
                   OPENCART_ALLOW_INSECURE_HTTP="on", WAREHOUSE_URL="sqlite:///later.db")
 defs = app.defs()
 backfill = defs.resolve_assets_def(dagster.AssetKey(["default", "opencart_orders_by_id_range"]))
-checks = {spec.name: spec.description for c in defs.asset_checks for spec in c.check_specs}
+tables = defs.resolve_assets_def(dagster.AssetKey(["default", "opencart_orders"]))
+checks = {spec.name: spec.description for spec in tables.check_specs}
 print(json.dumps({
     "read_at_import": ours,
     "partitions": backfill.partitions_def.name,

@@ -127,6 +127,49 @@ def test_asset_specs_carry_kinds_owners_tags_schema_and_freshness(tmp_path: Path
     assert checks["unique_order_ids"] and checks["no_negative_totals"] and checks["history_matches_status"]
 
 
+def test_a_shops_sync_job_is_two_steps_the_checks_inside_the_first(tmp_path: Path) -> None:
+    defs = _defs(tmp_path)
+    job = defs.resolve_job_def("fake_sync")
+    assert sorted(node.name for node in job.nodes) == ["fake_marts", "fake_order_tables"]
+    tables = defs.resolve_assets_def(KEYS.orders)
+    assert {k.name for k in tables.check_keys} == {
+        "unique_order_ids", "no_negative_totals", "history_matches_status", "no_unexplained_gaps",
+        "sync_is_fresh"}
+    marts = defs.resolve_assets_def(KEYS.asset("mart_daily_sales"))
+    assert marts.node_def.name == "fake_marts" and len(marts.keys) == 7 and marts.can_subset
+    assert all(set(marts.asset_deps[k]) == {KEYS.orders, KEYS.history} for k in marts.keys)
+
+
+def test_checks_run_on_their_own_without_a_sync(shop: FakeShop, tmp_path: Path) -> None:
+    selection = dg.AssetSelection.checks_for_assets(KEYS.orders)
+    checks_only = dg.define_asset_job("fake_checks", selection=selection)
+    defs = dg.Definitions.merge(_defs(tmp_path), dg.Definitions(jobs=[checks_only]))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert defs.resolve_job_def("fake_sync").execute_in_process(instance=instance).success
+        calls = shop.total_calls
+        result = defs.resolve_job_def("fake_checks").execute_in_process(instance=instance)
+    assert result.success
+    assert shop.total_calls == calls  # no request: the checks read the warehouse only
+    assert not result.get_asset_materialization_events()
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"unique_order_ids": True, "no_negative_totals": True, "no_unexplained_gaps": True,
+                      "sync_is_fresh": True}
+
+
+def test_a_mart_subset_materialises_only_the_marts_asked_for(shop: FakeShop, tmp_path: Path) -> None:
+    defs = _defs(tmp_path)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert defs.resolve_job_def("fake_sync").execute_in_process(instance=instance).success
+        one = dg.define_asset_job("fake_one_mart", selection=[KEYS.asset("mart_customers")])
+        job = dg.Definitions.merge(defs, dg.Definitions(jobs=[one])).resolve_job_def("fake_one_mart")
+        result = job.execute_in_process(instance=instance)
+    assert result.success
+    meta = _materialisations(result)
+    customers = _table(tmp_path, "SELECT COUNT(*) FROM mart_customers WHERE shop = 'fake'")[0][0]
+    assert list(meta) == ["fake/mart_customers"]
+    assert meta["fake/mart_customers"]["dagster/row_count"].value == customers
+
+
 def test_a_failed_blocking_check_keeps_the_marts_back(shop: FakeShop, tmp_path: Path) -> None:
     first = min(shop.orders)
     shop.orders[first]["total"] = "-5.0000"
@@ -136,6 +179,8 @@ def test_a_failed_blocking_check_keeps_the_marts_back(shop: FakeShop, tmp_path: 
     meta = _materialisations(result)
     assert "fake/opencart_orders" in meta
     assert not [k for k in meta if "mart_" in k]
+    started = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START]
+    assert started == ["fake_order_tables"]  # the marts' step never started
 
 
 def test_run_config_changes_the_rate_without_repeating_the_secrets(shop: FakeShop, tmp_path: Path) -> None:

@@ -142,6 +142,45 @@ def test_a_failing_shop_does_not_fail_the_other(
     assert dict(_rows(tmp_path, "SELECT shop, COUNT(*) FROM opencart_orders GROUP BY shop")) == {"north": 15}
 
 
+def test_a_failing_blocking_check_keeps_that_shops_marts_back(
+    shops: tuple[Sandbox, Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    north, south = shops
+    env = _fleet_env(tmp_path, north, south)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    defs = build_definitions(env)
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = defs.resolve_job_def("north_sync").execute_in_process(instance=instance)
+        assert first.success
+        # by hand: a later observed history row whose status is not the order's current one
+        engine = sa.create_engine(env["FLEET_WAREHOUSE_URL"])
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO opencart_order_history (id, shop, order_id, source, order_status_id,"
+                " order_status, changed_at, changed_on, comment, observed_at, event_key)"
+                " SELECT (SELECT MAX(id) + 1 FROM opencart_order_history), shop, order_id, 'observed',"
+                " order_status_id + 1000, 'edited by hand', '2999-01-01 00:00:00', '2999-01-01', '',"
+                " '2999-01-01 00:00:00', 'by-hand' FROM opencart_orders WHERE shop = 'north' AND order_id ="
+                " (SELECT MIN(order_id) FROM opencart_orders WHERE shop = 'north')"))
+        engine.dispose()
+        second = defs.resolve_job_def("north_sync").execute_in_process(
+            instance=instance, raise_on_error=False)
+        south_run = defs.resolve_job_def("south_sync").execute_in_process(instance=instance)
+        north_mart = instance.get_latest_materialization_event(ShopKeys("north").asset("mart_daily_sales"))
+        north_orders = instance.get_latest_materialization_event(ShopKeys("north").orders)
+    assert not second.success and south_run.success
+    checks = {e.check_name: e.passed for e in second.get_asset_check_evaluations()}
+    assert checks["history_matches_status"] is False and checks["unique_order_ids"] is True
+    (failed,) = [e for e in second.get_asset_check_evaluations() if not e.passed]
+    assert failed.metadata["history_status_mismatches"].value == 1
+    assert north_orders is not None and north_orders.run_id == second.run_id  # the tables were recorded
+    assert north_mart is not None and north_mart.run_id == first.run_id  # the marts were not
+    recorded = [e.asset_key.to_user_string() for e in second.get_asset_materialization_events()]
+    assert sorted(recorded) == ["north/opencart_order_history", "north/opencart_orders"]
+    assert {e.asset_key.path[0] for e in south_run.get_asset_materialization_events()} == {"south"}
+
+
 def test_a_shop_that_grows_past_its_last_partition_gets_a_new_one(
     shops: tuple[Sandbox, Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from oc_connector.orchestration.assets import mart_assets, order_table_assets
-from oc_connector.orchestration.checks import build_checks
 from oc_connector.orchestration.resources import OpenCartResource, WarehouseResource
 from oc_connector.settings import ShopConfig
 
@@ -31,7 +30,7 @@ def test_sync_assets_against_the_sandbox(shop: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wh.db'}"
     shop_config = ShopConfig(key="sb", url=shop.url, api_key_env="SB_KEY", allow_insecure_http=True)
     assets = [order_table_assets(shop_config, warehouse_kind="sqlite"),
-              *mart_assets(shop_config, warehouse_kind="sqlite"), *build_checks(shop_config)]
+              mart_assets(shop_config, warehouse_kind="sqlite")]
     resources = {
         "opencart_sb": OpenCartResource(
             url=shop.url, api_key=str(shop.api_key), api_username=shop.api_username,
