@@ -71,6 +71,10 @@ __all__ = ["ORDER_FILTERS", "ORDER_SORTS", "Admin40Client", "order_list_params"]
 
 log = logging.getLogger(__name__)
 
+# Every login page the session is shown replaces its login token, so a read still in flight with
+# the old user_token (answered by the login page) can spoil a login's token: one per read in flight.
+_LOGIN_TOKENS = 4
+
 ORDER_SORTS = frozenset(
     {"o.order_id", "o.store_name", "customer", "order_status", "o.total", "o.date_added", "o.date_modified"}
 )
@@ -157,7 +161,7 @@ class Admin40Client(AdminSession):
     # -- session ---------------------------------------------------------------------------
 
     def _login(self) -> Secret:
-        for _attempt in range(2):
+        for _attempt in range(_LOGIN_TOKENS):
             page = self._send("GET", _LOGIN, {"route": _LOGIN}, None, safe=True)
             form = soup_of(page.text).find("form", id="form-login")
             action = str(form.get("action", "")) if isinstance(form, Tag) else ""
@@ -188,7 +192,7 @@ class Admin40Client(AdminSession):
                 log.info("admin login ok for user %s", self._username)
                 return self._token
             log.info("admin login token refused (sent back to the login page); fetching a new one")
-        raise AdminError("the shop refused two fresh login tokens in a row", route=_LOGIN_POST)
+        raise AdminError(f"the shop refused {_LOGIN_TOKENS} fresh login tokens in a row", route=_LOGIN_POST)
 
     # -- permissions and settings ------------------------------------------------------------
 

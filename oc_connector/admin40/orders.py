@@ -32,7 +32,8 @@ key                        what the dict holds
 ``store_name``             the store's current name (the store select), not the name stored
 ``store_url``              ``None``
 ``invoice_no`` /           ``"0"`` and the prefix while no number is generated; for a generated
-``invoice_prefix``         one split by a prefix learnt from an earlier order, else ``None``
+``invoice_prefix``         one split by a prefix learnt from an earlier order, else by the
+                           installer's default prefix shape ``INV-<year>-00``, else ``None``
 ``order_status_id`` /      ``"0"`` / ``""`` when the status select selects nothing: status 0, or a
 ``order_status``           status without a name (the page cannot tell them apart)
 ``*_zone_code``,           ``None`` (not shown)
@@ -59,6 +60,7 @@ embeds) come from the cached page at no cost. Once per reader: the default curre
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -81,6 +83,7 @@ __all__ = ["AdminOrderReader", "stored_text"]
 log = logging.getLogger(__name__)
 
 _FOUR = Decimal("0.0001")
+_DEFAULT_INVOICE = re.compile(r"^(INV-\d{4}-00)(\d+)$")  # config_invoice_prefix as installed, + the number
 _ESCAPES = (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;"))
 
 
@@ -245,6 +248,11 @@ class AdminOrderReader:
             prefix = self._invoice_prefix
         if prefix is not None and text.startswith(prefix) and text[len(prefix) :].isdigit():
             return str(int(text[len(prefix) :])), prefix
+        # no prefix learnt yet (no order without a number read so far): the installer's default
+        # shape, ``INV-<year>-00`` + the number, splits the same way whichever order is read first
+        default = _DEFAULT_INVOICE.match(text)
+        if default is not None:
+            return str(int(default.group(2))), default.group(1)
         return None, None
 
     # -- the dict ----------------------------------------------------------------------------

@@ -199,9 +199,7 @@ def _warehouse_history(engine: sa.Engine) -> Counter[tuple[int, date, str, str, 
 
 
 def _as_read(expected: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
-    """The invoice number of an order that has one is known once a prefix has been learnt (else NULL)."""
-    if got["invoice_no"] is None and expected["invoice_no"]:
-        return expected | {"invoice_no": None, "invoice_prefix": None}
+    """Every invoice number reads, whichever order is read first (the shop's prefix has the default shape)."""
     return expected
 
 
