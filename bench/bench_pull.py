@@ -106,8 +106,9 @@ def dlt_pull(url: str, api_key: str, ids: list[int], concurrency: int) -> dict[s
     A ``@dlt.resource`` yields the ids; a ``@dlt.transformer(parallelized=True)`` returns one
     order per id, so dlt runs the reads in its extract thread pool (``extract.workers`` =
     ``concurrency``), one ``requests.Session`` per worker thread; ``pipeline.run`` then
-    normalises (the order's lists become child tables) and loads. Timed: login, extract,
-    normalise and load; the orders counted are the rows dlt normalised into ``orders``.
+    normalises (a list in an order would become a child table) and loads. Timed: login, extract,
+    normalise and load; the orders counted are the rows dlt normalised into ``orders`` (``tables``
+    and ``rows`` include dlt's own state table).
     """
     # dlt's own configuration is read from the environment: the worker count, and no telemetry
     os.environ["EXTRACT__WORKERS"] = str(concurrency)
