@@ -6,8 +6,9 @@ plain dataclasses that the order sync uses without loading the HTML parsers (Bea
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from oc_connector._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from oc_connector.admin.catalog_pages import parse_customer_list, parse_product_list
@@ -127,14 +128,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'oc_connector.admin' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
