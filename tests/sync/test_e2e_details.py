@@ -95,7 +95,15 @@ def _text(value: Any) -> str:
     return html.unescape(str(value))
 
 
-def _shop_lines(sb: Sandbox) -> list[tuple[Any, ...]]:
+def _shop_lines(sb: Sandbox, *, uploads_by_name: bool = False) -> list[tuple[Any, ...]]:
+    """The shop's order lines as the warehouse should hold them.
+
+    ``uploads_by_name``: a file option shows its upload's name (the 4.0 page; without an upload
+    the option is left out), not the stored upload code.
+    """
+    uploads = {}
+    if uploads_by_name:  # only the 4.0 shop has the table
+        uploads = {r["code"]: r["name"] for r in sb.query("SELECT code, name FROM oc_upload")}
     out = []
     line_no: dict[int, int] = {}
     for p in sb.query(
@@ -105,13 +113,15 @@ def _shop_lines(sb: Sandbox) -> list[tuple[Any, ...]]:
         no = line_no.get(p["order_id"], 0)
         line_no[p["order_id"]] = no + 1
         tax, qty = Decimal(str(p["tax"])), int(p["quantity"])
-        options = [
-            {"name": _text(o["name"]), "value": _text(o["value"])}
-            for o in sb.query(
-                "SELECT name, value FROM oc_order_option WHERE order_product_id = ? ORDER BY order_option_id",
-                (p["order_product_id"],),
-            )
-        ]
+        options = []
+        for o in sb.query(
+            "SELECT name, value, type FROM oc_order_option WHERE order_product_id = ?"
+            " ORDER BY order_option_id",
+            (p["order_product_id"],),
+        ):
+            value = uploads.get(o["value"]) if uploads_by_name and o["type"] == "file" else o["value"]
+            if value is not None:
+                options.append({"name": _text(o["name"]), "value": _text(value)})
         out.append(
             (
                 p["order_id"],

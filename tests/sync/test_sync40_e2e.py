@@ -33,6 +33,7 @@ from oc_connector.wire.retry import RetryPolicy
 from oc_connector_sandbox import FaultRule, FaultSchedule, Sandbox
 from tests.sync.test_e2e_details import (
     _rows,
+    _shop_lines,
     _shop_totals,
     _shop_vouchers,
     _warehouse_lines,
@@ -150,33 +151,6 @@ def _warehouse_orders(engine: sa.Engine) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _shop_lines(sb: Sandbox) -> list[tuple[Any, ...]]:
-    """The order lines as the 4.0 page shows them: a file option by its upload's name (none: left out)."""
-    uploads = {r["code"]: r["name"] for r in sb.query("SELECT code, name FROM oc_upload")}
-    out = []
-    line_no: dict[int, int] = {}
-    for p in sb.query(
-        "SELECT op.*, o.currency_code, o.currency_value FROM oc_order_product op"
-        " JOIN oc_order o ON o.order_id = op.order_id ORDER BY op.order_id, op.order_product_id"
-    ):
-        no = line_no.get(p["order_id"], 0)
-        line_no[p["order_id"]] = no + 1
-        tax, qty = Decimal(str(p["tax"])), int(p["quantity"])
-        options = []
-        for o in sb.query("SELECT name, value, type FROM oc_order_option WHERE order_product_id = ?"
-                          " ORDER BY order_option_id", (p["order_product_id"],)):
-            value = uploads.get(o["value"]) if o["type"] == "file" else o["value"]
-            if value is not None:
-                options.append({"name": html.unescape(o["name"]), "value": html.unescape(value)})
-        out.append((
-            p["order_id"], no, p["product_id"], html.unescape(p["name"]), html.unescape(p["model"]), qty,
-            _shown(Decimal(str(p["price"])) + tax, p["currency_value"]),
-            _shown(Decimal(str(p["total"])) + tax * qty, p["currency_value"]),
-            p["currency_code"], options, "; ".join(f"{o['name']}: {o['value']}" for o in options),
-        ))
-    return out
-
-
 def _shop_history(sb: Sandbox) -> Counter[tuple[int, date, str, str, bool]]:
     return Counter(
         (int(r["order_id"]), datetime.fromisoformat(r["date_added"]).date(), html.unescape(r["status"]),
@@ -209,7 +183,7 @@ def _assert_equal_to_shop(sb: Sandbox, engine: sa.Engine) -> None:
     for oid, expected in shop.items():
         assert wh[oid] == _as_read(expected, wh[oid]), oid
     # a deleted order keeps its detail and history rows (filtered on opencart_orders._deleted_at)
-    assert [r for r in _warehouse_lines(engine) if r[0] in wh] == _shop_lines(sb)
+    assert [r for r in _warehouse_lines(engine) if r[0] in wh] == _shop_lines(sb, uploads_by_name=True)
     assert [r for r in _warehouse_totals(engine) if r[0] in wh] == _shop_totals(sb)
     # a 4.0 order page links no sold voucher: voucher_id is NULL
     vouchers = [(v[0], None, *v[2:]) for v in _shop_vouchers(sb)]
@@ -454,4 +428,5 @@ def test_a_backfill_of_an_id_range_reads_exactly_that_range_and_keeps_the_mark(
     wh = _warehouse_orders(sqlite_engine)
     assert sorted(wh) == sorted(shop)
     assert all(wh[oid] == _as_read(row, wh[oid]) for oid, row in shop.items())
-    assert _warehouse_lines(sqlite_engine) == [r for r in _shop_lines(sb) if r[0] in shop]
+    lines = _shop_lines(sb, uploads_by_name=True)
+    assert _warehouse_lines(sqlite_engine) == [r for r in lines if r[0] in shop]
