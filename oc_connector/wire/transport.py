@@ -190,21 +190,24 @@ def _retry_after(resp: requests.Response) -> float | None:
 
 
 @lru_cache(maxsize=1024)
-def _quoted(text: str) -> str:
-    return quote_plus(text)
+def _quoted(text: str, safe: str) -> str:
+    return quote_plus(text, safe=safe)
 
 
-def _encode(values: Any) -> str:
-    """A query or form body encoded exactly as requests does (None values dropped, UTF-8).
+def _encode(values: Any, *, safe: str = "") -> str:
+    """A query or form body encoded as requests does (None values dropped, UTF-8).
 
     A dict of plain strings and ints (every catalog read) is encoded here: requests' encoder
-    checks each value against typing protocols, ~100 us per call.
+    checks each value against typing protocols, ~100 us per call. ``safe`` characters stay as
+    they are: a query keeps the route's ``/`` (RFC 3986 allows it there, PHP decodes either
+    form, OpenCart's own admin sends ``route=api/login``), so urllib3 finds no ``%`` in a
+    catalog read's target and skips its per-byte re-encoding pass (~6 us per request).
     """
     if type(values) is dict and all(type(v) is str or type(v) is int for v in values.values()):
         # the same text as urlencode(values): ints need no quoting, strings (the route, the token)
         # repeat from call to call and are quoted once
         return "&".join(
-            f"{_quoted(k)}={v if type(v) is int else _quoted(v)}" for k, v in values.items()
+            f"{_quoted(k, safe)}={v if type(v) is int else _quoted(v, safe)}" for k, v in values.items()
         )
     encoded: str = cast(Any, RequestEncodingMixin)._encode_params(values)
     return encoded
@@ -221,7 +224,7 @@ def _prepared(
     """The request ``requests`` would prepare for a form or query call, without its generic machinery."""
     prep = PreparedRequest()
     prep.method = method.upper()
-    query = _encode(params) if params else ""
+    query = _encode(params, safe="/") if params else ""
     prep.url = f"{url}?{query}" if query else url
     merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(cast(Mapping[str, str], base_headers))
     merged.update(headers or {})

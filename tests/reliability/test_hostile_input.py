@@ -222,8 +222,8 @@ def test_corrupt_shop_rows_are_quarantined_with_reasons_and_the_rest_loads(sb: S
     engine.dispose()
 
 
-_LOGIN = re.compile(r"https://shop\.test/index\.php\?route=api%2Flogin.*")
-_INFO = re.compile(r"https://shop\.test/index\.php\?route=api%2Forder%2Finfo.*")
+_LOGIN = re.compile(r"https://shop\.test/index\.php\?route=api(/|%2F)login.*")
+_INFO = re.compile(r"https://shop\.test/index\.php\?route=api(/|%2F)order(/|%2F)info.*")
 
 
 @pytest.fixture(scope="module")
