@@ -138,7 +138,14 @@ class _DriverStatement:
 
     sql: str
     columns: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor), the others as is
+
+    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """``row``'s values in column order, each through its column's bind processor."""
+        values = [row[c] for c in self.columns]
+        for i, process in self.processors:
+            values[i] = process(values[i])
+        return tuple(values)
 
 
 _STATEMENTS: WeakKeyDictionary[sa.Dialect, dict[tuple[Any, ...], _DriverStatement]] = WeakKeyDictionary()
@@ -177,7 +184,11 @@ def _sqlite_statement(
     # identifiers are quoted by the dialect; every value is a bound parameter
     target = prep.format_table(table)
     sql = f"INSERT INTO {target} ({quoted}) VALUES ({marks}) ON CONFLICT ({conflict}) {action}"  # noqa: S608
-    processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+    processors = tuple(
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    )
     built = _DriverStatement(sql=sql, columns=columns, processors=processors)
     built_here[cache_key] = built
     return built
@@ -212,9 +223,8 @@ def _sqlite_upsert(
     """
     columns = tuple(rows[0])
     built = _sqlite_statement(conn.dialect, table, columns, tuple(keys), tuple(update))
-    pairs = tuple(zip(built.columns, built.processors, strict=True))
     try:
-        params = [tuple(row[c] if p is None else p(row[c]) for c, p in pairs) for row in rows]
+        params = [built.parameters(row) for row in rows]
     except KeyError as exc:
         raise ValueError(f"{table.name}: a row lacks the column {exc.args[0]!r} the first row has") from None
     conn.exec_driver_sql(built.sql, params)
