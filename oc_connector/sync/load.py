@@ -100,7 +100,7 @@ def upsert(
         rows: dicts keyed by column name.
         keys: the unique key the conflict is detected on.
         update: the columns to overwrite on conflict.
-        batch_size: rows per statement.
+        batch_size: rows per statement (SQLite: all rows in one driver ``executemany``).
     """
     name = conn.dialect.name
     if name == "sqlite" and rows and not _python_defaults(table):
@@ -134,7 +134,7 @@ def upsert(
 
 @dataclass(frozen=True)
 class _DriverStatement:
-    """An upsert as driver SQL, with the bind processor of each of its columns (None: as is)."""
+    """An upsert as driver SQL, with the bind processors of the columns that have one."""
 
     sql: str
     columns: tuple[str, ...]

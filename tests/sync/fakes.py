@@ -6,6 +6,7 @@ import copy
 import json
 import threading
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from oc_connector.errors import NotFoundError
@@ -20,6 +21,24 @@ def recorded_orders() -> list[dict[str, Any]]:
         if "order" in body:
             out.append(body["order"])
     return out
+
+
+def history_row(*, changed_at: datetime, observed_at: datetime, **changes: Any) -> dict[str, Any]:
+    """One observed ``opencart_order_history`` row of order 1 in shop ``s`` ("Pending"), with ``changes``."""
+    row: dict[str, Any] = {
+        "shop": "s",
+        "order_id": 1,
+        "source": "observed",
+        "order_status_id": 1,
+        "order_status": "Pending",
+        "changed_at": changed_at,
+        "changed_on": changed_at.date(),
+        "comment": "",
+        "notify": None,
+        "observed_at": observed_at,
+        "event_key": "k1",
+    }
+    return row | changes
 
 
 class FakeShop:

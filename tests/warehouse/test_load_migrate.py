@@ -11,7 +11,7 @@ from oc_connector.sync.load import insert_history, upsert_orders
 from oc_connector.sync.normalize import normalize_orders
 from oc_connector.warehouse.migrate import current_version, upgrade
 from oc_connector.warehouse.schema import SCHEMA_VERSION, opencart_order_history, opencart_orders
-from tests.sync.fakes import recorded_orders
+from tests.sync.fakes import history_row, recorded_orders
 
 T0 = datetime(2026, 11, 27, 1, 0, 0)
 T1 = datetime(2026, 11, 27, 2, 0, 0)
@@ -86,19 +86,7 @@ def test_upsert_counts_and_idempotency(warehouse_engine: sa.Engine) -> None:
 
 def test_history_insert_ignores_duplicates(warehouse_engine: sa.Engine) -> None:
     upgrade(warehouse_engine)
-    row = {
-        "shop": "s",
-        "order_id": 1,
-        "source": "observed",
-        "order_status_id": 1,
-        "order_status": "Pending",
-        "changed_at": T0,
-        "changed_on": T0.date(),
-        "comment": "",
-        "notify": None,
-        "observed_at": T1,
-        "event_key": "k1",
-    }
+    row = history_row(changed_at=T0, observed_at=T1)
     with warehouse_engine.begin() as conn:
         assert insert_history(conn, [row]) == 1
         assert insert_history(conn, [row, dict(row, event_key="k2")]) == 1

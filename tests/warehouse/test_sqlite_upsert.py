@@ -15,7 +15,7 @@ from oc_connector.sync.load import frame_records, upsert
 from oc_connector.sync.normalize import normalize_orders
 from oc_connector.warehouse.migrate import upgrade
 from oc_connector.warehouse.schema import opencart_order_history, opencart_orders
-from tests.sync.fakes import recorded_orders
+from tests.sync.fakes import history_row, recorded_orders
 
 T0 = datetime(2026, 11, 27, 1, 0, 0, 123456)
 
@@ -32,19 +32,7 @@ def _order_rows(total: str | None = None) -> list[dict[str, Any]]:
 
 
 def _history_rows() -> list[dict[str, Any]]:
-    base = {
-        "shop": "s",
-        "order_id": 1,
-        "source": "observed",
-        "order_status_id": 1,
-        "order_status": "Pending",
-        "changed_at": T0,
-        "changed_on": T0.date(),
-        "comment": "",
-        "notify": None,
-        "observed_at": T0,
-        "event_key": "k1",
-    }
+    base = history_row(changed_at=T0, observed_at=T0)
     return [base, dict(base, event_key="k2", notify=True, comment="é ✓"), dict(base, notify=False)]
 
 
